@@ -1,0 +1,27 @@
+// Builds the published package: one ESM file per public entry point (so importing
+// `leanredis` reads one file of ours, not dozens), plus declaration files from tsc.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const entries = { index: 'src/index.ts' };
+
+rmSync(join(here, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: here,
+  entryPoints: entries,
+  outdir: 'dist',
+  bundle: true,
+  splitting: true, // shared code between subpath entries lives in one chunk, loaded once
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
+execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });

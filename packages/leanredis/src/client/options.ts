@@ -1,0 +1,189 @@
+/**
+ * Client options: the public shape, their defaults, and validation. Bad options fail at
+ * construction with a message naming the option and the accepted range; nothing is dialled.
+ */
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { ArgumentError } from '../errors.js';
+import { DEFAULT_DECODER_LIMITS } from '../resp/decoder.js';
+import type { Credentials } from '../connection/handshake.js';
+import type { ConnectionSettings } from '../connection/connection.js';
+
+/** Options of `createClient`. Every time is in milliseconds, every size in bytes. */
+export interface ClientOptions {
+  /** `redis://[user:pass@]host:port/db`, `rediss://` for TLS, or `unix:///path.sock?db=N`. Explicit options win over the URL. */
+  url?: string;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** @default 6379 */
+  port?: number;
+  /** Unix socket path; replaces host and port. */
+  path?: string;
+  /** ACL user name. @default "default" when a password is given */
+  username?: string;
+  /** Password for AUTH. Never appears in errors, events, stats or `util.inspect`. */
+  password?: string;
+  /** Called at every (re)connect for fresh credentials (rotation). Wins over username/password. */
+  credentials?: () => Credentials | Promise<Credentials>;
+  /** Database number for SELECT. @default 0 */
+  database?: number;
+  /** CLIENT SETNAME for every connection, shown in CLIENT LIST. */
+  clientName?: string;
+  /** RESP version to ask for with HELLO; servers without HELLO get RESP2. @default 3 */
+  protocol?: 2 | 3;
+  /** TLS: `true` for defaults, or Node `tls.connect` options (ca, cert, key, servername...). `rediss://` implies `true`. */
+  tls?: boolean | TlsOptions;
+  /** Longest time to dial, set up TLS and finish the handshake. @default 5000 (ms) */
+  connectTimeoutMs?: number;
+  /** Deadline of every command, covering queueing, reconnects and the reply; 0 disables. Per call: `client.with({ timeoutMs })`. @default 5000 (ms) */
+  commandTimeoutMs?: number;
+  /** How far past its deadline a written command's reply may be before the connection is declared dead and closed. @default 5000 (ms) */
+  socketTimeoutMs?: number;
+  /** TCP keep-alive initial delay; 0 disables keep-alive probes. @default 30000 (ms) */
+  keepAliveMs?: number;
+  /** Return bulk strings as Buffers instead of UTF-8 strings. @default false */
+  returnBuffers?: boolean;
+  /** Largest bulk string accepted from the server. @default 536870912 (bytes) */
+  maxBulkBytes?: number;
+  /** Most elements in one reply aggregate. @default 268435455 */
+  maxAggregateLength?: number;
+  /** Deepest nesting of reply aggregates. @default 64 */
+  maxDepth?: number;
+}
+
+/** Options after defaults and validation; what the pool and connections use. */
+export interface ResolvedOptions {
+  commandTimeoutMs: number;
+  returnBuffers: boolean;
+  connection: ConnectionSettings;
+  /** host:port or the socket path, for messages. */
+  address: string;
+}
+
+const KNOWN = new Set<string>([
+  'url', 'host', 'port', 'path', 'username', 'password', 'credentials', 'database', 'clientName', 'protocol', 'tls',
+  'connectTimeoutMs', 'commandTimeoutMs', 'socketTimeoutMs', 'keepAliveMs', 'returnBuffers', 'maxBulkBytes',
+  'maxAggregateLength', 'maxDepth',
+]);
+
+const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit
+
+function fail(message: string): never {
+  throw new ArgumentError(`createClient: ${message}`);
+}
+
+export function integer(name: string, value: unknown, fallback: number, min: number, max: number, unit = ''): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`option "${name}" must be an integer from ${min} to ${max}${unit ? ` (${unit})` : ''}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function text(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') fail(`option "${name}" must be a string, got ${describe(value)}`);
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return typeof value;
+}
+
+interface UrlParts {
+  host?: string;
+  port?: number;
+  path?: string;
+  username?: string;
+  password?: string;
+  database?: number;
+  tls?: boolean;
+}
+
+/** Parses a Redis URL. Messages never include the URL itself (it may carry a password). */
+export function parseUrl(url: string): UrlParts {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    fail('option "url" is not a valid URL (expected redis://host:port/db, rediss://... or unix:///path)');
+  }
+  const out: UrlParts = {};
+  if (u.protocol === 'unix:' || u.protocol === 'redis+unix:') {
+    out.path = decodeURIComponent(u.pathname);
+  } else if (u.protocol === 'redis:' || u.protocol === 'rediss:') {
+    if (u.hostname) out.host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    if (u.port) out.port = Number(u.port);
+    if (u.protocol === 'rediss:') out.tls = true;
+    const db = u.pathname.replace(/^\//, '');
+    if (db) out.database = Number(db);
+  } else {
+    fail(`option "url" has unsupported scheme "${u.protocol}" (use redis:, rediss: or unix:)`);
+  }
+  if (u.username) out.username = decodeURIComponent(u.username);
+  if (u.password) out.password = decodeURIComponent(u.password);
+  const db = u.searchParams.get('db');
+  if (db !== null) out.database = Number(db);
+  if (out.database !== undefined && !Number.isInteger(out.database)) fail('option "url" has a database that is not an integer');
+  return out;
+}
+
+export function resolveOptions(input: string | ClientOptions | undefined): ResolvedOptions {
+  const options: ClientOptions = typeof input === 'string' ? { url: input } : input ?? {};
+  if (typeof options !== 'object' || options === null) fail('expected a URL string or an options object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) fail(`unknown option "${key}"`);
+  }
+  const fromUrl = options.url !== undefined ? parseUrl(text('url', options.url)!) : {};
+  const host = text('host', options.host) ?? fromUrl.host ?? '127.0.0.1';
+  const path = text('path', options.path) ?? fromUrl.path;
+  const port = integer('port', options.port ?? fromUrl.port, 6379, 1, 65535);
+  const database = integer('database', options.database ?? fromUrl.database, 0, 0, 1_000_000);
+  const protocol = options.protocol ?? 3;
+  if (protocol !== 2 && protocol !== 3) fail(`option "protocol" must be 2 or 3, got ${describe(protocol)}`);
+  const clientName = text('clientName', options.clientName);
+  if (clientName !== undefined && !/^[!-~]+$/.test(clientName)) fail('option "clientName" must be printable ASCII without spaces');
+  const username = text('username', options.username) ?? fromUrl.username;
+  const password = text('password', options.password) ?? fromUrl.password;
+  if (options.credentials !== undefined && typeof options.credentials !== 'function') fail('option "credentials" must be a function returning { username?, password }');
+  let tlsOptions: TlsOptions | undefined;
+  const tlsOption = options.tls ?? fromUrl.tls;
+  if (tlsOption === true) tlsOptions = {};
+  else if (tlsOption !== undefined && tlsOption !== false) {
+    if (typeof tlsOption !== 'object' || tlsOption === null) fail('option "tls" must be a boolean or tls.connect options');
+    tlsOptions = tlsOption;
+  }
+  if (options.returnBuffers !== undefined && typeof options.returnBuffers !== 'boolean') fail('option "returnBuffers" must be a boolean');
+
+  // The password is captured by a closure, never stored as a property of anything inspectable.
+  const staticCredentials: Credentials | undefined = password !== undefined ? { username, password } : undefined;
+  const credentials = options.credentials ?? (staticCredentials !== undefined ? () => staticCredentials : undefined);
+
+  const connection: ConnectionSettings = {
+    host,
+    port,
+    path,
+    tls: tlsOptions,
+    connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs, 5000, 1, MAX_TIMER_MS, 'ms'),
+    socketTimeoutMs: integer('socketTimeoutMs', options.socketTimeoutMs, 5000, 1, MAX_TIMER_MS, 'ms'),
+    keepAliveMs: integer('keepAliveMs', options.keepAliveMs, 30_000, 0, MAX_TIMER_MS, 'ms'),
+    protocol,
+    database,
+    clientName,
+    credentials,
+    returnBuffers: options.returnBuffers ?? false,
+    limits: {
+      maxBulkBytes: integer('maxBulkBytes', options.maxBulkBytes, DEFAULT_DECODER_LIMITS.maxBulkBytes, 1, 2 ** 32, 'bytes'),
+      maxAggregateLength: integer('maxAggregateLength', options.maxAggregateLength, DEFAULT_DECODER_LIMITS.maxAggregateLength, 1, 2 ** 32),
+      maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_DECODER_LIMITS.maxDepth, 1, 1000),
+      maxLineBytes: DEFAULT_DECODER_LIMITS.maxLineBytes,
+    },
+  };
+  return {
+    commandTimeoutMs: integer('commandTimeoutMs', options.commandTimeoutMs, 5000, 0, MAX_TIMER_MS, 'ms'),
+    returnBuffers: connection.returnBuffers,
+    connection,
+    address: path ?? (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`),
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Pipelines and MULTI/EXEC transactions: builders that collect commands with typed results
+ * (`pipeline().get('k').incr('n').exec()` resolves `[string | null, number]`) and send them
+ * together on one connection, in one write.
+ *
+ * `exec()` resolves the typed tuple, or rejects: with the transport error if the connection
+ * failed, or with a PipelineError (holding every result) if some commands got error replies.
+ * `execSettled()` never rejects for error replies: they are values in the result array.
+ */
+import { LeanRedisError, PipelineError, ReplyError } from '../errors.js';
+import type { Arg } from '../resp/encoder.js';
+import { define, type CommandDefinition } from '../commands/define.js';
+import { SEND, installCommands, type ArgsOf, type CommandName, type CommandTable, type Reply, type ReplyOf } from '../commands/index.js';
+import type { PendingCommand } from '../connection/pending-command.js';
+import type { Dispatcher } from './dispatcher.js';
+import { definitionFor } from './runner.js';
+
+/** A result tuple where any element may be the error its command got. */
+export type Settled<T extends unknown[]> = { [K in keyof T]: T[K] | LeanRedisError };
+
+interface Queued {
+  definition: CommandDefinition;
+  args: readonly Arg[];
+}
+
+abstract class Batch {
+  protected readonly dispatcher: Dispatcher;
+  protected readonly items: Queued[] = [];
+
+  constructor(dispatcher: Dispatcher) {
+    this.dispatcher = dispatcher;
+  }
+
+  /** Number of commands queued so far. */
+  get length(): number {
+    return this.items.length;
+  }
+
+  [SEND](definition: CommandDefinition, args: unknown[]): this {
+    this.items.push({ definition, args: definition.build === undefined ? (args as Arg[]) : definition.build(...args) });
+    return this;
+  }
+
+  protected queueCall(command: string, args: Arg[]): this {
+    this.items.push({ definition: definitionFor(command), args });
+    return this;
+  }
+}
+
+/** Resolves every command's outcome, errors included, without unhandled rejections. */
+function settle(cmds: PendingCommand[]): Promise<unknown[]> {
+  return Promise.all(cmds.map((c) => c.promise.then(undefined, (e: unknown) => e)));
+}
+
+/** exec(): the first transport error, else a PipelineError if any reply was an error. */
+function unwrap<T>(results: unknown[]): T {
+  let replyErrors: LeanRedisError[] | undefined;
+  for (const r of results) {
+    if (r instanceof ReplyError) (replyErrors ??= []).push(r);
+    else if (r instanceof Error) throw r;
+  }
+  if (replyErrors !== undefined) throw new PipelineError(results, replyErrors);
+  return results as T;
+}
+
+type PipelineCommands<T extends unknown[], S> = {
+  [K in CommandName]: (...args: ArgsOf<CommandTable[K]>) => Pipeline<[...T, Reply<ReplyOf<CommandTable[K]>, S>], S>;
+};
+
+export interface Pipeline<T extends unknown[] = [], S = string> extends PipelineCommands<T, S> {}
+
+/** Commands sent together without MULTI: no atomicity, one round trip. */
+export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
+  /** Queues any command; its result is the raw reply. */
+  call(command: string, ...args: Arg[]): Pipeline<[...T, unknown], S> {
+    return this.queueCall(command, args) as unknown as Pipeline<[...T, unknown], S>;
+  }
+
+  /** Sends every queued command; resolves their typed results in order. */
+  async exec(): Promise<T> {
+    return unwrap<T>(await this.execSettled());
+  }
+
+  /** Like exec, but error replies are values in the array instead of a rejection. */
+  execSettled(): Promise<Settled<T>> {
+    if (this.items.length === 0) return Promise.resolve([] as unknown as Settled<T>);
+    const cmds = this.items.map((q) => this.dispatcher.create(q.definition, q.args, undefined));
+    this.dispatcher.pool.dispatchBatch(cmds);
+    return settle(cmds) as Promise<Settled<T>>;
+  }
+}
+installCommands(Pipeline);
+
+const MULTI = define('MULTI');
+const EXEC = define('EXEC');
+
+type MultiCommands<T extends unknown[], S> = {
+  [K in CommandName]: (...args: ArgsOf<CommandTable[K]>) => Multi<[...T, Reply<ReplyOf<CommandTable[K]>, S>], S>;
+};
+
+export interface Multi<T extends unknown[] = [], S = string> extends MultiCommands<T, S> {}
+
+/**
+ * A MULTI/EXEC transaction, sent as one write. Resolves null when EXEC was aborted by a WATCH
+ * (only possible on a leased connection; see `client.watch`).
+ */
+export class Multi<T extends unknown[] = [], S = string> extends Batch {
+  call(command: string, ...args: Arg[]): Multi<[...T, unknown], S> {
+    return this.queueCall(command, args) as unknown as Multi<[...T, unknown], S>;
+  }
+
+  async exec(): Promise<T | null> {
+    const results = await this.execSettled();
+    return results === null ? null : unwrap<T>(results);
+  }
+
+  /** Like exec, but error replies inside EXEC are values in the array. */
+  async execSettled(): Promise<Settled<T> | null> {
+    const items = this.items;
+    const transforms = items.map((q) => q.definition.transform);
+    const readExec = (reply: unknown): unknown[] | null => {
+      if (reply === null) return null;
+      const list = reply as unknown[];
+      for (let i = 0; i < list.length; i++) {
+        const t = transforms[i];
+        if (t !== undefined && !(list[i] instanceof ReplyError)) list[i] = t(list[i]);
+      }
+      return list;
+    };
+    const cmds = [
+      this.dispatcher.create(MULTI, [], undefined),
+      ...items.map((q) => this.dispatcher.create(q.definition, q.args, undefined, undefined)),
+      this.dispatcher.create(EXEC, [], undefined, readExec),
+    ];
+    this.dispatcher.pool.dispatchBatch(cmds);
+    const outcomes = await settle(cmds);
+    const exec = outcomes[outcomes.length - 1];
+    if (exec instanceof Error) {
+      // EXECABORT: a command was rejected while queueing; its own error is the useful one.
+      const queued = outcomes.slice(1, -1).find((o) => o instanceof ReplyError);
+      if (exec instanceof ReplyError && queued !== undefined) Object.defineProperty(exec, 'cause', { value: queued, enumerable: false, configurable: true });
+      throw exec;
+    }
+    return exec as Settled<T> | null;
+  }
+}
+installCommands(Multi);

@@ -1,0 +1,3 @@
+/** Bitmap commands. */
+
+export const bitmapCommands = {};

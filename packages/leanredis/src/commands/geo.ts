@@ -1,0 +1,3 @@
+/** Geo commands. */
+
+export const geoCommands = {};

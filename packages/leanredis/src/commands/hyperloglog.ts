@@ -1,0 +1,3 @@
+/** HyperLogLog commands. */
+
+export const hyperLogLogCommands = {};

@@ -1,0 +1,3 @@
+/** List commands. */
+
+export const listCommands = {};

@@ -1,0 +1,3 @@
+/** Scripting commands. */
+
+export const scriptingCommands = {};

@@ -1,0 +1,3 @@
+/** Server and connection commands. */
+
+export const serverCommands = {};

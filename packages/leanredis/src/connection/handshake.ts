@@ -1,0 +1,81 @@
+/**
+ * The connection handshake: HELLO (with AUTH and SETNAME) first and alone, falling back to
+ * AUTH / CLIENT SETNAME on servers without HELLO (Redis < 6), then SELECT. Never pipelined
+ * behind other commands: a failed AUTH pipelined behind commands loses its error reply
+ * (redis/redis#15640).
+ */
+import { ReplyError } from '../errors.js';
+
+/** Username and password for AUTH. The password never appears in errors, logs or inspect output. */
+export interface Credentials {
+  username?: string;
+  password?: string;
+}
+
+/** What the handshake learned about the server (from HELLO, when the server has it). */
+export interface ServerInfo {
+  /** RESP version in use on this connection. */
+  protocol: 2 | 3;
+  /** Server version, e.g. "7.0.15"; empty when the server has no HELLO. */
+  version: string;
+  /** The server's connection id (CLIENT ID), or -1 when unknown. */
+  id: number;
+  /** "standalone", "cluster" or "sentinel"; empty when unknown. */
+  mode: string;
+  /** "master" or "replica"; empty when unknown. */
+  role: string;
+}
+
+/** Sends one internal command and resolves with its raw reply (rejects with ReplyError). */
+export type SendInternal = (name: string, args: (string | number)[]) => Promise<unknown>;
+
+export interface HandshakeSettings {
+  protocol: 2 | 3;
+  database: number;
+  clientName: string | undefined;
+  credentials: Credentials | undefined;
+}
+
+export async function handshake(send: SendInternal, settings: HandshakeSettings): Promise<ServerInfo> {
+  const { credentials, clientName } = settings;
+  const helloArgs: (string | number)[] = [settings.protocol];
+  if (credentials?.password !== undefined) helloArgs.push('AUTH', credentials.username ?? 'default', credentials.password);
+  if (clientName !== undefined) helloArgs.push('SETNAME', clientName);
+  let info: ServerInfo;
+  try {
+    info = parseHello(await send('HELLO', helloArgs), settings.protocol);
+  } catch (err) {
+    if (!(err instanceof ReplyError) || !isUnknownCommand(err)) throw err;
+    // Redis before 6 has no HELLO: it speaks RESP2 only and authenticates with AUTH.
+    if (credentials?.password !== undefined) {
+      const authArgs = credentials.username !== undefined && credentials.username !== 'default' ? [credentials.username, credentials.password] : [credentials.password];
+      await send('AUTH', authArgs);
+    }
+    if (clientName !== undefined) await send('CLIENT', ['SETNAME', clientName]);
+    info = { protocol: 2, version: '', id: -1, mode: '', role: '' };
+  }
+  if (settings.database !== 0) await send('SELECT', [settings.database]);
+  return info;
+}
+
+function isUnknownCommand(err: ReplyError): boolean {
+  return err.code === 'ERR' && /unknown command/i.test(err.message);
+}
+
+function parseHello(reply: unknown, protocol: 2 | 3): ServerInfo {
+  const get = (key: string): unknown => {
+    if (reply instanceof Map) return reply.get(key);
+    if (Array.isArray(reply)) {
+      for (let i = 0; i + 1 < reply.length; i += 2) if (String(reply[i]) === key) return reply[i + 1];
+    }
+    return undefined;
+  };
+  const proto = Number(get('proto'));
+  return {
+    protocol: proto === 2 || proto === 3 ? proto : protocol,
+    version: String(get('version') ?? ''),
+    id: Number(get('id') ?? -1),
+    mode: String(get('mode') ?? ''),
+    role: String(get('role') ?? ''),
+  };
+}

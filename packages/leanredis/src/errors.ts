@@ -1,0 +1,159 @@
+/**
+ * Every error leanredis raises or rejects with. Callers branch on `code`, which is stable and
+ * listed in docs/errors.md; messages may improve between versions. Errors name the command
+ * (`command`), never its arguments: a key, a value or a password must not leak into logs.
+ */
+
+/** Stable codes of errors raised by leanredis itself (server errors use the server's prefix). */
+export type ErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_CONNECTION_FAILED'
+  | 'ERR_CONNECTION_LOST'
+  | 'ERR_CONNECTION_LOST_AFTER_WRITE'
+  | 'ERR_SOCKET_TIMEOUT'
+  | 'ERR_CONNECT_TIMEOUT'
+  | 'ERR_PROTOCOL'
+  | 'ERR_COMMAND_TIMEOUT'
+  | 'ABORT_ERR'
+  | 'ERR_CLIENT_CLOSED'
+  | 'ERR_POOL_TIMEOUT'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_LEASE_RELEASED'
+  | 'ERR_PIPELINE';
+
+/** Base class of every leanredis error. */
+export class LeanRedisError extends Error {
+  /** Stable machine-readable code; see docs/errors.md. */
+  readonly code: string;
+  /** Name of the command that failed (upper case), when the error belongs to one. */
+  command: string | undefined;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; command?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.command = options?.command;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** A bad option (thrown by `createClient`) or a bad command argument (thrown synchronously). */
+export class ArgumentError extends LeanRedisError {
+  constructor(message: string, code: 'ERR_INVALID_OPTION' | 'ERR_INVALID_ARGUMENT' = 'ERR_INVALID_OPTION') {
+    super(code, message);
+  }
+}
+
+/**
+ * The connection failed or was lost. `code` says whether a command may have run:
+ * ERR_CONNECTION_LOST_AFTER_WRITE means it was written and may have executed on the server.
+ */
+export class ConnectionError extends LeanRedisError {
+  constructor(
+    code: 'ERR_CONNECTION_FAILED' | 'ERR_CONNECTION_LOST' | 'ERR_CONNECTION_LOST_AFTER_WRITE' | 'ERR_SOCKET_TIMEOUT' | 'ERR_CONNECT_TIMEOUT',
+    message: string,
+    options?: { cause?: unknown; command?: string },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** Dialling (TCP, TLS and the handshake) took longer than `connectTimeoutMs`. */
+export class ConnectTimeoutError extends ConnectionError {
+  constructor(message: string) {
+    super('ERR_CONNECT_TIMEOUT', message);
+  }
+}
+
+/** The server sent bytes that are not valid RESP, or that break a decoder limit. The connection is destroyed. */
+export class ProtocolError extends LeanRedisError {
+  constructor(message: string) {
+    super('ERR_PROTOCOL', message);
+  }
+}
+
+/** A command's deadline (`commandTimeoutMs` or the per-call `timeoutMs`) passed. */
+export class CommandTimeoutError extends LeanRedisError {
+  /** Whether the command had been written to the socket (and so may have executed). */
+  readonly wasWritten: boolean;
+  constructor(command: string, timeoutMs: number, wasWritten: boolean) {
+    super('ERR_COMMAND_TIMEOUT', `${command} timed out after ${timeoutMs} ms${wasWritten ? ' (written; it may have executed)' : ' (never written)'}`, { command });
+    this.wasWritten = wasWritten;
+  }
+}
+
+/** The caller's AbortSignal fired. Named like the DOM error so `err.name === 'AbortError'` works. */
+export class AbortError extends LeanRedisError {
+  constructor(command: string | undefined, cause?: unknown) {
+    super('ABORT_ERR', command ? `${command} was aborted` : 'the operation was aborted', { cause, command });
+  }
+}
+
+/** The client (or lease) was closed or destroyed before the command could complete. */
+export class ClientClosedError extends LeanRedisError {
+  constructor(message = 'the client is closed', command?: string) {
+    super('ERR_CLIENT_CLOSED', message, { command });
+  }
+}
+
+/** No connection became free within `acquireTimeoutMs`. The message says which server, how many waiters and holders. */
+export class PoolTimeoutError extends LeanRedisError {
+  constructor(message: string) {
+    super('ERR_POOL_TIMEOUT', message);
+  }
+}
+
+/** The command queue is at `maxQueuedCommands` or `maxQueuedBytes`: rejected at once rather than buffered. */
+export class QueueFullError extends LeanRedisError {
+  constructor(message: string, command?: string) {
+    super('ERR_QUEUE_FULL', message, { command });
+  }
+}
+
+/** A lease was used after it was released or disposed. */
+export class LeaseReleasedError extends LeanRedisError {
+  constructor(command?: string) {
+    super('ERR_LEASE_RELEASED', 'this connection lease was already released', { command });
+  }
+}
+
+/**
+ * Some commands of a pipeline or transaction got error replies. `results` holds every reply
+ * in order, with the failed ones as their ReplyError (what `execSettled()` resolves with).
+ */
+export class PipelineError extends LeanRedisError {
+  readonly results: unknown[];
+  readonly errors: LeanRedisError[];
+  constructor(results: unknown[], errors: LeanRedisError[]) {
+    const first = errors[0];
+    super('ERR_PIPELINE', `${errors.length} of ${results.length} commands failed; first: ${first.command ?? 'command'}: ${first.message}`);
+    this.results = results;
+    this.errors = errors;
+  }
+}
+
+// Redis echoes the first arguments of an unknown command back in its error text; they may be
+// secrets, so the tail is cut before the message can reach a log.
+const ECHOED_ARGS = /, with args beginning with: .*$/s;
+
+/**
+ * An error reply from the server. `code` is its prefix (WRONGTYPE, NOSCRIPT, MOVED, ...).
+ * Inside a pipeline or transaction it is a value in the result array, not a rejection.
+ */
+export class ReplyError extends LeanRedisError {
+  constructor(line: string, command?: string) {
+    const space = line.indexOf(' ');
+    const prefix = space > 0 ? line.slice(0, space) : line;
+    // Server prefixes are upper-case words; anything else (a hostile or odd server) maps to ERR.
+    const code = /^[A-Z][A-Z0-9_-]{0,31}$/.test(prefix) ? prefix : 'ERR';
+    super(code, line.replace(ECHOED_ARGS, ', with args beginning with: (redacted)'), { command });
+  }
+}
+
+/** Whether `value` is a leanredis error with the given code. */
+export function hasCode(value: unknown, code: string): boolean {
+  return value instanceof LeanRedisError && value.code === code;
+}

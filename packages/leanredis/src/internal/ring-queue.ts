@@ -1,0 +1,65 @@
+/*
+ * A FIFO on a power-of-two ring. shift() is O(1) and allocation-free, unlike Array#shift on
+ * long arrays; the ring grows by doubling and shrinks back after a burst so an idle connection
+ * does not keep a burst-sized array alive.
+ */
+
+const MIN_CAPACITY = 4;
+
+/** First-in first-out queue with O(1) push and shift. */
+export class RingQueue<T> {
+  #items: (T | undefined)[] = new Array(MIN_CAPACITY);
+  #head = 0;
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(item: T): void {
+    if (this.#length === this.#items.length) this.#resize(this.#items.length * 2);
+    this.#items[(this.#head + this.#length) & (this.#items.length - 1)] = item;
+    this.#length++;
+  }
+
+  shift(): T | undefined {
+    if (this.#length === 0) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head] = undefined;
+    this.#head = (this.#head + 1) & (this.#items.length - 1);
+    this.#length--;
+    // Shrink after a burst: a quarter-full ring above the minimum halves.
+    if (this.#items.length > 64 && this.#length * 4 < this.#items.length) this.#resize(this.#items.length / 2);
+    return item;
+  }
+
+  peek(): T | undefined {
+    return this.#length === 0 ? undefined : this.#items[this.#head];
+  }
+
+  /** The item at position `i` from the head (0 = next to shift). */
+  at(i: number): T | undefined {
+    return i < 0 || i >= this.#length ? undefined : this.#items[(this.#head + i) & (this.#items.length - 1)];
+  }
+
+  /** Removes every item and returns them in order. */
+  drain(): T[] {
+    const out: T[] = new Array(this.#length);
+    for (let i = 0; i < out.length; i++) out[i] = this.at(i) as T;
+    this.#items = new Array(MIN_CAPACITY);
+    this.#head = 0;
+    this.#length = 0;
+    return out;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; i < this.#length; i++) yield this.at(i) as T;
+  }
+
+  #resize(capacity: number): void {
+    const next: (T | undefined)[] = new Array(capacity);
+    for (let i = 0; i < this.#length; i++) next[i] = this.#items[(this.#head + i) & (this.#items.length - 1)];
+    this.#items = next;
+    this.#head = 0;
+  }
+}
