@@ -8,6 +8,7 @@ import { keyCommands } from './keys.js';
 import { hashCommands } from './hashes.js';
 import { setCommands } from './sets.js';
 import { sortedSetCommands } from './sorted-sets.js';
+import { sortedSetRangeCommands } from './sorted-sets-range.js';
 import { listCommands } from './lists.js';
 import { hyperLogLogCommands } from './hyperloglog.js';
 import { bitmapCommands } from './bitmaps.js';
@@ -21,6 +22,7 @@ export const COMMANDS = {
   ...hashCommands,
   ...setCommands,
   ...sortedSetCommands,
+  ...sortedSetRangeCommands,
   ...listCommands,
   ...hyperLogLogCommands,
   ...bitmapCommands,
