@@ -36,7 +36,7 @@ export interface LmPopOptions {
 }
 
 /** A blocking timeout as the server takes it: seconds, fractions allowed, 0 = wait forever. */
-export function timeoutSeconds(method: string, seconds: number): number {
+export function checkTimeoutSeconds(method: string, seconds: number): number {
   // "+inf" or a negative number would come back as "timeout is not a float or out of range".
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
     throw new ArgumentError(`${method}: timeout must be a finite number of seconds >= 0, got ${String(seconds)}`, 'ERR_INVALID_ARGUMENT');
@@ -136,32 +136,41 @@ export const listCommands = {
   rPopLPush: define('RPOPLPUSH', { build: (source: Key, destination: Key) => [source, destination], transform: (r) => r as string | null }),
   /** BLPOP key [key ...] timeout: the first element of the first non-empty list, waiting up to timeoutSeconds; null on timeout. */
   blPop: define('BLPOP', {
-    build: (keys: Key | Key[], timeout: number) => [...listOf('blPop', 'key', keys), timeoutSeconds('blPop', timeout)],
+    build: (keys: Key | Key[], timeoutSeconds: number) => [...listOf('blPop', 'key', keys), checkTimeoutSeconds('blPop', timeoutSeconds)],
     transform: toKeyElement,
     blocking: true,
   }),
   /** BRPOP key [key ...] timeout: like blPop, from the tail. */
   brPop: define('BRPOP', {
-    build: (keys: Key | Key[], timeout: number) => [...listOf('brPop', 'key', keys), timeoutSeconds('brPop', timeout)],
+    build: (keys: Key | Key[], timeoutSeconds: number) => [...listOf('brPop', 'key', keys), checkTimeoutSeconds('brPop', timeoutSeconds)],
     transform: toKeyElement,
     blocking: true,
   }),
   /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout: the element moved, or null on timeout. */
   blMove: define('BLMOVE', {
-    build: (source: Key, destination: Key, from: ListSide, to: ListSide, timeout: number) => [source, destination, from, to, timeoutSeconds('blMove', timeout)],
+    build: (source: Key, destination: Key, from: ListSide, to: ListSide, timeoutSeconds: number) => [
+      source,
+      destination,
+      from,
+      to,
+      checkTimeoutSeconds('blMove', timeoutSeconds),
+    ],
     transform: (r) => r as string | null,
     blocking: true,
   }),
   /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT]: like lmPop, waiting up to timeout seconds; null on timeout. */
   blmPop: define('BLMPOP', {
-    build: (timeout: number, keys: Key | Key[], side: ListSide, options?: LmPopOptions) => [timeoutSeconds('blmPop', timeout), ...lmPopArgs('blmPop', keys, side, options)],
+    build: (timeoutSeconds: number, keys: Key | Key[], side: ListSide, options?: LmPopOptions) => [
+      checkTimeoutSeconds('blmPop', timeoutSeconds),
+      ...lmPopArgs('blmPop', keys, side, options),
+    ],
     transform: toKeyElements,
     blocking: true,
     firstKey: 2,
   }),
   /** BRPOPLPUSH source destination timeout: the element moved, or null on timeout. Prefer blMove. */
   brPopLPush: define('BRPOPLPUSH', {
-    build: (source: Key, destination: Key, timeout: number) => [source, destination, timeoutSeconds('brPopLPush', timeout)],
+    build: (source: Key, destination: Key, timeoutSeconds: number) => [source, destination, checkTimeoutSeconds('brPopLPush', timeoutSeconds)],
     transform: (r) => r as string | null,
     blocking: true,
   }),

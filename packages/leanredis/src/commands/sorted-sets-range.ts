@@ -6,7 +6,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, type Key } from './define.js';
-import { timeoutSeconds } from './lists.js';
+import { checkTimeoutSeconds } from './lists.js';
 import { countedKeys, type SInterCardOptions } from './sets.js';
 import { toScoredMembers, type RangeBound, type ScoredMember } from './sorted-sets.js';
 
@@ -18,7 +18,7 @@ export interface ZRangeOptions {
   by?: 'SCORE' | 'LEX';
   /** Highest first (REV); with `by`, start is then the higher bound, as the server expects. @default false */
   reverse?: boolean;
-  /** Skip `offset` matches and return at most `count` (LIMIT; count < 0 means all). Needs `by`. */
+  /** Skip `offset` matches and return at most `count` (LIMIT; count < 0 means all). Needs `by`. @default every match */
   limit?: { offset: number; count: number };
 }
 
@@ -185,8 +185,8 @@ export const sortedSetRangeCommands = {
   }),
   /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT]: like zmPop, waiting up to timeout seconds; null on timeout. */
   bzmPop: define('BZMPOP', {
-    build: (timeout: number, keys: Key | Key[], which: 'MIN' | 'MAX', options?: ZmPopOptions) => [
-      timeoutSeconds('bzmPop', timeout),
+    build: (timeoutSeconds: number, keys: Key | Key[], which: 'MIN' | 'MAX', options?: ZmPopOptions) => [
+      checkTimeoutSeconds('bzmPop', timeoutSeconds),
       ...zmPopArgs('bzmPop', keys, which, options),
     ],
     transform: toKeyScoredMembers,

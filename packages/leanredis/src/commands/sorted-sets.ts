@@ -10,12 +10,18 @@ import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, asString, toNumber, toNumberOrNull, toNumbersOrNull, type Key, type Value } from './define.js';
 import type { ScanOptions } from './keys.js';
-import { timeoutSeconds } from './lists.js';
+import { checkTimeoutSeconds } from './lists.js';
 import { listOf } from './sets.js';
 
 /** A sorted set member with its score. */
 export interface ScoredMember {
   member: string;
+  score: number;
+}
+
+/** A member to add with its score: like ScoredMember, but the member may also be a Buffer or a number. */
+export interface ZAddMember {
+  member: Value;
   score: number;
 }
 
@@ -37,9 +43,12 @@ export interface ZScanReply {
 export type RangeBound = number | string;
 
 export interface ZAddOptions {
-  /** Only add new members (NX) or only update existing ones (XX). */
+  /** Only add new members (NX) or only update existing ones (XX). @default neither: add and update */
   condition?: 'NX' | 'XX';
-  /** Only update when the new score is greater (GT) or less (LT) than the current one; new members are still added. Not with NX. */
+  /**
+   * Only update when the new score is greater (GT) or less (LT) than the current one; new
+   * members are still added. Not with NX. @default neither: always update
+   */
   comparison?: 'GT' | 'LT';
   /** Count changed members (added or score updated) instead of only added ones (CH). @default false */
   changed?: boolean;
@@ -88,7 +97,7 @@ function toKeyScoredMember(reply: unknown): KeyScoredMember | null {
 
 const asNumber = (r: unknown): number => r as number;
 const members = (method: string) => (key: Key, items: Value | Value[]) => [key, ...listOf(method, 'member', items)];
-const bzPop = (method: string) => (keys: Key | Key[], timeout: number) => [...listOf(method, 'key', keys), timeoutSeconds(method, timeout)];
+const bzPop = (method: string) => (keys: Key | Key[], timeoutSeconds: number) => [...listOf(method, 'key', keys), checkTimeoutSeconds(method, timeoutSeconds)];
 
 export const sortedSetCommands = {
   /**
@@ -96,7 +105,7 @@ export const sortedSetCommands = {
    * added (with `changed`, added or updated).
    */
   zAdd: define('ZADD', {
-    build: (key: Key, items: ScoredMember | ScoredMember[], options?: ZAddOptions) => {
+    build: (key: Key, items: ZAddMember | ZAddMember[], options?: ZAddOptions) => {
       const list = Array.isArray(items) ? items : [items];
       if (list.length === 0) throw new ArgumentError('zAdd: expected at least one member', 'ERR_INVALID_ARGUMENT');
       const out: Arg[] = [key, ...zAddFlags('zAdd', options)];
@@ -110,7 +119,7 @@ export const sortedSetCommands = {
    * the new score, or null when NX/XX/GT/LT prevented the update.
    */
   zAddIncr: define('ZADD', {
-    build: (key: Key, item: ScoredMember, options?: Omit<ZAddOptions, 'changed'>) => [key, ...zAddFlags('zAddIncr', options), 'INCR', item.score, item.member],
+    build: (key: Key, item: ZAddMember, options?: Omit<ZAddOptions, 'changed'>) => [key, ...zAddFlags('zAddIncr', options), 'INCR', item.score, item.member],
     transform: toNumberOrNull,
   }),
   /** ZINCRBY key increment member: the member's new score (a missing member starts at 0). */

@@ -283,7 +283,7 @@ forEachProtocol((protocol) => {
     await using client = createClient({ url: redis.url, protocol, returnBuffers: true });
     const k = uniqueKey('z');
     const bytes = Buffer.from([0xfe, 0xff]);
-    await client.zAdd(k, [{ member: bytes, score: 1.25 } as unknown as ScoredMember, { member: 'b', score: 2 }]);
+    await client.zAdd(k, [{ member: bytes, score: 1.25 }, { member: 'b', score: 2 }]);
     const [first] = await client.zRangeWithScores(k, 0, -1);
     assert.ok(Buffer.isBuffer(first.member) && first.member.equals(bytes));
     assert.equal(first.score, 1.25);
