@@ -1,7 +1,11 @@
 /**
  * leanredis: the public surface. What is not exported here is private.
  */
-export { createClient, Client } from './client/client.js';
+export { createClient, Client, type ClientEvents, type ClientStats } from './client/client.js';
+export { Lease } from './client/lease.js';
+export { Subscription, type PubSubMessage, type MessageListener, type SubscribeOptions, type SubscriptionKind } from './client/pubsub.js';
+export type { PoolStats } from './pool/stats.js';
+export type { LeakReport } from './pool/pool.js';
 export type { ClientOptions } from './client/options.js';
 export type { CallOptions, ScriptCall, Runner } from './client/runner.js';
 export { Pipeline, Multi, type Settled } from './client/pipeline.js';

@@ -2,14 +2,20 @@
  * The client: typed commands over a lazily dialled, auto-pipelined pool. Constructing one
  * opens no socket and starts no timer; the first command (or `connect()`) dials.
  */
+import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { ClientClosedError } from '../errors.js';
+import * as channels from '../internal/channels.js';
+import type { LeakReport } from '../pool/pool.js';
+import { ArgumentError, ClientClosedError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import type { CommandDefinition } from '../commands/define.js';
+import type { CommandDefinition, Key } from '../commands/define.js';
+import type { PoolStats } from '../pool/stats.js';
+import { Lease } from './lease.js';
+import { PubSub, type MessageListener, type SubscribeOptions, type Subscription } from './pubsub.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import { Dispatcher, checkCallOptions } from './dispatcher.js';
 import { resolveOptions, type ClientOptions } from './options.js';
-import { Multi, Pipeline } from './pipeline.js';
+import { Multi, Pipeline, type BatchSender } from './pipeline.js';
 import { RUN, Runner, type CallOptions } from './runner.js';
 
 /** The client's command surface with per-call options applied (see `client.with`). */
@@ -26,13 +32,87 @@ class ScopedRunner<S> extends Runner<S> {
   }
 }
 
+/** `client.stats()`: the pool's figures plus pub/sub. */
+export interface ClientStats extends PoolStats {
+  /** Live subscriptions. */
+  subscriptions: number;
+  /** Pub/sub messages discarded by subscriptions with the 'drop' overflow policy. */
+  messagesDropped: number;
+}
+
+function toList(names: string | string[]): string[] {
+  return Array.isArray(names) ? names : [names];
+}
+
+/** Events a client emits (`client.on(name, listener)`). */
+export interface ClientEvents {
+  /** A connection finished its handshake (first connect or reconnect). */
+  ready: [info: { connectionId: number }];
+  /** A shared connection lost its socket; it re-dials with backoff while it has work. */
+  reconnecting: [info: { connectionId: number; error: Error }];
+  /** A connection error. Emitted only when someone listens (never an unhandled 'error'). */
+  error: [error: Error];
+  /** A lease was held longer than leakDetectionThresholdMs; `stack` shows where it was acquired. */
+  leak: [report: LeakReport];
+}
+
 export class Client<S = string> extends Runner<S> {
   readonly #dispatcher: Dispatcher;
+  readonly #sendBatch: BatchSender;
   #closing: Promise<void> | undefined;
+  #events: EventEmitter | undefined;
+  #pubsub: PubSub<S> | undefined;
 
   constructor(options?: string | ClientOptions) {
     super();
-    this.#dispatcher = new Dispatcher(resolveOptions(options));
+    const dispatcher = new Dispatcher(resolveOptions(options));
+    this.#dispatcher = dispatcher;
+    this.#sendBatch = (cmds) => dispatcher.pool.dispatchBatch(cmds);
+    const address = dispatcher.options.address;
+    dispatcher.pool.observer = {
+      ready: (conn) => {
+        this.#pubsub?.onReady(conn);
+        if (channels.poolReady.hasSubscribers) channels.poolReady.publish({ address, connectionId: conn.id });
+        this.#emit('ready', { connectionId: conn.id });
+      },
+      lost: (conn, error) => {
+        if (channels.poolLost.hasSubscribers) channels.poolLost.publish({ address, connectionId: conn.id, error });
+        this.#emit('reconnecting', { connectionId: conn.id, error });
+        this.#emit('error', error);
+      },
+      push: (conn, message) => this.#pubsub?.onPush(conn, message),
+      closed: (conn, error) => {
+        if (channels.poolClose.hasSubscribers) channels.poolClose.publish({ address, connectionId: conn.id, error });
+      },
+      leak: (report) => {
+        if (channels.poolLeak.hasSubscribers) channels.poolLeak.publish({ address, ...report });
+        this.#emit('leak', report);
+      },
+    };
+  }
+
+  /** Adds an event listener (see ClientEvents). */
+  on<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
+    (this.#events ??= new EventEmitter()).on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Adds a listener called at most once. */
+  once<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
+    (this.#events ??= new EventEmitter()).once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Removes a listener. */
+  off<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
+    this.#events?.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  #emit<E extends keyof ClientEvents>(event: E, ...args: ClientEvents[E]): void {
+    const events = this.#events;
+    if (events === undefined || events.listenerCount(event) === 0) return;
+    events.emit(event, ...args);
   }
 
   [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
@@ -59,12 +139,81 @@ export class Client<S = string> extends Runner<S> {
 
   /** A pipeline: commands sent together in one write, results as a typed tuple. */
   pipeline(): Pipeline<[], S> {
-    return new Pipeline<[], S>(this.#dispatcher);
+    return new Pipeline<[], S>(this.#dispatcher, this.#sendBatch);
   }
 
   /** A MULTI/EXEC transaction, sent in one write. */
   multi(): Multi<[], S> {
-    return new Multi<[], S>(this.#dispatcher);
+    return new Multi<[], S>(this.#dispatcher, this.#sendBatch);
+  }
+
+  /**
+   * A connection of your own, with the full command API, until you release it:
+   * `await using conn = await client.acquire()`. Waits up to `timeoutMs` (default
+   * acquireTimeoutMs) for a free connection, then rejects with ERR_POOL_TIMEOUT.
+   */
+  async acquire(options?: { timeoutMs?: number }): Promise<Lease<S>> {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) {
+      throw new ArgumentError('acquire: option "timeoutMs" must be a non-negative integer (ms)', 'ERR_INVALID_ARGUMENT');
+    }
+    const conn = await this.#dispatcher.pool.acquire(timeoutMs);
+    return new Lease<S>(this.#dispatcher, conn);
+  }
+
+  /**
+   * Optimistic transaction: WATCHes `keys` on a leased connection, runs `body` (read with the
+   * lease it receives, then return `tx.multi()...` to commit, or undefined to give up) and
+   * EXECs the returned transaction. Resolves the EXEC results, or null when a watched key
+   * changed on every attempt (`retries` extra attempts are made on conflict).
+   */
+  async watch<T extends unknown[]>(
+    keys: Key[],
+    body: (tx: Lease<S>) => Promise<Multi<T, S> | undefined> | Multi<T, S> | undefined,
+    options?: { retries?: number },
+  ): Promise<T | null> {
+    const retries = options?.retries ?? 0;
+    if (!Number.isInteger(retries) || retries < 0) throw new ArgumentError('watch: option "retries" must be a non-negative integer', 'ERR_INVALID_ARGUMENT');
+    if (keys.length === 0) throw new ArgumentError('watch: at least one key is required', 'ERR_INVALID_ARGUMENT');
+    await using tx = await this.acquire();
+    for (let attempt = 0; ; attempt++) {
+      await tx.call('WATCH', ...keys);
+      const multi = await body(tx);
+      if (multi === undefined) {
+        await tx.call('UNWATCH');
+        return null;
+      }
+      if (!tx.owns(multi)) {
+        await tx.call('UNWATCH');
+        throw new ArgumentError('watch: return the transaction from tx.multi(), not from the client', 'ERR_INVALID_ARGUMENT');
+      }
+      const results = await multi.exec();
+      if (results !== null || attempt >= retries) return results;
+    }
+  }
+
+  /** Subscribes to channels (SUBSCRIBE). Without a listener, iterate the subscription: `for await (const m of sub)`. */
+  subscribe(channels: string | string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#pubsubManager().subscribe('channel', toList(channels), listener, options);
+  }
+
+  /** Subscribes to glob patterns (PSUBSCRIBE); messages carry `pattern`. */
+  pSubscribe(patterns: string | string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#pubsubManager().subscribe('pattern', toList(patterns), listener, options);
+  }
+
+  /** Subscribes to shard channels (SSUBSCRIBE, Redis 7). */
+  sSubscribe(channels: string | string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#pubsubManager().subscribe('shard', toList(channels), listener, options);
+  }
+
+  #pubsubManager(): PubSub<S> {
+    return (this.#pubsub ??= new PubSub<S>(this.#dispatcher, (err) => this.#emit('error', err instanceof Error ? err : new Error(String(err)))));
+  }
+
+  /** A snapshot of the pool (connections, leases, waits, queues, bytes, reconnects) and of pub/sub. */
+  stats(): ClientStats {
+    return { ...this.#dispatcher.pool.stats(), subscriptions: this.#pubsub?.count ?? 0, messagesDropped: this.#pubsub?.dropped ?? 0 };
   }
 
   /** Dials now instead of on the first command (warm-up at start-up). Rejects if it cannot connect. */
@@ -75,12 +224,14 @@ export class Client<S = string> extends Runner<S> {
 
   /** Lets every accepted command get its reply, then closes. New commands reject with ClientClosedError. */
   close(): Promise<void> {
+    this.#pubsub?.shutdown();
     this.#closing ??= this.#dispatcher.pool.close();
     return this.#closing;
   }
 
   /** Closes every connection at once; everything pending rejects with ClientClosedError. */
   destroy(): void {
+    this.#pubsub?.shutdown();
     this.#dispatcher.pool.destroy(new ClientClosedError('the client was destroyed'));
   }
 

@@ -6,8 +6,10 @@
 import { ArgumentError, ClientClosedError } from '../errors.js';
 import { measureArgs, type Arg } from '../resp/encoder.js';
 import { prefixOf, type CommandDefinition } from '../commands/define.js';
+import { blockingTimeoutMs } from '../commands/blocking.js';
 import { PendingCommand, type Transform } from '../connection/pending-command.js';
 import { Pool } from '../pool/pool.js';
+import * as channels from '../internal/channels.js';
 import type { ResolvedOptions } from './options.js';
 import type { CallOptions } from './runner.js';
 
@@ -17,19 +19,30 @@ export class Dispatcher {
 
   constructor(options: ResolvedOptions) {
     this.options = options;
-    this.pool = new Pool({ connection: options.connection, sharedConnections: 1 });
+    this.pool = new Pool(options.pool);
   }
 
-  /** Builds a command. Throws ArgumentError (synchronously) on a bad argument. */
-  create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, transform: Transform | undefined = definition.transform): PendingCommand {
+  /**
+   * Builds a command. Throws ArgumentError (synchronously) on a bad argument. `blockMs` is the
+   * server-side block time of a blocking command: its deadline is that plus commandTimeoutMs.
+   */
+  create(
+    definition: CommandDefinition,
+    args: readonly Arg[],
+    call: CallOptions | undefined,
+    transform: Transform | undefined = definition.transform,
+    blockMs?: number,
+  ): PendingCommand {
     const bytes = measureArgs(definition.name, args);
+    const grace = this.options.commandTimeoutMs;
+    const timeoutMs = call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + grace);
     return new PendingCommand(
       definition.name,
       prefixOf(definition),
       definition.tokens,
       args,
       transform,
-      call?.timeoutMs ?? this.options.commandTimeoutMs,
+      timeoutMs,
       bytes,
       definition.isReadOnly || call?.retryable === true,
       definition.returnBuffers ?? call?.returnBuffers,
@@ -37,11 +50,39 @@ export class Dispatcher {
     );
   }
 
+  /** Sends on the shared connections, or on a lease of its own when the command blocks. */
   run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
     if (!this.pool.isOpen) return Promise.reject(new ClientClosedError(undefined, definition.name));
+    if (definition.isBlocking) {
+      const blockMs = blockingTimeoutMs(definition.name, args);
+      if (blockMs !== undefined) return this.#runLeased(definition, args, call, blockMs);
+    }
     const cmd = this.create(definition, args, call);
     this.pool.dispatch(cmd);
+    if (channels.commandEnd.hasSubscribers) this.#observe(cmd);
     return cmd.promise;
+  }
+
+  /** Publishes the command's outcome on diagnostics_channel (only when someone subscribed). */
+  #observe(cmd: PendingCommand): void {
+    const start = performance.now();
+    const address = this.options.address;
+    const publish = (error: unknown): void => {
+      channels.commandEnd.publish({ address, command: cmd.name, durationMs: performance.now() - start, error });
+    };
+    cmd.promise.then(() => publish(undefined), publish);
+  }
+
+  async #runLeased(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs: number): Promise<unknown> {
+    const cmd = this.create(definition, args, call, definition.transform, blockMs);
+    const conn = await this.pool.acquire();
+    try {
+      conn.send(cmd);
+      return await cmd.promise;
+    } finally {
+      // A timed-out blocking command's reply is still due: that connection is not reusable.
+      this.pool.release(conn, conn.inFlightCount === 0);
+    }
   }
 }
 

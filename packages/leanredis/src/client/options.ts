@@ -7,6 +7,7 @@ import { ArgumentError } from '../errors.js';
 import { DEFAULT_DECODER_LIMITS } from '../resp/decoder.js';
 import type { Credentials } from '../connection/handshake.js';
 import type { ConnectionSettings } from '../connection/connection.js';
+import type { PoolSettings } from '../pool/pool.js';
 
 /** Options of `createClient`. Every time is in milliseconds, every size in bytes. */
 export interface ClientOptions {
@@ -48,6 +49,40 @@ export interface ClientOptions {
   maxAggregateLength?: number;
   /** Deepest nesting of reply aggregates. @default 64 */
   maxDepth?: number;
+
+  // ---- pool --------------------------------------------------------------------------
+  /** Hard cap on sockets to the server, whatever they are used for. @default 10 */
+  maxConnections?: number;
+  /** Connections that carry ordinary (multiplexed) commands; the rest serve leases. @default 1 */
+  sharedConnections?: number;
+  /** Idle lease connections kept ready, dialled in the background after first use. @default 0 */
+  minIdle?: number;
+  /** Most idle lease connections kept; more are closed on release. @default maxConnections - sharedConnections */
+  maxIdle?: number;
+  /** Close a connection unused this long (shared ones re-dial on the next command). @default 300000 (ms) */
+  idleTimeoutMs?: number;
+  /** Retire a connection this long after it was opened; 0 disables. @default 1800000 (ms) */
+  maxLifetimeMs?: number;
+  /** Random amount taken off each connection's lifetime so they do not all retire at once. @default 2.5% of maxLifetimeMs (ms) */
+  maxLifetimeJitterMs?: number;
+  /** Longest wait for a lease (acquire, blocking commands, WATCH, pub/sub); 0 waits forever. @default 5000 (ms) */
+  acquireTimeoutMs?: number;
+  /** Report a lease held longer than this, with the stack that acquired it; 0 disables. @default 0 (ms) */
+  leakDetectionThresholdMs?: number;
+  /** Which idle connection a lease gets: most recently used (lifo) or least (fifo, spreads use and reaps slower). @default "lifo" */
+  idleOrder?: 'lifo' | 'fifo';
+
+  // ---- queueing and reconnect ----------------------------------------------------------
+  /** Most commands waiting to be written (e.g. during a reconnect); more reject with ERR_QUEUE_FULL. @default 10000 */
+  maxQueuedCommands?: number;
+  /** Most bytes of commands waiting to be written. @default 4194304 (bytes, 4 MiB) */
+  maxQueuedBytes?: number;
+  /** Queue commands while reconnecting (until their deadline); false rejects them at once. @default true */
+  offlineQueue?: boolean;
+  /** First reconnect delay ceiling; doubles per attempt, with full jitter. @default 100 (ms) */
+  reconnectBaseDelayMs?: number;
+  /** Largest reconnect delay. @default 1000 (ms) */
+  reconnectMaxDelayMs?: number;
 }
 
 /** Options after defaults and validation; what the pool and connections use. */
@@ -55,6 +90,7 @@ export interface ResolvedOptions {
   commandTimeoutMs: number;
   returnBuffers: boolean;
   connection: ConnectionSettings;
+  pool: PoolSettings;
   /** host:port or the socket path, for messages. */
   address: string;
 }
@@ -62,7 +98,9 @@ export interface ResolvedOptions {
 const KNOWN = new Set<string>([
   'url', 'host', 'port', 'path', 'username', 'password', 'credentials', 'database', 'clientName', 'protocol', 'tls',
   'connectTimeoutMs', 'commandTimeoutMs', 'socketTimeoutMs', 'keepAliveMs', 'returnBuffers', 'maxBulkBytes',
-  'maxAggregateLength', 'maxDepth',
+  'maxAggregateLength', 'maxDepth', 'maxConnections', 'sharedConnections', 'minIdle', 'maxIdle', 'idleTimeoutMs',
+  'maxLifetimeMs', 'maxLifetimeJitterMs', 'acquireTimeoutMs', 'leakDetectionThresholdMs', 'idleOrder', 'maxQueuedCommands',
+  'maxQueuedBytes', 'offlineQueue', 'reconnectBaseDelayMs', 'reconnectMaxDelayMs',
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit
@@ -154,7 +192,9 @@ export function resolveOptions(input: string | ClientOptions | undefined): Resol
     if (typeof tlsOption !== 'object' || tlsOption === null) fail('option "tls" must be a boolean or tls.connect options');
     tlsOptions = tlsOption;
   }
-  if (options.returnBuffers !== undefined && typeof options.returnBuffers !== 'boolean') fail('option "returnBuffers" must be a boolean');
+  for (const name of ['returnBuffers', 'offlineQueue'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(`option "${name}" must be a boolean, got ${describe(options[name])}`);
+  }
 
   // The password is captured by a closure, never stored as a property of anything inspectable.
   const staticCredentials: Credentials | undefined = password !== undefined ? { username, password } : undefined;
@@ -179,11 +219,70 @@ export function resolveOptions(input: string | ClientOptions | undefined): Resol
       maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_DECODER_LIMITS.maxDepth, 1, 1000),
       maxLineBytes: DEFAULT_DECODER_LIMITS.maxLineBytes,
     },
+    reconnect: true,
+    reconnectBaseDelayMs: integer('reconnectBaseDelayMs', options.reconnectBaseDelayMs, 100, 1, MAX_TIMER_MS, 'ms'),
+    reconnectMaxDelayMs: integer('reconnectMaxDelayMs', options.reconnectMaxDelayMs, 1000, 1, MAX_TIMER_MS, 'ms'),
+    offlineQueue: options.offlineQueue ?? true,
   };
+  if (connection.reconnectMaxDelayMs < connection.reconnectBaseDelayMs) {
+    fail(`option "reconnectMaxDelayMs" (${connection.reconnectMaxDelayMs}) must be at least "reconnectBaseDelayMs" (${connection.reconnectBaseDelayMs})`);
+  }
+  const address = path ?? (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
   return {
     commandTimeoutMs: integer('commandTimeoutMs', options.commandTimeoutMs, 5000, 0, MAX_TIMER_MS, 'ms'),
     returnBuffers: connection.returnBuffers,
     connection,
-    address: path ?? (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`),
+    pool: resolvePool(options, connection, address),
+    address,
   };
+}
+
+function resolvePool(options: ClientOptions, connection: ConnectionSettings, address: string): PoolSettings {
+  const maxConnections = integer('maxConnections', options.maxConnections, 10, 1, 10_000);
+  const sharedConnections = integer('sharedConnections', options.sharedConnections, 1, 1, maxConnections, `at most maxConnections`);
+  const leaseCapacity = maxConnections - sharedConnections;
+  const minIdle = integer('minIdle', options.minIdle, 0, 0, leaseCapacity, 'at most maxConnections - sharedConnections');
+  const maxIdle = integer('maxIdle', options.maxIdle, leaseCapacity, 0, leaseCapacity, 'at most maxConnections - sharedConnections');
+  if (minIdle > maxIdle) fail(`option "minIdle" (${minIdle}) must not exceed "maxIdle" (${maxIdle})`);
+  const maxLifetimeMs = integer('maxLifetimeMs', options.maxLifetimeMs, 1_800_000, 0, MAX_TIMER_MS, 'ms');
+  const maxLifetimeJitterMs = integer('maxLifetimeJitterMs', options.maxLifetimeJitterMs, Math.floor(maxLifetimeMs * 0.025), 0, maxLifetimeMs, 'ms, at most maxLifetimeMs');
+  const idleTimeoutMs = integer('idleTimeoutMs', options.idleTimeoutMs, 300_000, 1, MAX_TIMER_MS, 'ms');
+  const leakDetectionThresholdMs = integer('leakDetectionThresholdMs', options.leakDetectionThresholdMs, 0, 0, MAX_TIMER_MS, 'ms');
+  const idleOrder = options.idleOrder ?? 'lifo';
+  if (idleOrder !== 'lifo' && idleOrder !== 'fifo') fail(`option "idleOrder" must be "lifo" or "fifo", got ${describe(idleOrder)}`);
+
+  // Legal but probably not meant (HikariCP warns about the same combinations).
+  if (leaseCapacity === 0) {
+    warn('maxConnections equals sharedConnections: no connection is left for leases, so blocking commands, WATCH and subscriptions will fail with ERR_POOL_TIMEOUT');
+  }
+  if (maxLifetimeMs > 0 && idleTimeoutMs >= maxLifetimeMs) warn('idleTimeoutMs is not below maxLifetimeMs, so it never takes effect');
+  if (maxLifetimeMs > 0 && maxLifetimeMs < 30_000) warn(`maxLifetimeMs is ${maxLifetimeMs} ms; under 30 s connections churn`);
+  if (leakDetectionThresholdMs > 0 && leakDetectionThresholdMs < 2000) warn('leakDetectionThresholdMs under 2000 ms will report ordinary leases as leaks');
+
+  return {
+    address,
+    shared: connection,
+    exclusive: { ...connection, reconnect: false },
+    maxConnections,
+    sharedConnections,
+    minIdle,
+    maxIdle,
+    idleTimeoutMs,
+    maxLifetimeMs,
+    maxLifetimeJitterMs,
+    acquireTimeoutMs: integer('acquireTimeoutMs', options.acquireTimeoutMs, 5000, 0, MAX_TIMER_MS, 'ms'),
+    leakDetectionThresholdMs,
+    idleOrder,
+    maxQueuedCommands: integer('maxQueuedCommands', options.maxQueuedCommands, 10_000, 1, 2 ** 31 - 1),
+    maxQueuedBytes: integer('maxQueuedBytes', options.maxQueuedBytes, 4 * 1024 * 1024, 1, 2 ** 48, 'bytes'),
+  };
+}
+
+const warned = new Set<string>();
+
+/** A configuration warning, emitted once per message through process warnings. */
+function warn(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(`leanredis: ${message}`, { type: 'LeanRedisConfigWarning', code: 'LEANREDIS_CONFIG' });
 }

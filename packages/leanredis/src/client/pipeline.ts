@@ -23,12 +23,18 @@ interface Queued {
   args: readonly Arg[];
 }
 
+/** Sends a batch's commands together, in order, on one connection (shared or leased). */
+export type BatchSender = (cmds: PendingCommand[]) => void;
+
 abstract class Batch {
   protected readonly dispatcher: Dispatcher;
   protected readonly items: Queued[] = [];
+  /** Where the batch is sent; a lease checks this to refuse a batch of another connection. */
+  readonly sender: BatchSender;
 
-  constructor(dispatcher: Dispatcher) {
+  constructor(dispatcher: Dispatcher, sender: BatchSender) {
     this.dispatcher = dispatcher;
+    this.sender = sender;
   }
 
   /** Number of commands queued so far. */
@@ -85,7 +91,7 @@ export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
   execSettled(): Promise<Settled<T>> {
     if (this.items.length === 0) return Promise.resolve([] as unknown as Settled<T>);
     const cmds = this.items.map((q) => this.dispatcher.create(q.definition, q.args, undefined));
-    this.dispatcher.pool.dispatchBatch(cmds);
+    this.sender(cmds);
     return settle(cmds) as Promise<Settled<T>>;
   }
 }
@@ -132,7 +138,7 @@ export class Multi<T extends unknown[] = [], S = string> extends Batch {
       ...items.map((q) => this.dispatcher.create(q.definition, q.args, undefined, undefined)),
       this.dispatcher.create(EXEC, [], undefined, readExec),
     ];
-    this.dispatcher.pool.dispatchBatch(cmds);
+    this.sender(cmds);
     const outcomes = await settle(cmds);
     const exec = outcomes[outcomes.length - 1];
     if (exec instanceof Error) {

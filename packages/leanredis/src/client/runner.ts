@@ -31,8 +31,6 @@ export interface ScriptCall {
 
 export const RUN: unique symbol = Symbol('leanredis.run');
 
-// Commands that block the server side; `call()` routes them like the typed blocking commands.
-const BLOCKING = new Set(['BLPOP', 'BRPOP', 'BLMOVE', 'BRPOPLPUSH', 'BLMPOP', 'BZPOPMIN', 'BZPOPMAX', 'BZMPOP', 'WAIT', 'WAITAOF']);
 const callDefinitions = new Map<string, CommandDefinition>();
 
 /** A definition for an arbitrary command name, cached (bounded) so `call()` encodes names once. */
@@ -40,7 +38,8 @@ export function definitionFor(name: string): CommandDefinition {
   let d = callDefinitions.get(name);
   if (d === undefined) {
     const upper = name.toUpperCase();
-    d = { ...define(upper, { blocking: BLOCKING.has(upper) }), tokens: 1, prefix: encodeName([name]) };
+    // Whether it blocks depends on its arguments (XREAD BLOCK); the executor asks blockingTimeoutMs.
+    d = { ...define(upper, { blocking: true }), tokens: 1, prefix: encodeName([name]) };
     if (callDefinitions.size >= 512) callDefinitions.clear();
     callDefinitions.set(name, d);
   }

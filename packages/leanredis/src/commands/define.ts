@@ -24,7 +24,7 @@ export interface CommandDefinition<A extends unknown[] = unknown[], R = unknown>
   readonly transform: ((reply: unknown) => R) | undefined;
   /** Never modifies data, so it may be re-sent after a lost connection. */
   readonly isReadOnly: boolean;
-  /** Blocks on the server (BLPOP, XREAD BLOCK, WAIT): runs on a leased connection. */
+  /** May block on the server (BLPOP, XREAD BLOCK, WAIT; see blockingTimeoutMs): then it runs on a leased connection. */
   readonly isBlocking: boolean;
   /** Position of the first key in the wire arguments (0-based), or -1 when the command takes no key. */
   readonly firstKey: number;

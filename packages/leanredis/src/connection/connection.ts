@@ -1,8 +1,10 @@
 /*
- * One socket to one server, for its whole life (a reconnect is a new Connection).
+ * One logical connection to one server; its socket may be replaced by reconnects.
  *
- *   idle --connect()--> connecting --handshake ok--> ready --close()--> closing --> closed
- *                            \______________ any failure / destroy() ______________/
+ *   idle --send()/connect()--> connecting --handshake ok--> ready --close()--> closing --> closed
+ *     ^                           |  ^                        |
+ *     |   nothing to do           v  | backoff timer          | socket lost
+ *     +---------------------- reconnecting <------------------+
  *
  * Commands wait in #queue until the socket is ready and writable. All commands queued in one
  * tick are encoded into the shared slab and leave in one socket write (auto-pipelining); they
@@ -10,17 +12,25 @@
  * is aborted after being written keeps its slot, so its late reply is read and dropped rather
  * than handed to the next caller.
  *
+ * When the socket is lost, written commands may have executed: they are rejected with
+ * ERR_CONNECTION_LOST_AFTER_WRITE, unless retryable (read-only or opted in), in which case they
+ * go back to the head of the queue. Unwritten commands stay queued for the next socket, which
+ * is dialled with exponential backoff while there is work; with none, the connection rests
+ * in 'idle' with no socket and no timer. Connections made with `reconnect: false` (leases)
+ * close for good instead.
+ *
  * Deadlines use one timer per connection, armed at the earliest deadline and re-armed lazily
- * when it fires, never per command. A connection whose oldest written command is overdue by
- * more than socketTimeoutMs is destroyed: the server or the network is not answering.
+ * when it fires, never per command. When a written command is overdue by socketTimeoutMs the
+ * socket is dropped: the server or the network stopped answering.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ConnectionError, ConnectTimeoutError, CommandTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
 import { Decoder, type DecoderLimits } from '../resp/decoder.js';
-import { sharedEncoder, encodeName, measureArgs } from '../resp/encoder.js';
-import type { PushMessage } from '../resp/types.js';
+import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
+import { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
+import { backoffDelay } from '../internal/backoff.js';
 import { PendingCommand } from './pending-command.js';
 import { handshake, type Credentials, type ServerInfo } from './handshake.js';
 
@@ -41,54 +51,78 @@ export interface ConnectionSettings {
   credentials: (() => Credentials | undefined | Promise<Credentials | undefined>) | undefined;
   returnBuffers: boolean;
   limits: DecoderLimits;
+  /** Dial a new socket after a loss (shared connections); false closes the connection (leases). */
+  reconnect: boolean;
+  reconnectBaseDelayMs: number;
+  reconnectMaxDelayMs: number;
+  /** Queue commands while reconnecting; false rejects them at once. */
+  offlineQueue: boolean;
 }
 
 /** What a connection tells its owner (the pool). Plain callbacks: no EventEmitter per socket. */
 export interface ConnectionOwner {
+  /** The handshake finished; queued commands are flushed right after this returns. */
   onReady(conn: Connection): void;
-  /**
-   * The connection is gone. `unsent` were never written and may go elsewhere; `unanswered`
-   * were written and may have executed. Both lists hold only unsettled commands.
-   */
-  onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[], unanswered: PendingCommand[]): void;
+  /** The socket was lost; the connection will reconnect if it has work (or keepConnected). */
+  onLost(conn: Connection, error: Error): void;
+  /** The connection is closed for good; `unsent` were never written and may go elsewhere. */
+  onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[]): void;
   onPush(conn: Connection, message: PushMessage): void;
 }
 
-export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed';
+export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
+
+/** Above this many queued commands a flush happens at once instead of at the end of the tick. */
+const FLUSH_EARLY = 1024;
 
 export class Connection {
   /** Process-unique number, for stats and diagnostics. */
   readonly id: number;
   state: ConnectionState = 'idle';
   serverInfo: ServerInfo | undefined;
+  /** Reconnect even with nothing queued (subscriber connections). */
+  keepConnected = false;
+  /** Dial a new socket after a loss; false closes the connection instead. */
+  reconnect: boolean;
+  /**
+   * Subscriber connection: under RESP2, pub/sub messages and (un)subscribe confirmations
+   * arrive as plain arrays and are routed as pushes (RESP3 marks them as pushes itself).
+   */
+  isPubSub = false;
   bytesIn = 0;
   bytesOut = 0;
-  /** performance.now() when the socket became ready, and when a command last finished. */
+  /** Sockets this connection lost (each one followed by a reconnect or the end). */
+  losses = 0;
+  /** performance.now() at creation, when the current socket became ready, and when the last reply arrived. */
+  readonly createdAt = performance.now();
   readyAt = 0;
-  lastActiveAt = 0;
+  lastActiveAt = this.createdAt;
 
   readonly #settings: ConnectionSettings;
   readonly #owner: ConnectionOwner;
   readonly #queue = new RingQueue<PendingCommand>();
   readonly #inFlight = new RingQueue<PendingCommand>();
   readonly #decoder: Decoder;
+  readonly #flushLater = (): void => this.#flush();
   #socket: net.Socket | undefined;
   #queuedBytes = 0;
   #isFlushScheduled = false;
   #isWritable = true;
+  #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #connectTimer: NodeJS.Timeout | undefined;
-  #closeError: Error | undefined;
-  #ready: Promise<void> | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #socketError: Error | undefined;
+  #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
-  readonly #flushLater = (): void => this.#flush();
 
   constructor(settings: ConnectionSettings, owner: ConnectionOwner) {
     this.id = ++lastId;
     this.#settings = settings;
     this.#owner = owner;
+    this.reconnect = settings.reconnect;
     this.#decoder = new Decoder(
       (reply) => this.#onReply(reply),
       (message) => this.#owner.onPush(this, message),
@@ -111,81 +145,101 @@ export class Connection {
   get load(): number {
     return this.#queue.length + this.#inFlight.length;
   }
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
 
-  /** Dials and runs the handshake. Resolves when ready; safe to call again. */
+  /** Dials (if needed) and resolves when ready; rejects with the error of the first failed attempt. */
   connect(): Promise<void> {
-    if (this.#ready !== undefined) return this.#ready;
-    this.#ready = new Promise<void>((resolve, reject) => {
-      this.#dial(resolve, reject);
-    });
-    // The owner learns of failures through onClosed; this keeps a failed warm-up from being unhandled.
-    this.#ready.catch(noop);
-    return this.#ready;
+    if (this.state === 'ready') return Promise.resolve();
+    if (this.state === 'closed' || this.state === 'closing') return Promise.reject(new ClientClosedError('the connection is closed'));
+    const ready = new Promise<void>((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+    if (this.state === 'idle' || this.state === 'reconnecting') this.#dial();
+    return ready;
   }
 
   /** Accepts a command. The caller owns validation; a closed connection rejects it. */
   send(cmd: PendingCommand): void {
-    if (this.state === 'closed' || this.state === 'closing') {
+    if (cmd.isSettled) return;
+    const state = this.state;
+    if (state === 'closed' || state === 'closing') {
       cmd.fail(new ClientClosedError('the connection is closed', cmd.name));
+      return;
+    }
+    if (!this.#settings.offlineQueue && (state === 'reconnecting' || (state === 'connecting' && this.losses > 0))) {
+      cmd.fail(new ConnectionError('ERR_CONNECTION_LOST', `not connected to ${this.#where()} and offlineQueue is off`, { command: cmd.name }));
       return;
     }
     this.#queue.push(cmd);
     this.#queuedBytes += cmd.bytes;
     if (cmd.deadline < this.#timerAt) this.#armTimer(cmd.deadline);
-    if (this.state === 'idle') this.connect();
-    else if (!this.#isFlushScheduled && this.state === 'ready' && this.#isWritable) {
-      this.#isFlushScheduled = true;
-      process.nextTick(this.#flushLater);
+    if (state === 'ready') {
+      if (this.#queue.length >= FLUSH_EARLY) this.#flush();
+      else if (!this.#isFlushScheduled && this.#isWritable) {
+        this.#isFlushScheduled = true;
+        process.nextTick(this.#flushLater);
+      }
+    } else if (state === 'idle') this.#dial();
+  }
+
+  /** Puts a command at the head of the queue (re-subscriptions must precede queued commands). */
+  sendFirst(cmd: PendingCommand): void {
+    if (this.state === 'closed') {
+      cmd.fail(new ClientClosedError('the connection is closed', cmd.name));
+      return;
     }
+    this.#queue.unshift(cmd);
+    this.#queuedBytes += cmd.bytes;
+    if (cmd.deadline < this.#timerAt) this.#armTimer(cmd.deadline);
+    if (this.state === 'ready') this.#flush();
+  }
+
+  /** Writes a command that expects no reply in the FIFO (SUBSCRIBE family: replies arrive as pushes). */
+  sendUnanswered(name: string, args: readonly Arg[]): void {
+    if (this.state !== 'ready') return;
+    sharedEncoder.write(encodeName([name]), 1, args);
+    this.#writeChunks(sharedEncoder.take());
+  }
+
+  /** Stops reading from the socket (pub/sub backpressure) or resumes. */
+  setReading(isReading: boolean): void {
+    if (isReading) this.#socket?.resume();
+    else this.#socket?.pause();
   }
 
   /** Lets queued and in-flight commands finish, then closes the socket. */
   close(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
     this.#closed ??= new Promise<void>((resolve) => (this.#resolveClosed = resolve));
-    if (this.state === 'idle') this.destroy();
-    else {
-      if (this.state === 'ready') this.state = 'closing';
+    if (this.state === 'idle' || this.state === 'reconnecting') this.#finish(undefined, new ClientClosedError());
+    else if (this.state === 'ready') {
+      this.state = 'closing';
       this.#endIfDrained();
-    }
+    } // 'connecting': becomes 'closing' once ready (see #onHandshakeDone)
     return this.#closed;
   }
 
-  /** Closes at once. Unsettled commands go back to the owner through onClosed. */
-  destroy(error?: Error): void {
+  /** Closes at once: everything in flight rejects with `error`; unsent commands go to the owner. */
+  destroy(error: Error = new ClientClosedError()): void {
     if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.#closeError ??= error;
-    clearTimeout(this.#timer);
-    clearTimeout(this.#connectTimer);
-    this.#timer = this.#connectTimer = undefined;
-    this.#socket?.destroy();
-    this.#decoder.reset();
-    const unsent: PendingCommand[] = [];
-    const unanswered: PendingCommand[] = [];
-    for (const cmd of this.#queue.drain()) if (!cmd.isSettled) unsent.push(cmd);
-    for (const cmd of this.#inFlight.drain()) {
-      if (cmd.isSettled) continue;
-      if (cmd.isInternal) cmd.fail(this.#closeError ?? new ConnectionError('ERR_CONNECTION_LOST', 'connection closed during handshake'));
-      else unanswered.push(cmd);
-    }
-    this.#queuedBytes = 0;
-    this.#resolveClosed?.();
-    this.#owner.onClosed(this, this.#closeError, unsent, unanswered);
+    this.#failInFlight(() => error);
+    this.#finish(error, error);
   }
 
   // ---- dialling and handshake -------------------------------------------------------------
 
-  #dial(resolve: () => void, reject: (e: Error) => void): void {
+  #where(): string {
     const s = this.#settings;
+    return s.path ?? `${s.host}:${s.port}`;
+  }
+
+  #dial(): void {
+    const s = this.#settings;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
     this.state = 'connecting';
-    const where = s.path ?? `${s.host}:${s.port}`;
-    this.#connectTimer = setTimeout(() => {
-      const err = new ConnectTimeoutError(`connecting to ${where} took longer than connectTimeoutMs (${s.connectTimeoutMs} ms)`);
-      reject(err);
-      this.destroy(err);
-    }, s.connectTimeoutMs);
-    this.#connectTimer.unref();
+    this.#socketError = undefined;
+    this.#isWritable = true;
     let socket: net.Socket;
     if (s.tls !== undefined) {
       const servername = s.tls.servername ?? (s.path === undefined && net.isIP(s.host) === 0 ? s.host : undefined);
@@ -194,44 +248,38 @@ export class Connection {
       socket = s.path !== undefined ? net.connect({ path: s.path }) : net.connect({ host: s.host, port: s.port });
     }
     this.#socket = socket;
+    this.#connectTimer = setTimeout(() => {
+      this.#socketError = new ConnectTimeoutError(`connecting to ${this.#where()} took longer than connectTimeoutMs (${s.connectTimeoutMs} ms)`);
+      socket.destroy();
+    }, s.connectTimeoutMs);
     socket.setNoDelay(true);
     if (s.keepAliveMs > 0) socket.setKeepAlive(true, s.keepAliveMs);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      if (socket === this.#socket) this.#onData(chunk);
+    });
     socket.on('drain', () => {
+      if (socket !== this.#socket) return;
       this.#isWritable = true;
       this.#flush();
     });
-    socket.on('error', (err) => {
-      this.#closeError ??= new ConnectionError(
-        this.state === 'connecting' && this.readyAt === 0 ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
-        `connection to ${where} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.#socketError ??= new ConnectionError(
+        this.readyAt === 0 || this.state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
+        `connection to ${this.#where()} failed: ${err.code ?? err.message}`,
         { cause: err },
       );
     });
     socket.on('close', () => {
-      const err = this.#closeError ?? new ConnectionError('ERR_CONNECTION_LOST', `connection to ${where} closed by the server`);
-      if (this.state === 'connecting') reject(err);
-      this.destroy(this.state === 'closing' ? undefined : err);
+      if (socket !== this.#socket) return;
+      this.#onSocketGone(this.#socketError ?? new ConnectionError('ERR_CONNECTION_LOST', `connection to ${this.#where()} closed by the server`));
     });
     socket.once(s.tls !== undefined ? 'secureConnect' : 'connect', () => {
       this.#runHandshake().then(
-        () => {
-          if (this.state !== 'connecting') return;
-          clearTimeout(this.#connectTimer);
-          this.#connectTimer = undefined;
-          this.state = 'ready';
-          this.readyAt = this.lastActiveAt = performance.now();
-          resolve();
-          this.#owner.onReady(this);
-          this.#flush();
-          if (this.#closed !== undefined) {
-            this.state = 'closing';
-            this.#endIfDrained();
-          }
-        },
+        () => this.#onHandshakeDone(socket),
         (err: Error) => {
-          reject(err);
-          this.destroy(err);
+          if (socket !== this.#socket) return;
+          this.#socketError = err;
+          socket.destroy();
         },
       );
     });
@@ -248,6 +296,22 @@ export class Connection {
     });
   }
 
+  #onHandshakeDone(socket: net.Socket): void {
+    if (socket !== this.#socket || this.state !== 'connecting') return;
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    this.state = 'ready';
+    this.#attempt = 0;
+    this.readyAt = this.lastActiveAt = performance.now();
+    for (const w of this.#readyWaiters.splice(0)) w.resolve();
+    this.#owner.onReady(this);
+    this.#flush();
+    if (this.#closed !== undefined && this.state === 'ready') {
+      this.state = 'closing';
+      this.#endIfDrained();
+    }
+  }
+
   /** Writes a handshake command at once, ahead of the queue (the socket is not ready yet). */
   #sendInternal(name: string, args: (string | number)[]): Promise<unknown> {
     const cmd = new PendingCommand(name, encodeName([name]), 1, args, undefined, 0, measureArgs(name, args), false, false, undefined);
@@ -256,6 +320,81 @@ export class Connection {
     this.#markWritten(cmd);
     this.#writeChunks(sharedEncoder.take());
     return cmd.promise;
+  }
+
+  /** The socket closed or failed (dial error, handshake error, protocol error, timeout, peer). */
+  #onSocketGone(error: Error): void {
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    this.#socket?.destroy();
+    this.#socket = undefined;
+    this.#decoder.reset();
+    this.losses++;
+    const wasClosing = this.state === 'closing' || this.#closed !== undefined;
+    const canRetry = this.reconnect && !wasClosing;
+    const requeue = this.#failInFlight((cmd) => (canRetry && cmd.isRetryable ? undefined : lostAfterWrite(cmd, error)));
+    for (let i = requeue.length - 1; i >= 0; i--) {
+      this.#queue.unshift(requeue[i]);
+      this.#queuedBytes += requeue[i].bytes;
+    }
+    for (const w of this.#readyWaiters.splice(0)) w.reject(error);
+    if (!canRetry) {
+      this.#finish(error, error);
+      return;
+    }
+    this.#owner.onLost(this, error);
+    // A rejected handshake (WRONGPASS, NOAUTH...) will not fix itself by waiting: fail the queue now.
+    if (error instanceof ReplyError || !this.#settings.offlineQueue) this.#failQueue(error);
+    if (this.state === 'closed') return;
+    if (this.#queue.length > 0 || this.keepConnected) {
+      this.state = 'reconnecting';
+      const delay = backoffDelay(this.#attempt++, this.#settings.reconnectBaseDelayMs, this.#settings.reconnectMaxDelayMs);
+      this.#reconnectTimer = setTimeout(() => this.#dial(), delay);
+    } else {
+      this.state = 'idle';
+    }
+  }
+
+  /** Settles or hands back every in-flight command; returns those `decide` chose to keep (undefined). */
+  #failInFlight(decide: (cmd: PendingCommand) => Error | undefined): PendingCommand[] {
+    const kept: PendingCommand[] = [];
+    for (const cmd of this.#inFlight.drain()) {
+      if (cmd.isSettled) continue;
+      if (cmd.isInternal) {
+        cmd.fail(new ConnectionError('ERR_CONNECTION_LOST', 'connection lost during the handshake'));
+        continue;
+      }
+      const error = decide(cmd);
+      if (error === undefined) {
+        cmd.state = 'queued';
+        kept.push(cmd);
+      } else cmd.fail(error);
+    }
+    return kept;
+  }
+
+  #failQueue(error: Error): void {
+    for (const cmd of this.#queue.drain()) cmd.fail(error);
+    this.#queuedBytes = 0;
+  }
+
+  /** Final state: timers cleared, socket gone, unsent commands handed to the owner. */
+  #finish(error: Error | undefined, pendingError: Error): void {
+    this.state = 'closed';
+    clearTimeout(this.#timer);
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#reconnectTimer);
+    this.#timer = this.#connectTimer = this.#reconnectTimer = undefined;
+    this.#timerAt = Infinity;
+    this.#socket?.destroy();
+    this.#socket = undefined;
+    this.#decoder.reset();
+    for (const w of this.#readyWaiters.splice(0)) w.reject(pendingError);
+    const unsent: PendingCommand[] = [];
+    for (const cmd of this.#queue.drain()) if (!cmd.isSettled) unsent.push(cmd);
+    this.#queuedBytes = 0;
+    this.#resolveClosed?.();
+    this.#owner.onClosed(this, error, unsent);
   }
 
   // ---- writing -------------------------------------------------------------------------
@@ -309,11 +448,16 @@ export class Connection {
     try {
       this.#decoder.write(chunk);
     } catch (err) {
-      this.destroy(err instanceof ProtocolError ? err : new ProtocolError(String(err)));
+      this.#socketError = err instanceof ProtocolError ? err : new ProtocolError(String(err));
+      this.#onSocketGone(this.#socketError);
     }
   }
 
   #onReply(reply: unknown): void {
+    if (this.isPubSub && isPubSubFrame(reply)) {
+      this.#owner.onPush(this, new PushMessage(reply as unknown[]));
+      return;
+    }
     const cmd = this.#inFlight.shift();
     if (cmd === undefined) throw new ProtocolError('received a reply with no command waiting for it');
     if (!cmd.isSettled) {
@@ -323,15 +467,20 @@ export class Connection {
       } else cmd.succeed(reply);
     }
     const next = this.#inFlight.peek();
-    this.#decoder.returnBuffers = next?.returnBuffers ?? this.#settings.returnBuffers;
-    if (this.#inFlight.length === 0) {
+    if (next !== undefined) this.#decoder.returnBuffers = next.returnBuffers ?? this.#settings.returnBuffers;
+    else {
       this.lastActiveAt = performance.now();
       if (this.state === 'closing') this.#endIfDrained();
     }
   }
 
   #endIfDrained(): void {
-    if (this.state === 'closing' && this.#queue.length === 0 && this.#inFlight.length === 0) this.#socket?.end();
+    if (this.state === 'closing' && this.#queue.length === 0 && this.#inFlight.length === 0) {
+      const socket = this.#socket;
+      this.#socket = undefined;
+      socket?.end();
+      this.#finish(undefined, new ClientClosedError());
+    }
   }
 
   // ---- deadlines -----------------------------------------------------------------------
@@ -340,12 +489,12 @@ export class Connection {
     if (at === Infinity) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(onDeadline, Math.max(0, Math.ceil(at - performance.now())), this);
+    this.#timer = setTimeout(onDeadline, Math.max(1, Math.ceil(at - performance.now())), this);
     // The socket keeps the process alive while there is work; the timer alone never should.
     this.#timer.unref();
   }
 
-  /** Expires overdue commands, destroys the connection if the server stopped answering, re-arms. */
+  /** Expires overdue commands, drops the socket if the server stopped answering, re-arms. */
   expireOverdue(): void {
     this.#timer = undefined;
     this.#timerAt = Infinity;
@@ -365,14 +514,13 @@ export class Connection {
       } else if (!cmd.isSettled && cmd.deadline < next) next = cmd.deadline;
     }
     if (oldestOverdue !== Infinity) {
-      // A written command overdue by socketTimeoutMs means the peer stopped answering.
       const socketDeadline = oldestOverdue + this.#settings.socketTimeoutMs;
       if (socketDeadline <= now) {
         const ms = this.#settings.socketTimeoutMs;
-        this.destroy(new ConnectionError('ERR_SOCKET_TIMEOUT', `a reply is overdue by more than socketTimeoutMs (${ms} ms); closing the connection`));
-        return;
-      }
-      if (socketDeadline < next) next = socketDeadline;
+        this.#socketError = new ConnectionError('ERR_SOCKET_TIMEOUT', `a reply from ${this.#where()} is overdue by more than socketTimeoutMs (${ms} ms)`);
+        this.#onSocketGone(this.#socketError);
+        if ((this.state as ConnectionState) === 'closed') return;
+      } else if (socketDeadline < next) next = socketDeadline;
     }
     this.#armTimer(next);
   }
@@ -380,8 +528,21 @@ export class Connection {
 
 let lastId = 0;
 
-function noop(): void {}
+const PUBSUB_KINDS = new Set(['message', 'pmessage', 'smessage', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
+
+function isPubSubFrame(reply: unknown): boolean {
+  if (!Array.isArray(reply) || reply.length < 3) return false;
+  const kind = reply[0];
+  return PUBSUB_KINDS.has(typeof kind === 'string' ? kind : Buffer.isBuffer(kind) ? kind.toString('latin1') : '');
+}
 
 function onDeadline(conn: Connection): void {
   conn.expireOverdue();
+}
+
+function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
+  return new ConnectionError('ERR_CONNECTION_LOST_AFTER_WRITE', `connection lost after ${cmd.name} was written; it may have executed`, {
+    cause,
+    command: cmd.name,
+  });
 }

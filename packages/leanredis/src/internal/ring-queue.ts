@@ -22,6 +22,14 @@ export class RingQueue<T> {
     this.#length++;
   }
 
+  /** Puts an item back at the head (it will be the next one shifted). */
+  unshift(item: T): void {
+    if (this.#length === this.#items.length) this.#resize(this.#items.length * 2);
+    this.#head = (this.#head - 1 + this.#items.length) & (this.#items.length - 1);
+    this.#items[this.#head] = item;
+    this.#length++;
+  }
+
   shift(): T | undefined {
     if (this.#length === 0) return undefined;
     const item = this.#items[this.#head];

@@ -1,42 +1,117 @@
 /*
- * The connection pool: owns every socket a client opens to one server.
+ * The connection pool: owns every socket a client opens to one server, under one hard cap.
  *
- * Ordinary commands are multiplexed over up to `sharedConnections` connections, least-loaded
- * first; a new shared connection is only dialled when every existing one is busy. Connections
- * are created on first use, never at construction.
+ *   shared     up to `sharedConnections`, multiplexed (auto-pipelined), least-loaded first;
+ *              they reconnect on their own and are dialled on first use, never at construction.
+ *   exclusive  idle + leased + dialling, at most `maxConnections - sharedConnections`, so
+ *              leases (blocking commands, WATCH, pub/sub, `acquire()`) never starve ordinary
+ *              traffic and ordinary traffic never waits behind a blocking command.
  *
- * When a connection dies, its never-written commands are sent again on another connection;
- * written but unanswered commands may have executed, so they are rejected with
- * ERR_CONNECTION_LOST_AFTER_WRITE unless they are retryable (read-only, or the caller opted in).
+ * Sockets to the server never exceed `maxConnections`: a shared connection past its lifetime
+ * is only replaced while a slot is free, otherwise it is retired once idle.
+ *
+ * Waiters for a lease queue FIFO with their own timeout; a released connection goes straight
+ * to the first waiter. Idle connections are reaped by one timer armed at the next expiry
+ * (idle timeout or max lifetime), so an unused pool has no timer at all.
  */
-import { ClientClosedError, ConnectionError } from '../errors.js';
+import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../errors.js';
 import { Connection, type ConnectionOwner, type ConnectionSettings } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
-import type { PushMessage } from '../resp/types.js';
 import type { ServerInfo } from '../connection/handshake.js';
+import type { PushMessage } from '../resp/types.js';
+import { RingQueue } from '../internal/ring-queue.js';
+import { PoolCounters, type PoolStats } from './stats.js';
 
 export interface PoolSettings {
-  connection: ConnectionSettings;
-  /** Connections that carry multiplexed traffic. */
+  /** host:port or socket path, for messages. */
+  address: string;
+  /** Settings of shared connections (they reconnect). */
+  shared: ConnectionSettings;
+  /** Settings of exclusive connections (a lost lease connection is not re-dialled). */
+  exclusive: ConnectionSettings;
+  maxConnections: number;
   sharedConnections: number;
+  minIdle: number;
+  maxIdle: number;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  maxLifetimeJitterMs: number;
+  acquireTimeoutMs: number;
+  leakDetectionThresholdMs: number;
+  idleOrder: 'lifo' | 'fifo';
+  maxQueuedCommands: number;
+  maxQueuedBytes: number;
+}
+
+/** A lease held longer than leakDetectionThresholdMs. */
+export interface LeakReport {
+  connectionId: number;
+  heldMs: number;
+  /** Stack captured when the lease was acquired. */
+  stack: string;
+}
+
+/** What the pool reports upward (the client turns these into events). */
+export interface PoolObserver {
+  ready?(conn: Connection): void;
+  lost?(conn: Connection, error: Error): void;
+  leak?(report: LeakReport): void;
+  push?(conn: Connection, message: PushMessage): void;
+  closed?(conn: Connection, error: Error | undefined): void;
 }
 
 /** Creates connections; tests inject fakes. */
 export type ConnectionFactory = (settings: ConnectionSettings, owner: ConnectionOwner) => Connection;
 
+type Role = 'shared' | 'retiring' | 'idle' | 'leased' | 'dialling';
+
+interface Meta {
+  role: Role;
+  expiresAt: number;
+  idleSince: number;
+  leasedAt: number;
+  leakTimer: NodeJS.Timeout | undefined;
+  stack: string | undefined;
+}
+
+interface Waiter {
+  resolve: (conn: Connection) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  since: number;
+  isDone: boolean;
+  /** Waited in the queue (counted in waitCount / waitDurationMs), rather than for its own dial. */
+  hasQueued: boolean;
+  /** A lease meant to last (the pub/sub connection): exempt from leak detection. */
+  isLongLived: boolean;
+}
+
 type PoolState = 'open' | 'closing' | 'closed';
 
 export class Pool implements ConnectionOwner {
-  readonly #settings: PoolSettings;
+  readonly settings: PoolSettings;
+  observer: PoolObserver = {};
   readonly #factory: ConnectionFactory;
+  readonly #meta = new Map<Connection, Meta>();
   readonly #shared: Connection[] = [];
+  readonly #idle: Connection[] = [];
+  readonly #waiters = new RingQueue<Waiter>();
+  readonly #counters = new PoolCounters();
+  #exclusive = 0; // idle + leased + dialling
   #state: PoolState = 'open';
   #closeError: Error | undefined;
   #serverInfo: ServerInfo | undefined;
+  #reaper: NodeJS.Timeout | undefined;
+  #reaperAt = Infinity;
+  #isUsed = false;
 
   constructor(settings: PoolSettings, factory: ConnectionFactory = (s, o) => new Connection(s, o)) {
-    this.#settings = settings;
+    this.settings = settings;
     this.#factory = factory;
+  }
+
+  get isOpen(): boolean {
+    return this.#state === 'open';
   }
 
   /** What the last handshake learned about the server. */
@@ -44,9 +119,12 @@ export class Pool implements ConnectionOwner {
     return this.#serverInfo;
   }
 
-  get isOpen(): boolean {
-    return this.#state === 'open';
+  /** Open sockets (or sockets being dialled) right now, whatever their use. */
+  get connectionCount(): number {
+    return this.#meta.size;
   }
+
+  // ---- shared traffic -------------------------------------------------------------------
 
   /** Sends a command on the least-loaded shared connection, dialling one if needed. */
   dispatch(cmd: PendingCommand): void {
@@ -54,7 +132,12 @@ export class Pool implements ConnectionOwner {
       cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
       return;
     }
-    this.#pickShared().send(cmd);
+    const conn = this.#pickShared();
+    if (conn.queuedCount >= this.settings.maxQueuedCommands || conn.queuedBytes + cmd.bytes > this.settings.maxQueuedBytes) {
+      cmd.fail(this.#queueFull(conn, cmd.name));
+      return;
+    }
+    conn.send(cmd);
   }
 
   /** Sends commands that must stay together and in order (pipeline, MULTI/EXEC) on one connection. */
@@ -64,70 +147,393 @@ export class Pool implements ConnectionOwner {
       return;
     }
     const conn = this.#pickShared();
+    let bytes = 0;
+    for (const cmd of cmds) bytes += cmd.bytes;
+    if (conn.queuedCount + cmds.length > this.settings.maxQueuedCommands || conn.queuedBytes + bytes > this.settings.maxQueuedBytes) {
+      const error = this.#queueFull(conn, cmds[0]?.name);
+      for (const cmd of cmds) cmd.fail(error);
+      return;
+    }
     for (const cmd of cmds) conn.send(cmd);
   }
 
-  /** Dials the shared connections now (warm-up) and resolves when one is ready. */
+  #queueFull(conn: Connection, command: string | undefined): QueueFullError {
+    const s = this.settings;
+    return new QueueFullError(
+      `command queue for ${s.address} is full (${conn.queuedCount} commands, ${conn.queuedBytes} bytes queued; maxQueuedCommands ${s.maxQueuedCommands}, maxQueuedBytes ${s.maxQueuedBytes})`,
+      command,
+    );
+  }
+
+  /** Dials a shared connection now (warm-up) and resolves when it is ready. */
   async connect(): Promise<void> {
-    if (this.#state !== 'open') throw new ClientClosedError();
+    if (this.#state !== 'open') throw this.#closeError ?? new ClientClosedError();
     await this.#pickShared().connect();
   }
 
   #pickShared(): Connection {
+    this.#markUsed();
     let best: Connection | undefined;
     for (const conn of this.#shared) {
       if (best === undefined || conn.load < best.load) best = conn;
     }
-    if (best === undefined || (best.load > 0 && this.#shared.length < this.#settings.sharedConnections)) {
-      best = this.#factory(this.#settings.connection, this);
+    if (best === undefined || (best.load > 0 && this.#shared.length < this.settings.sharedConnections && this.#meta.size < this.settings.maxConnections)) {
+      best = this.#create('shared', this.settings.shared);
       this.#shared.push(best);
     }
     return best;
   }
 
-  /** Lets every accepted command finish, then closes every connection. */
+  #create(role: Role, settings: ConnectionSettings): Connection {
+    const conn = this.#factory(settings, this);
+    const { maxLifetimeMs, maxLifetimeJitterMs } = this.settings;
+    const now = performance.now();
+    this.#meta.set(conn, {
+      role,
+      expiresAt: maxLifetimeMs > 0 ? now + maxLifetimeMs - Math.random() * maxLifetimeJitterMs : Infinity,
+      idleSince: now,
+      leasedAt: 0,
+      leakTimer: undefined,
+      stack: undefined,
+    });
+    this.#counters.created++;
+    this.#armReaper();
+    return conn;
+  }
+
+  // ---- leases ---------------------------------------------------------------------------
+
+  /** The most exclusive connections (idle + leased + dialling) allowed. */
+  get leaseCapacity(): number {
+    return this.settings.maxConnections - this.settings.sharedConnections;
+  }
+
+  /**
+   * An exclusive connection, ready, that nobody else uses until `release()`. Waits up to
+   * `timeoutMs` (default acquireTimeoutMs) for one to free up; then rejects with ERR_POOL_TIMEOUT.
+   */
+  acquire(timeoutMs = this.settings.acquireTimeoutMs, isLongLived = false): Promise<Connection> {
+    if (this.#state !== 'open') return Promise.reject(this.#closeError ?? new ClientClosedError());
+    this.#markUsed();
+    const idle = this.#takeIdle();
+    if (idle !== undefined) {
+      this.#counters.hits++;
+      this.#lease(idle, isLongLived);
+      return Promise.resolve(idle);
+    }
+    return new Promise<Connection>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined, since: performance.now(), isDone: false, hasQueued: false, isLongLived };
+      if (this.#exclusive < this.leaseCapacity) {
+        this.#counters.misses++;
+        this.#dialFor(waiter);
+        return;
+      }
+      this.#counters.waitCount++;
+      waiter.hasQueued = true;
+      if (timeoutMs > 0) {
+        waiter.timer = setTimeout(() => this.#timeOut(waiter, timeoutMs), timeoutMs);
+      }
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Returns a leased connection. `isReusable: false` (state changed: WATCH left open, a
+   * subscription, a reply still due) closes it instead of putting it back.
+   */
+  release(conn: Connection, isReusable = true): void {
+    const meta = this.#meta.get(conn);
+    if (meta === undefined || meta.role !== 'leased') return;
+    clearTimeout(meta.leakTimer);
+    meta.leakTimer = undefined;
+    meta.stack = undefined;
+    this.#counters.leaseMs += performance.now() - meta.leasedAt;
+    const now = performance.now();
+    if (!isReusable || this.#state !== 'open' || !conn.isReady || conn.load > 0 || meta.expiresAt <= now) {
+      if (meta.expiresAt <= now) this.#counters.stale++;
+      meta.role = 'dialling'; // still counted until onClosed frees the slot
+      // A reply still due (a timed-out blocking command) would keep a graceful close waiting.
+      if (conn.load > 0 || !isReusable) conn.destroy();
+      else conn.close();
+      return;
+    }
+    const waiter = this.#nextWaiter();
+    if (waiter !== undefined) {
+      this.#handTo(waiter, conn);
+      return;
+    }
+    if (this.#idle.length >= this.settings.maxIdle) {
+      meta.role = 'dialling';
+      conn.close();
+      return;
+    }
+    meta.role = 'idle';
+    meta.idleSince = now;
+    this.#idle.push(conn);
+    this.#armReaper();
+  }
+
+  #takeIdle(): Connection | undefined {
+    const now = performance.now();
+    for (;;) {
+      const conn = this.settings.idleOrder === 'lifo' ? this.#idle.pop() : this.#idle.shift();
+      if (conn === undefined) return undefined;
+      const meta = this.#meta.get(conn)!;
+      if (conn.isReady && meta.expiresAt > now && now - meta.idleSince < this.settings.idleTimeoutMs) return conn;
+      // Stale: past its lifetime or idle timeout, or its socket died while idle.
+      this.#counters.stale++;
+      meta.role = 'dialling';
+      conn.close();
+    }
+  }
+
+  #dialFor(waiter: Waiter): void {
+    const conn = this.#create('dialling', this.settings.exclusive);
+    this.#exclusive++;
+    conn.connect().then(
+      () => {
+        if (this.#state !== 'open') {
+          conn.close();
+          return;
+        }
+        // The waiter may have timed out meanwhile: then the fresh connection serves the next one.
+        this.#handTo(waiter.isDone ? this.#nextWaiter() : waiter, conn);
+      },
+      (err: Error) => {
+        if (!waiter.isDone) this.#settle(waiter, undefined, err);
+      },
+    );
+  }
+
+  /** Gives `conn` to `waiter`, or parks it idle if there is no waiter. */
+  #handTo(waiter: Waiter | undefined, conn: Connection): void {
+    if (waiter === undefined) {
+      const meta = this.#meta.get(conn)!;
+      meta.role = 'idle';
+      meta.idleSince = performance.now();
+      this.#idle.push(conn);
+      this.#armReaper();
+      return;
+    }
+    this.#lease(conn, waiter.isLongLived);
+    this.#settle(waiter, conn, undefined);
+  }
+
+  #lease(conn: Connection, isLongLived: boolean): void {
+    const meta = this.#meta.get(conn)!;
+    meta.role = 'leased';
+    meta.leasedAt = performance.now();
+    this.#counters.leases++;
+    const threshold = this.settings.leakDetectionThresholdMs;
+    if (threshold > 0 && !isLongLived) {
+      meta.stack = new Error('lease acquired here').stack ?? '';
+      meta.leakTimer = setTimeout(() => {
+        meta.leakTimer = undefined;
+        this.#counters.leaks++;
+        this.observer.leak?.({ connectionId: conn.id, heldMs: Math.round(performance.now() - meta.leasedAt), stack: meta.stack ?? '' });
+      }, threshold);
+      meta.leakTimer.unref();
+    }
+  }
+
+  #nextWaiter(): Waiter | undefined {
+    let w: Waiter | undefined;
+    while ((w = this.#waiters.shift()) !== undefined) if (!w.isDone) return w;
+    return undefined;
+  }
+
+  #settle(waiter: Waiter, conn: Connection | undefined, error: Error | undefined): void {
+    waiter.isDone = true;
+    clearTimeout(waiter.timer);
+    if (waiter.hasQueued) this.#counters.waitDurationMs += performance.now() - waiter.since;
+    if (conn !== undefined) waiter.resolve(conn);
+    else waiter.reject(error!);
+  }
+
+  #timeOut(waiter: Waiter, timeoutMs: number): void {
+    if (waiter.isDone) return;
+    this.#counters.timeouts++;
+    const now = performance.now();
+    let held = 0;
+    let longest = 0;
+    for (const meta of this.#meta.values()) {
+      if (meta.role !== 'leased') continue;
+      held++;
+      longest = Math.max(longest, now - meta.leasedAt);
+    }
+    const waiting = [...this.#waiters].filter((w) => !w.isDone).length;
+    this.#settle(
+      waiter,
+      undefined,
+      new PoolTimeoutError(
+        `no connection to ${this.settings.address} became free within ${timeoutMs} ms: ${waiting} waiting, ` +
+          `${held} of ${this.leaseCapacity} leases held (longest for ${(longest / 1000).toFixed(1)} s), ` +
+          `maxConnections ${this.settings.maxConnections}`,
+      ),
+    );
+  }
+
+  // ---- maintenance ----------------------------------------------------------------------
+
+  #markUsed(): void {
+    if (this.#isUsed) return;
+    this.#isUsed = true;
+    this.#fillMinIdle();
+  }
+
+  /** Dials idle connections in the background until minIdle (within the lease capacity). */
+  #fillMinIdle(): void {
+    if (this.#state !== 'open' || !this.#isUsed) return;
+    let dialling = 0;
+    for (const meta of this.#meta.values()) if (meta.role === 'dialling') dialling++;
+    while (this.#idle.length + dialling < this.settings.minIdle && this.#exclusive < this.leaseCapacity) {
+      dialling++;
+      const conn = this.#create('dialling', this.settings.exclusive);
+      this.#exclusive++;
+      conn.connect().then(
+        () => (this.#state === 'open' ? this.#handTo(this.#nextWaiter(), conn) : conn.close()),
+        () => {}, // onClosed frees the slot; the reaper tries again later
+      );
+    }
+  }
+
+  #armReaper(): void {
+    const s = this.settings;
+    let next = Infinity;
+    for (const [conn, meta] of this.#meta) {
+      if (meta.expiresAt < next) next = meta.expiresAt;
+      if (meta.role === 'idle') next = Math.min(next, meta.idleSince + s.idleTimeoutMs);
+      else if (meta.role === 'shared') next = Math.min(next, conn.lastActiveAt + s.idleTimeoutMs);
+    }
+    if (s.minIdle > 0 && this.#isUsed && this.#idle.length < s.minIdle) next = Math.min(next, performance.now() + s.shared.reconnectMaxDelayMs);
+    if (next === Infinity || next >= this.#reaperAt) return;
+    clearTimeout(this.#reaper);
+    this.#reaperAt = next;
+    this.#reaper = setTimeout(() => this.#reap(), Math.max(1, Math.ceil(next - performance.now())));
+    this.#reaper.unref();
+  }
+
+  #reap(): void {
+    this.#reaper = undefined;
+    this.#reaperAt = Infinity;
+    if (this.#state !== 'open') return;
+    const s = this.settings;
+    const now = performance.now();
+    // Idle connections: keep minIdle of them, close the rest once idle too long or expired.
+    for (let i = this.#idle.length - 1; i >= 0; i--) {
+      const conn = this.#idle[i];
+      const meta = this.#meta.get(conn)!;
+      const expired = meta.expiresAt <= now;
+      if (expired || (now - meta.idleSince >= s.idleTimeoutMs && this.#idle.length > s.minIdle)) {
+        this.#idle.splice(i, 1);
+        this.#counters.stale++;
+        meta.role = 'dialling';
+        conn.close();
+      }
+    }
+    for (const conn of [...this.#shared]) {
+      const meta = this.#meta.get(conn)!;
+      const isIdle = conn.load === 0 && now - conn.lastActiveAt >= s.idleTimeoutMs;
+      const expired = meta.expiresAt <= now;
+      // A shared connection past its lifetime is swapped while a slot is free, else when idle.
+      if (isIdle || (expired && (conn.load === 0 || this.#meta.size < s.maxConnections))) {
+        this.#shared.splice(this.#shared.indexOf(conn), 1);
+        meta.role = 'retiring';
+        this.#counters.stale++;
+        conn.close();
+      }
+    }
+    this.#fillMinIdle();
+    this.#armReaper();
+  }
+
+  // ---- closing --------------------------------------------------------------------------
+
+  /** Lets every accepted command finish, then closes every connection. Waiters reject. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closing';
-    await Promise.all(this.#shared.map((c) => c.close()));
+    this.#closeError = new ClientClosedError();
+    this.#stopTimersAndWaiters(this.#closeError);
+    await Promise.all([...this.#meta.keys()].map((c) => c.close()));
     this.#state = 'closed';
   }
 
   /** Closes every connection at once, rejecting everything pending with `error`. */
   destroy(error: Error = new ClientClosedError('the client was destroyed')): void {
+    if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#closeError = error;
-    for (const conn of [...this.#shared]) conn.destroy(error);
+    this.#stopTimersAndWaiters(error);
+    for (const conn of [...this.#meta.keys()]) conn.destroy(error);
   }
 
-  // ---- ConnectionOwner -----------------------------------------------------------------
+  #stopTimersAndWaiters(error: Error): void {
+    clearTimeout(this.#reaper);
+    this.#reaper = undefined;
+    let w: Waiter | undefined;
+    while ((w = this.#nextWaiter()) !== undefined) this.#settle(w, undefined, error);
+  }
+
+  // ---- ConnectionOwner ------------------------------------------------------------------
 
   onReady(conn: Connection): void {
     this.#serverInfo = conn.serverInfo;
+    this.observer.ready?.(conn);
   }
 
-  onPush(_conn: Connection, _message: PushMessage): void {}
+  onLost(conn: Connection, error: Error): void {
+    this.#counters.reconnects++;
+    this.observer.lost?.(conn, error);
+  }
 
-  onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[], unanswered: PendingCommand[]): void {
-    const i = this.#shared.indexOf(conn);
-    if (i >= 0) this.#shared.splice(i, 1);
-    const wasReady = conn.readyAt > 0;
-    for (const cmd of unanswered) {
-      if (cmd.isRetryable && this.#state === 'open') this.dispatch(cmd);
-      else cmd.fail(lostAfterWrite(cmd, error, this.#closeError));
+  onPush(conn: Connection, message: PushMessage): void {
+    this.observer.push?.(conn, message);
+  }
+
+  onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[]): void {
+    const meta = this.#meta.get(conn);
+    if (meta === undefined) return;
+    this.#meta.delete(conn);
+    clearTimeout(meta.leakTimer);
+    this.#counters.absorb(conn);
+    if (meta.role === 'shared') this.#shared.splice(this.#shared.indexOf(conn), 1);
+    else if (meta.role !== 'retiring') {
+      this.#exclusive--;
+      if (meta.role === 'idle') this.#idle.splice(this.#idle.indexOf(conn), 1);
     }
+    this.observer.closed?.(conn, error);
+    // Never written, so safe to send elsewhere (a retired or failed shared connection's queue).
     for (const cmd of unsent) {
-      // A connection that never became ready failed to dial: its queue shares that failure.
-      if (this.#state === 'open' && wasReady) this.dispatch(cmd);
+      if (this.#state === 'open' && meta.role !== 'leased' && meta.role !== 'idle' && meta.role !== 'dialling') this.dispatch(cmd);
       else cmd.fail(this.#closeError ?? error ?? new ClientClosedError(undefined, cmd.name));
     }
+    // A freed exclusive slot can serve a waiter.
+    if (this.#state === 'open' && this.#exclusive < this.leaseCapacity) {
+      const waiter = this.#nextWaiter();
+      if (waiter !== undefined) this.#dialFor(waiter);
+      else this.#fillMinIdle();
+    }
   }
-}
 
-function lostAfterWrite(cmd: PendingCommand, cause: Error | undefined, closeError: Error | undefined): Error {
-  if (closeError !== undefined) return closeError;
-  return new ConnectionError('ERR_CONNECTION_LOST_AFTER_WRITE', `connection lost after ${cmd.name} was written; it may have executed`, {
-    cause,
-    command: cmd.name,
-  });
+  // ---- stats ----------------------------------------------------------------------------
+
+  /** A plain snapshot of the pool's counters and gauges. */
+  stats(): PoolStats {
+    let leased = 0;
+    let dialling = 0;
+    for (const meta of this.#meta.values()) {
+      if (meta.role === 'leased') leased++;
+      else if (meta.role === 'dialling') dialling++;
+    }
+    const conns = [...this.#meta.keys()];
+    return this.#counters.snapshot(conns, {
+      idle: this.#idle.length,
+      shared: this.#shared.length,
+      leased,
+      dialling,
+      pendingRequests: [...this.#waiters].filter((w) => !w.isDone).length,
+      maxConnections: this.settings.maxConnections,
+    });
+  }
 }

@@ -1,0 +1,106 @@
+/**
+ * A leased connection: the full command API on a connection nobody else uses until it is
+ * released. `await using conn = await client.acquire()` releases it at the end of the scope,
+ * on normal exit and on throw. Releasing twice is harmless; using a released lease rejects
+ * with ERR_LEASE_RELEASED.
+ */
+import { LeaseReleasedError } from '../errors.js';
+import type { Arg } from '../resp/encoder.js';
+import type { CommandDefinition } from '../commands/define.js';
+import { blockingTimeoutMs } from '../commands/blocking.js';
+import type { Connection } from '../connection/connection.js';
+import type { PendingCommand } from '../connection/pending-command.js';
+import type { Dispatcher } from './dispatcher.js';
+import { Multi, Pipeline, type BatchSender } from './pipeline.js';
+import { RUN, Runner } from './runner.js';
+
+// Commands that leave connection state behind; after them the connection is closed on release
+// rather than handed to the next borrower.
+const STATEFUL = new Set(['SELECT', 'SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'MONITOR', 'HELLO', 'AUTH', 'READONLY', 'READWRITE', 'MULTI']);
+const STATEFUL_CLIENT = new Set(['TRACKING', 'REPLY', 'SETNAME', 'NO-EVICT', 'NO-TOUCH']);
+
+export class Lease<S = string> extends Runner<S> {
+  readonly #dispatcher: Dispatcher;
+  #conn: Connection | undefined;
+  #isWatching = false;
+  #isDirty = false;
+  readonly #sendBatch: BatchSender;
+
+  constructor(dispatcher: Dispatcher, conn: Connection) {
+    super();
+    this.#dispatcher = dispatcher;
+    this.#conn = conn;
+    this.#sendBatch = (cmds: PendingCommand[]) => {
+      for (const cmd of cmds) {
+        // A Multi always sends MULTI ... EXEC together, so MULTI leaves no state behind.
+        if (cmd.name !== 'MULTI') this.#track(cmd.name, cmd.args);
+        this.#send(cmd);
+      }
+    };
+  }
+
+  /** The server's id for this connection is in `client.stats()`; this is the pool's id. */
+  get connectionId(): number | undefined {
+    return this.#conn?.id;
+  }
+
+  get isReleased(): boolean {
+    return this.#conn === undefined;
+  }
+
+  [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
+    this.#track(definition.name, args);
+    const blockMs = definition.isBlocking ? blockingTimeoutMs(definition.name, args) : undefined;
+    let cmd: PendingCommand;
+    try {
+      cmd = this.#dispatcher.create(definition, args, undefined, definition.transform, blockMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#send(cmd);
+    return cmd.promise;
+  }
+
+  #send(cmd: PendingCommand): void {
+    if (this.#conn === undefined) cmd.fail(new LeaseReleasedError(cmd.name));
+    else this.#conn.send(cmd);
+  }
+
+  #track(name: string, args: readonly Arg[]): void {
+    if (name === 'WATCH') this.#isWatching = true;
+    else if (name === 'UNWATCH' || name === 'EXEC' || name === 'DISCARD') this.#isWatching = false;
+    else if (STATEFUL.has(name)) this.#isDirty = true;
+    else if (name === 'CLIENT' && typeof args[0] === 'string' && STATEFUL_CLIENT.has(args[0].toUpperCase())) this.#isDirty = true;
+  }
+
+  /** A pipeline on this connection. */
+  pipeline(): Pipeline<[], S> {
+    return new Pipeline<[], S>(this.#dispatcher, this.#sendBatch);
+  }
+
+  /** A MULTI/EXEC transaction on this connection (use after WATCH for optimistic locking). */
+  multi(): Multi<[], S> {
+    return new Multi<[], S>(this.#dispatcher, this.#sendBatch);
+  }
+
+  /** Whether `batch` was made by this lease (a transaction of another connection would ignore WATCH). */
+  owns(batch: { sender: BatchSender }): boolean {
+    return batch.sender === this.#sendBatch;
+  }
+
+  /** Returns the connection to the pool. Safe to call more than once. */
+  release(): void {
+    const conn = this.#conn;
+    if (conn === undefined) return;
+    this.#conn = undefined;
+    this.#dispatcher.pool.release(conn, !this.#isDirty && !this.#isWatching && conn.inFlightCount === 0);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Pool statistics: counters kept by the pool, and the plain snapshot `client.stats()`
+ * returns. The fields include go-redis PoolStats (hits, misses, timeouts, waitCount,
+ * waitDurationMs, totalConns, idleConns, staleConns, pendingRequests).
+ */
+
+/** A point-in-time snapshot of a client's pool. Plain data: safe to log or serialize. */
+export interface PoolStats {
+  /** Leases served by an idle connection. */
+  hits: number;
+  /** Leases that needed a new connection. */
+  misses: number;
+  /** Lease requests that failed with ERR_POOL_TIMEOUT. */
+  timeouts: number;
+  /** Lease requests that had to wait for a connection. */
+  waitCount: number;
+  /** Total time lease requests spent waiting (ms). */
+  waitDurationMs: number;
+  /** Sockets open or being dialled now, whatever their use. Never above maxConnections. */
+  totalConns: number;
+  /** Exclusive connections idle in the pool. */
+  idleConns: number;
+  /** Connections closed for idle timeout, max lifetime or a dead socket found while idle. */
+  staleConns: number;
+  /** Lease requests waiting now. */
+  pendingRequests: number;
+  /** Shared (multiplexed) connections. */
+  sharedConns: number;
+  /** Connections leased now (acquire, blocking commands, WATCH, pub/sub). */
+  leased: number;
+  /** Exclusive connections being dialled. */
+  dialling: number;
+  /** Commands written and awaiting replies, on every connection. */
+  inFlight: number;
+  /** Commands accepted but not yet written. */
+  queuedCommands: number;
+  /** Estimated bytes of queued commands. */
+  queuedBytes: number;
+  /** Bytes read and written by every connection this pool ever had. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Sockets lost and re-dialled by shared connections. */
+  reconnects: number;
+  /** Connections created since the pool started. */
+  created: number;
+  /** Leases granted, and leases reported by leak detection. */
+  leases: number;
+  leaks: number;
+  /** The hard cap the pool enforces. */
+  maxConnections: number;
+}
+
+interface ConnectionGauges {
+  readonly inFlightCount: number;
+  readonly queuedCount: number;
+  readonly queuedBytes: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+export class PoolCounters {
+  hits = 0;
+  misses = 0;
+  timeouts = 0;
+  waitCount = 0;
+  waitDurationMs = 0;
+  stale = 0;
+  reconnects = 0;
+  created = 0;
+  leases = 0;
+  leaks = 0;
+  leaseMs = 0;
+  #closedBytesIn = 0;
+  #closedBytesOut = 0;
+
+  /** Keeps a closing connection's byte counts in the totals. */
+  absorb(conn: ConnectionGauges): void {
+    this.#closedBytesIn += conn.bytesIn;
+    this.#closedBytesOut += conn.bytesOut;
+  }
+
+  snapshot(
+    conns: ConnectionGauges[],
+    gauges: { idle: number; shared: number; leased: number; dialling: number; pendingRequests: number; maxConnections: number },
+  ): PoolStats {
+    let inFlight = 0;
+    let queuedCommands = 0;
+    let queuedBytes = 0;
+    let bytesIn = this.#closedBytesIn;
+    let bytesOut = this.#closedBytesOut;
+    for (const c of conns) {
+      inFlight += c.inFlightCount;
+      queuedCommands += c.queuedCount;
+      queuedBytes += c.queuedBytes;
+      bytesIn += c.bytesIn;
+      bytesOut += c.bytesOut;
+    }
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      timeouts: this.timeouts,
+      waitCount: this.waitCount,
+      waitDurationMs: Math.round(this.waitDurationMs),
+      totalConns: conns.length,
+      idleConns: gauges.idle,
+      staleConns: this.stale,
+      pendingRequests: gauges.pendingRequests,
+      sharedConns: gauges.shared,
+      leased: gauges.leased,
+      dialling: gauges.dialling,
+      inFlight,
+      queuedCommands,
+      queuedBytes,
+      bytesIn,
+      bytesOut,
+      reconnects: this.reconnects,
+      created: this.created,
+      leases: this.leases,
+      leaks: this.leaks,
+      maxConnections: gauges.maxConnections,
+    };
+  }
+}
