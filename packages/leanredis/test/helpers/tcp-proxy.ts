@@ -1,0 +1,891 @@
+/**
+ * A loopback TCP proxy that injects network faults between a client under test and a real
+ * server, plus two small tools the fault tests share: a RESP frame scanner and a raw socket
+ * client.
+ *
+ * Every accepted client socket gets its own socket to the target and two pipes:
+ *
+ *   client ──up──▶ [drop bytes] [blackhole] [corrupt] [queue: delay, pause] ──▶ server
+ *   client ◀─down─ [queue: delay, pause] [corrupt] [blackhole] [drop bytes] [drop replies] ◀── server
+ *
+ * A chunk read from a source runs through the filters once, in that order, when it arrives:
+ * `dropNextReplies` works on the server's real byte stream (so frame boundaries are right), then
+ * `dropNextBytes`, then `blackhole`, then `corrupt`. What is left is queued with a due time
+ * (`now + delay`) and written when due, strictly in arrival order, unless the direction is
+ * paused. Changing a fault affects chunks that arrive afterwards; `heal()` also makes every
+ * queued chunk due at once.
+ *
+ * Bounds: each pipe queues at most `maxBufferedBytes` (plus one read chunk); past that the
+ * source socket stops being read, so TCP backpressure reaches the sender and nothing is lost.
+ * The frame scanner keeps no payload bytes, only a depth stack capped at 100 000 levels.
+ */
+import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+/** Which way bytes flow: 'up' is client → server, 'down' is server → client. */
+export type Direction = 'up' | 'down';
+/** A direction, or 'both' to apply a fault to each direction. */
+export type DirectionOption = Direction | 'both';
+/** Transforms one chunk of bytes; may return a chunk of any length (empty drops it). */
+export type Corruptor = (chunk: Buffer, direction: Direction) => Uint8Array;
+
+/** Options of {@link startTcpProxy}. */
+export interface TcpProxyOptions {
+  /** Port of the server to forward to. */
+  targetPort: number;
+  /** Address of the server; must be an IPv4 literal in 127.0.0.0/8. @default '127.0.0.1' */
+  targetHost?: string;
+  /** Port to listen on, e.g. to restart a proxy on the same port. @default a free port */
+  port?: number;
+  /** Bytes a pipe queues (while delayed or paused) before it stops reading its source. @default 4 MiB */
+  maxBufferedBytes?: number;
+}
+
+/** Byte counters of one direction, summed over every connection. */
+export interface DirectionStats {
+  /** Bytes read from the source sockets. */
+  received: number;
+  /** Bytes written to the destination sockets. */
+  forwarded: number;
+  /** Bytes swallowed by dropNextBytes, dropNextReplies or blackhole. */
+  dropped: number;
+  /** Bytes waiting in queues right now (delayed or paused). */
+  queued: number;
+}
+
+/** A snapshot of the proxy's counters. */
+export interface TcpProxyStats {
+  /** Client → server. */
+  up: DirectionStats;
+  /** Server → client. */
+  down: DirectionStats;
+  /** Complete RESP replies swallowed by dropNextReplies. */
+  droppedReplies: number;
+  /** Connections closed at once because refuse(true) was on. */
+  refusedConnections: number;
+}
+
+/** A running proxy. Every fault method applies to live and future connections alike. */
+export interface TcpProxy {
+  readonly host: '127.0.0.1';
+  /** The port clients connect to. */
+  readonly port: number;
+  /** redis://127.0.0.1:port */
+  readonly url: string;
+  /** Client connections open right now. */
+  readonly connections: number;
+  /** Client connections accepted and forwarded since start (refused ones are not counted). */
+  readonly totalConnections: number;
+  /** A snapshot of byte counters. */
+  readonly stats: TcpProxyStats;
+  /** Holds every chunk arriving from now on for `ms` before forwarding it (0 removes the delay). Order is kept. */
+  delay(ms: number, direction?: DirectionOption): void;
+  /** Swallows every byte (and FIN or RST) arriving from now on; nothing is sent. Cleared by heal(). */
+  blackhole(direction?: DirectionOption): void;
+  /** Swallows the next `n` bytes arriving in a direction (shared by all connections; 'both' means n each way). */
+  dropNextBytes(n: number, direction?: DirectionOption): void;
+  /**
+   * Swallows the next `count` complete RESP replies from the server, whole, starting with the
+   * next reply that begins after this call. RESP3 pushes ('>') are forwarded and not counted.
+   * To make the reply to exactly one command vanish: call this, then send that command.
+   */
+  dropNextReplies(count?: number): void;
+  /** Transforms every chunk arriving from now on; null removes the transform. */
+  corrupt(fn: Corruptor | null, direction?: DirectionOption): void;
+  /** Destroys every connection with a TCP RST on both sides (client and server see ECONNRESET). */
+  resetAll(): void;
+  /** While on, a new connection is closed at once: with FIN ('close', the default) or with RST ('reset'). */
+  refuse(on: boolean, mode?: 'close' | 'reset'): void;
+  /** Stops forwarding without dropping: bytes queue (bounded) until resume(). */
+  pause(direction?: DirectionOption): void;
+  /** Forwards everything queued by pause(), in order, and what arrives after. */
+  resume(direction?: DirectionOption): void;
+  /** Clears every fault: no delay, blackhole, drops, corruption, refusal or pause; queued bytes are sent now. */
+  heal(): void;
+  /** Resolves when exactly `count` client connections are open; rejects after `timeoutMs`. @default 2000 (ms) */
+  waitForConnections(count: number, timeoutMs?: number): Promise<void>;
+  /** Stops listening and destroys every connection and timer. */
+  close(): Promise<void>;
+  /** Same as close(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const RESP3_PUSH = 62; // '>'
+
+/** Throws unless `host` is an IPv4 literal in 127.0.0.0/8: fault tests never touch another machine. */
+export function assertLoopback(host: string): void {
+  if (net.isIPv4(host) && host.split('.')[0] === '127') return;
+  throw new Error(`refusing non-loopback address ${JSON.stringify(host)}: only 127.0.0.0/8 IPv4 literals are allowed`);
+}
+
+function directions(option: DirectionOption): Direction[] {
+  if (option === 'both') return ['up', 'down'];
+  if (option === 'up' || option === 'down') return [option];
+  throw new Error(`direction must be 'up', 'down' or 'both', got ${JSON.stringify(option)}`);
+}
+
+function assertCount(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${value}`);
+}
+
+/** Destroys a socket with a TCP RST where Node supports it, else plainly. */
+export function resetSocket(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+  else socket.destroy();
+}
+
+interface DirectionFaults {
+  delayMs: number;
+  isBlackholed: boolean;
+  isPaused: boolean;
+  dropBytes: number;
+  corrupt: Corruptor | null;
+}
+
+interface ProxyState {
+  readonly faults: Record<Direction, DirectionFaults>;
+  readonly stats: TcpProxyStats;
+  readonly maxBufferedBytes: number;
+  dropReplies: number;
+}
+
+interface Queued {
+  data: Uint8Array;
+  dueAt: number;
+}
+
+/** One direction of one connection. */
+class Pipe {
+  readonly #state: ProxyState;
+  readonly #direction: Direction;
+  readonly #src: net.Socket;
+  readonly #dst: net.Socket;
+  readonly #scanner: RespFrameScanner | undefined;
+  #queue: Queued[] = [];
+  #queuedBytes = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #isDroppingFrame = false;
+  #isSrcPaused: boolean;
+  #hasSrcEnded = false;
+  #hasSentFin = false;
+
+  constructor(state: ProxyState, direction: Direction, src: net.Socket, dst: net.Socket, isSrcPaused: boolean) {
+    this.#state = state;
+    this.#direction = direction;
+    this.#src = src;
+    this.#dst = dst;
+    this.#isSrcPaused = isSrcPaused;
+    this.#scanner = direction === 'down' ? new RespFrameScanner() : undefined;
+    dst.on('drain', () => this.#updateFlow());
+  }
+
+  get #faults(): DirectionFaults {
+    return this.#state.faults[this.#direction];
+  }
+
+  get #stats(): DirectionStats {
+    return this.#state.stats[this.#direction];
+  }
+
+  /** Bytes read from the source. */
+  onData(chunk: Buffer): void {
+    this.#stats.received += chunk.length;
+    if (this.#dst.destroyed) {
+      // The other side is gone; a real peer would answer data with RST.
+      if (!this.#faults.isBlackholed) resetSocket(this.#src);
+      return;
+    }
+    let data: Uint8Array = this.#dropReplies(chunk);
+    data = this.#dropBytes(data);
+    if (data.length > 0 && this.#faults.isBlackholed) {
+      this.#stats.dropped += data.length;
+      data = data.subarray(data.length);
+    }
+    const corrupt = this.#faults.corrupt;
+    if (data.length > 0 && corrupt !== null) data = corrupt(Buffer.from(data.buffer, data.byteOffset, data.length), this.#direction);
+    if (data.length === 0) return;
+    this.#queue.push({ data, dueAt: performance.now() + this.#faults.delayMs });
+    this.#queuedBytes += data.length;
+    this.#stats.queued += data.length;
+    this.flush();
+  }
+
+  /** The source sent FIN: forward it after the queue, unless blackholed. */
+  onEnd(): void {
+    if (this.#faults.isBlackholed) return;
+    this.#hasSrcEnded = true;
+    this.flush();
+  }
+
+  /** True while this direction swallows everything, FIN and RST included. */
+  get isBlackholed(): boolean {
+    return this.#faults.isBlackholed;
+  }
+
+  /** Writes every due chunk, in order; arms one timer for the next one. */
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#dst.destroyed) {
+      this.discard();
+      return;
+    }
+    if (!this.#faults.isPaused) this.#writeDue();
+    this.#updateFlow();
+  }
+
+  #writeDue(): void {
+    const now = performance.now();
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0]!;
+      if (head.dueAt > now) {
+        this.#timer = setTimeout(() => {
+          this.#timer = undefined;
+          this.flush();
+        }, Math.max(1, Math.ceil(head.dueAt - now)));
+        break;
+      }
+      this.#queue.shift();
+      this.#queuedBytes -= head.data.length;
+      this.#stats.queued -= head.data.length;
+      this.#stats.forwarded += head.data.length;
+      this.#dst.write(head.data);
+    }
+    if (this.#queue.length === 0 && this.#hasSrcEnded && !this.#hasSentFin) {
+      this.#hasSentFin = true;
+      this.#dst.end();
+    }
+  }
+
+  /** Makes every queued chunk due now (heal). */
+  expedite(): void {
+    for (const item of this.#queue) item.dueAt = 0;
+  }
+
+  /** Forgets the queue and stops the timer (the destination is gone). */
+  discard(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#stats.queued -= this.#queuedBytes;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+  }
+
+  /** Reads from the source only while the queue and the destination have room. */
+  #updateFlow(): void {
+    if (this.#src.destroyed) return;
+    const isFull = this.#queuedBytes >= this.#state.maxBufferedBytes || this.#dst.writableNeedDrain;
+    if (isFull && !this.#isSrcPaused) {
+      this.#isSrcPaused = true;
+      this.#src.pause();
+    } else if (!isFull && this.#isSrcPaused) {
+      this.#isSrcPaused = false;
+      this.#src.resume();
+    }
+  }
+
+  #dropReplies(chunk: Buffer): Uint8Array {
+    const scanner = this.#scanner;
+    if (scanner === undefined || scanner.isBroken) return chunk;
+    if (this.#state.dropReplies === 0 && !this.#isDroppingFrame) {
+      scanner.skip(chunk);
+      return chunk;
+    }
+    const kept: Uint8Array[] = [];
+    let offset = 0;
+    while (offset < chunk.length && !scanner.isBroken) {
+      if (!scanner.isInFrame) {
+        // A reply starts here: decide now, so an armed drop takes the whole reply or none of it.
+        this.#isDroppingFrame = this.#state.dropReplies > 0 && chunk[offset] !== RESP3_PUSH;
+        if (this.#isDroppingFrame) this.#state.dropReplies--;
+      }
+      const end = scanner.scan(chunk, offset);
+      const stop = end === -1 ? chunk.length : end;
+      if (this.#isDroppingFrame) {
+        this.#stats.dropped += stop - offset;
+        if (end !== -1) {
+          this.#state.stats.droppedReplies++;
+          this.#isDroppingFrame = false;
+        }
+      } else {
+        kept.push(chunk.subarray(offset, stop));
+      }
+      offset = stop;
+    }
+    // A stream the scanner cannot follow is forwarded untouched from the point it broke.
+    if (offset < chunk.length) kept.push(chunk.subarray(offset));
+    return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
+  }
+
+  #dropBytes(data: Uint8Array): Uint8Array {
+    const faults = this.#faults;
+    if (faults.dropBytes === 0 || data.length === 0) return data;
+    const n = Math.min(faults.dropBytes, data.length);
+    faults.dropBytes -= n;
+    this.#stats.dropped += n;
+    return data.subarray(n);
+  }
+}
+
+interface ProxyConnection {
+  readonly client: net.Socket;
+  readonly server: net.Socket;
+  readonly up: Pipe;
+  readonly down: Pipe;
+}
+
+/** Starts a fault-injecting TCP proxy on a free loopback port in front of `targetHost:targetPort`. */
+export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy> {
+  const targetHost = options.targetHost ?? '127.0.0.1';
+  assertLoopback(targetHost);
+  const { targetPort } = options;
+  if (!Number.isInteger(targetPort) || targetPort < 1 || targetPort > 65535) throw new Error(`targetPort must be 1..65535, got ${targetPort}`);
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  assertCount('maxBufferedBytes', maxBufferedBytes);
+
+  const noFaults = (): DirectionFaults => ({ delayMs: 0, isBlackholed: false, isPaused: false, dropBytes: 0, corrupt: null });
+  const emptyStats = (): DirectionStats => ({ received: 0, forwarded: 0, dropped: 0, queued: 0 });
+  const state: ProxyState = {
+    faults: { up: noFaults(), down: noFaults() },
+    stats: { up: emptyStats(), down: emptyStats(), droppedReplies: 0, refusedConnections: 0 },
+    maxBufferedBytes,
+    dropReplies: 0,
+  };
+  const live = new Set<ProxyConnection>();
+  const clients = new Set<net.Socket>();
+  const waiters = new Set<() => void>();
+  let refusal: 'close' | 'reset' | undefined;
+  let totalConnections = 0;
+  let isClosed = false;
+
+  const notify = (): void => {
+    for (const waiter of [...waiters]) waiter();
+  };
+
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
+    if (isClosed) {
+      client.destroy();
+      return;
+    }
+    if (refusal !== undefined) {
+      state.stats.refusedConnections++;
+      client.on('error', () => {});
+      if (refusal === 'reset') resetSocket(client);
+      else client.destroy();
+      return;
+    }
+    totalConnections++;
+    clients.add(client);
+    const upstream = net.connect({ host: targetHost, port: targetPort, allowHalfOpen: true });
+    const connection: ProxyConnection = {
+      client,
+      server: upstream,
+      // The client is paused (pauseOnConnect) until the target accepts: nothing is read early.
+      up: new Pipe(state, 'up', client, upstream, true),
+      down: new Pipe(state, 'down', upstream, client, false),
+    };
+    live.add(connection);
+    wire(connection, client, upstream, connection.up, connection.down);
+    wire(connection, upstream, client, connection.down, connection.up);
+    upstream.once('connect', () => connection.up.flush());
+    client.once('close', () => {
+      clients.delete(client);
+      notify();
+    });
+    notify();
+  });
+
+  /** Events of `socket`, whose bytes feed `from` and which `into` writes to. */
+  function wire(connection: ProxyConnection, socket: net.Socket, peer: net.Socket, from: Pipe, into: Pipe): void {
+    let error: NodeJS.ErrnoException | undefined;
+    socket.on('data', (chunk: Buffer) => from.onData(chunk));
+    socket.on('end', () => from.onEnd());
+    socket.on('error', (err: NodeJS.ErrnoException) => (error = err));
+    socket.on('close', () => {
+      into.discard();
+      // A reset (or a failed connect to the target) is passed on as a reset; a clean close
+      // was already passed on as FIN by onEnd, after the queued bytes.
+      if (error !== undefined && !from.isBlackholed) {
+        from.discard();
+        resetSocket(peer);
+      }
+      if (connection.client.destroyed && connection.server.destroyed) {
+        from.discard();
+        live.delete(connection);
+      }
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as net.AddressInfo).port;
+
+  const forEachPipe = (fn: (pipe: Pipe) => void): void => {
+    for (const connection of live) {
+      fn(connection.up);
+      fn(connection.down);
+    }
+  };
+
+  async function close(): Promise<void> {
+    if (isClosed) return;
+    isClosed = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const connection of live) {
+      connection.up.discard();
+      connection.down.discard();
+      connection.client.destroy();
+      connection.server.destroy();
+    }
+    live.clear();
+    await closed;
+    notify();
+  }
+
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get connections() {
+      return clients.size;
+    },
+    get totalConnections() {
+      return totalConnections;
+    },
+    get stats(): TcpProxyStats {
+      return structuredClone(state.stats);
+    },
+    delay(ms, direction = 'both') {
+      if (!Number.isFinite(ms) || ms < 0) throw new Error(`delay must be a non-negative number of ms, got ${ms}`);
+      for (const d of directions(direction)) state.faults[d].delayMs = ms;
+    },
+    blackhole(direction = 'both') {
+      for (const d of directions(direction)) state.faults[d].isBlackholed = true;
+    },
+    dropNextBytes(n, direction = 'down') {
+      assertCount('dropNextBytes count', n);
+      for (const d of directions(direction)) state.faults[d].dropBytes = n;
+    },
+    dropNextReplies(count = 1) {
+      assertCount('dropNextReplies count', count);
+      state.dropReplies = count;
+    },
+    corrupt(fn, direction = 'both') {
+      for (const d of directions(direction)) state.faults[d].corrupt = fn;
+    },
+    resetAll() {
+      for (const connection of live) {
+        connection.up.discard();
+        connection.down.discard();
+        resetSocket(connection.client);
+        resetSocket(connection.server);
+      }
+    },
+    refuse(on, mode = 'close') {
+      refusal = on ? mode : undefined;
+    },
+    pause(direction = 'both') {
+      for (const d of directions(direction)) state.faults[d].isPaused = true;
+    },
+    resume(direction = 'both') {
+      for (const d of directions(direction)) state.faults[d].isPaused = false;
+      forEachPipe((pipe) => pipe.flush());
+    },
+    heal() {
+      for (const d of ['up', 'down'] as const) Object.assign(state.faults[d], noFaults());
+      state.dropReplies = 0;
+      refusal = undefined;
+      forEachPipe((pipe) => {
+        pipe.expedite();
+        pipe.flush();
+      });
+    },
+    waitForConnections(count, timeoutMs = 2000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (clients.size !== count && !isClosed) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          if (clients.size === count) resolve();
+          else reject(new Error('proxy closed while waiting for connections'));
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} proxy connections within ${timeoutMs} ms, have ${clients.size}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// RESP frame scanner
+
+const LINE_TYPES = new Set([
+  43, // '+' simple string
+  45, // '-' simple error
+  58, // ':' integer
+  95, // '_' RESP3 null
+  44, // ',' RESP3 double
+  35, // '#' RESP3 boolean
+  40, // '(' RESP3 big number
+]);
+const BLOB_TYPES = new Set([
+  36, // '$' bulk string
+  33, // '!' RESP3 blob error
+  61, // '=' RESP3 verbatim string
+]);
+const AGGREGATE_TYPES = new Set([
+  42, // '*' array
+  62, // '>' RESP3 push
+  126, // '~' RESP3 set
+]);
+const PAIR_TYPES = new Set([
+  37, // '%' RESP3 map: 2n elements
+  124, // '|' RESP3 attribute: 2n elements, then annotates the next value
+]);
+const ATTRIBUTE = 124; // '|'
+const LF = 10; // '\n'
+const MAX_HEADER_CHARS = 24;
+const MAX_SCANNER_DEPTH = 100_000;
+
+type ScannerState = 'type' | 'line' | 'header' | 'payload' | 'broken';
+
+/**
+ * Finds where top-level RESP2/RESP3 frames end in a byte stream fed chunk by chunk, without
+ * keeping any payload: a stack of element counts and a byte countdown for bulk payloads.
+ * A RESP3 attribute belongs to the frame of the value it annotates. Streamed aggregates ('?')
+ * and unknown type bytes make it `isBroken` for good.
+ */
+export class RespFrameScanner {
+  #state: ScannerState = 'type';
+  #type = 0;
+  #header = '';
+  #payloadLeft = 0;
+  /** Elements still expected per open aggregate, innermost last. */
+  readonly #left: number[] = [];
+  readonly #isAttribute: boolean[] = [];
+  #isInFrame = false;
+
+  /** True between the first byte of a top-level frame and its last. */
+  get isInFrame(): boolean {
+    return this.#isInFrame;
+  }
+
+  /** True once the stream held something that is not RESP; nothing more is scanned. */
+  get isBroken(): boolean {
+    return this.#state === 'broken';
+  }
+
+  /**
+   * Scans `chunk` from `start` and returns the offset just past the end of the top-level frame
+   * in progress, or -1 if that frame does not end within the chunk (or the stream broke).
+   */
+  scan(chunk: Uint8Array, start = 0): number {
+    let i = start;
+    while (i < chunk.length) {
+      switch (this.#state) {
+        case 'broken':
+          return -1;
+        case 'type': {
+          const type = chunk[i++]!;
+          this.#isInFrame = true;
+          this.#type = type;
+          if (LINE_TYPES.has(type)) this.#state = 'line';
+          else if (BLOB_TYPES.has(type) || AGGREGATE_TYPES.has(type) || PAIR_TYPES.has(type)) {
+            this.#state = 'header';
+            this.#header = '';
+          } else this.#state = 'broken';
+          break;
+        }
+        case 'line': {
+          const lf = chunk.indexOf(LF, i);
+          if (lf === -1) return -1;
+          i = lf + 1;
+          if (this.#valueDone()) return i;
+          break;
+        }
+        case 'header': {
+          const lf = chunk.indexOf(LF, i);
+          const stop = lf === -1 ? chunk.length : lf;
+          if (this.#header.length + (stop - i) > MAX_HEADER_CHARS) {
+            this.#state = 'broken';
+            return -1;
+          }
+          this.#header += Buffer.from(chunk.buffer, chunk.byteOffset + i, stop - i).toString('latin1');
+          if (lf === -1) return -1;
+          i = lf + 1;
+          if (this.#onHeader()) return i;
+          break;
+        }
+        case 'payload': {
+          const n = Math.min(this.#payloadLeft, chunk.length - i);
+          i += n;
+          this.#payloadLeft -= n;
+          if (this.#payloadLeft === 0 && this.#valueDone()) return i;
+          break;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Scans a whole chunk, ignoring where frames end. */
+  skip(chunk: Uint8Array): void {
+    let offset = 0;
+    while (offset < chunk.length && !this.isBroken) {
+      const end = this.scan(chunk, offset);
+      if (end === -1) return;
+      offset = end;
+    }
+  }
+
+  /** Handles a complete length header; true when that completed the top-level frame. */
+  #onHeader(): boolean {
+    const text = this.#header.endsWith('\r') ? this.#header.slice(0, -1) : this.#header;
+    const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
+    const type = this.#type;
+    if (!Number.isSafeInteger(n) || n < -1) {
+      this.#state = 'broken';
+      return false;
+    }
+    if (BLOB_TYPES.has(type)) {
+      if (n === -1) return this.#valueDone();
+      this.#payloadLeft = n + 2; // payload and its CRLF
+      this.#state = 'payload';
+      return false;
+    }
+    const count = PAIR_TYPES.has(type) ? n * 2 : n;
+    if (n === -1 || count === 0) {
+      if (type === ATTRIBUTE) {
+        this.#state = 'type';
+        return false;
+      }
+      return this.#valueDone();
+    }
+    if (this.#left.length >= MAX_SCANNER_DEPTH) {
+      this.#state = 'broken';
+      return false;
+    }
+    this.#left.push(count);
+    this.#isAttribute.push(type === ATTRIBUTE);
+    this.#state = 'type';
+    return false;
+  }
+
+  /** A value ended: close the aggregates it completes; true when the top-level frame ended. */
+  #valueDone(): boolean {
+    this.#state = 'type';
+    for (;;) {
+      const depth = this.#left.length;
+      if (depth === 0) {
+        this.#isInFrame = false;
+        return true;
+      }
+      const left = --this.#left[depth - 1]!;
+      if (left > 0) return false;
+      this.#left.pop();
+      // An attribute is not an element of its parent: the value it annotates follows.
+      if (this.#isAttribute.pop()) return false;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw client
+
+/** How a socket ended, as seen by a {@link RawClient}. */
+export interface RawClose {
+  /** The socket error, e.g. code 'ECONNRESET'; undefined for a clean close. */
+  error: NodeJS.ErrnoException | undefined;
+  /** True if the peer sent FIN before the socket closed. */
+  hadEnd: boolean;
+}
+
+/**
+ * A test's hand on a raw socket (plain or TLS): records every byte received (up to
+ * `maxBytes`), and waits for bytes, replies or the close, each with a timeout.
+ */
+export class RawClient {
+  /** The socket; write to it or destroy it freely. */
+  readonly socket: net.Socket;
+  readonly #maxBytes: number;
+  readonly #chunks: Buffer[] = [];
+  #length = 0;
+  #hadEnd = false;
+  #error: NodeJS.ErrnoException | undefined;
+  #close: RawClose | undefined;
+  readonly #waiters = new Set<() => void>();
+
+  /**
+   * Wraps a socket (connected or connecting).
+   * @param maxBytes bytes kept at most; more destroys the socket. @default 16 MiB
+   */
+  constructor(socket: net.Socket, maxBytes = 16 * 1024 * 1024) {
+    this.socket = socket;
+    this.#maxBytes = maxBytes;
+    socket.on('data', (chunk: Buffer) => {
+      this.#length += chunk.length;
+      if (this.#length > this.#maxBytes) {
+        socket.destroy(new Error(`RawClient received more than ${this.#maxBytes} bytes`));
+        return;
+      }
+      this.#chunks.push(chunk);
+      this.#notify();
+    });
+    socket.on('end', () => {
+      this.#hadEnd = true;
+      this.#notify();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => (this.#error = err));
+    socket.on('close', () => {
+      this.#close = { error: this.#error, hadEnd: this.#hadEnd };
+      this.#notify();
+    });
+  }
+
+  /** Connects to a loopback port and resolves once connected. */
+  static async connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    assertLoopback(host);
+    const socket = net.connect({ host, port });
+    const client = new RawClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+    return client;
+  }
+
+  /** Every byte received so far. */
+  get received(): Buffer {
+    if (this.#chunks.length > 1) this.#chunks.splice(0, this.#chunks.length, Buffer.concat(this.#chunks));
+    return this.#chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** How the socket ended, or undefined while it is open. */
+  get closed(): RawClose | undefined {
+    return this.#close;
+  }
+
+  /** Writes bytes (a string is sent as latin1, byte for byte). */
+  write(data: string | Uint8Array): void {
+    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /** Resolves with everything received once `predicate` holds; rejects on timeout or close. */
+  waitFor(predicate: (received: Buffer) => boolean, timeoutMs = 2000, what = 'condition'): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const received = this.received;
+        if (predicate(received)) {
+          done();
+          resolve(received);
+        } else if (this.#close !== undefined) {
+          done();
+          reject(new Error(`socket closed (${this.#close.error?.code ?? 'clean'}) before ${what}; received ${JSON.stringify(received.toString('latin1').slice(0, 200))}`));
+        }
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(this.received.toString('latin1').slice(0, 200))}`));
+      }, timeoutMs);
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /** Resolves once at least `n` bytes have arrived. */
+  waitForBytes(n: number, timeoutMs = 2000): Promise<Buffer> {
+    return this.waitFor((received) => received.length >= n, timeoutMs, `${n} bytes`);
+  }
+
+  /** Resolves with the first `count` complete RESP frames received, each as its raw bytes. */
+  async waitForReplies(count: number, timeoutMs = 2000): Promise<Buffer[]> {
+    let frames: Buffer[] = [];
+    await this.waitFor(
+      (received) => {
+        frames = splitFrames(received, count);
+        return frames.length >= count;
+      },
+      timeoutMs,
+      `${count} RESP replies`,
+    );
+    return frames;
+  }
+
+  /** Resolves when the socket has closed, with how it closed. */
+  waitForClose(timeoutMs = 2000): Promise<RawClose> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (this.#close === undefined) return;
+        done();
+        resolve(this.#close);
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`socket still open after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /** Waits `ms` and resolves with the bytes that arrived meanwhile (for "nothing arrives" checks). */
+  async receivedWithin(ms: number): Promise<Buffer> {
+    const before = this.#length;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return this.received.subarray(before);
+  }
+
+  /** Destroys the socket. */
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #notify(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+}
+
+/** Splits the start of `bytes` into at most `limit` complete RESP frames. */
+export function splitFrames(bytes: Uint8Array, limit = Infinity): Buffer[] {
+  const scanner = new RespFrameScanner();
+  const frames: Buffer[] = [];
+  let offset = 0;
+  while (frames.length < limit && offset < bytes.length) {
+    const end = scanner.scan(bytes, offset);
+    if (end === -1) break;
+    frames.push(Buffer.from(bytes.subarray(offset, end)));
+    offset = end;
+  }
+  return frames;
+}
