@@ -4,10 +4,16 @@
  *
  * State between chunks is at most:
  *   - a stack of open aggregates (Frame objects, reused per depth), each with its items so far;
- *   - one partial item: either the bytes of an unfinished header line (#pending, bounded by
- *     maxLineBytes) or the slices of an unfinished bulk body (#bulkParts, bounded by its
- *     declared length, which was checked against maxBulkBytes before any byte was kept).
- * So parsing is O(bytes): nothing is ever re-parsed from the start of a reply.
+ *   - one partial item: either the bytes of an unfinished line (#line, bounded by maxLineBytes)
+ *     or the slices of an unfinished bulk body (#bulkParts, bounded by its declared length,
+ *     which was checked against maxBulkBytes before any byte was kept).
+ * So parsing is O(bytes): a chunk is scanned once, and only the unfinished line of the previous
+ * chunk is copied (into a reused scratch buffer), never the rest of the chunk.
+ *
+ * Lines: a line ends at its first CR, which must be followed by LF. A partial line therefore
+ * holds no CR except possibly as its last byte, which is what lets a new chunk be searched from
+ * its start. Every check (digits, limits, CRLF) gives the same verdict however the bytes are
+ * split, so a reply decodes, or fails, the same way whole or one byte at a time.
  *
  * Nothing is allocated from a declared length: arrays are preallocated to at most
  * PREALLOCATE_MAX items, and bulk bodies are joined only once all their bytes have arrived.
@@ -33,13 +39,19 @@ const SIMPLE_STRING = 43, // '+'
   PUSH = 62, // '>'
   CR = 13,
   LF = 10,
-  MINUS = 45,
-  ZERO = 48;
+  PLUS = 43, // '+'
+  MINUS = 45, // '-'
+  COLON = 58, // ':'
+  ZERO = 48; // '0'
 
 /** Largest array preallocated from a declared length; longer ones grow as items arrive. */
 const PREALLOCATE_MAX = 1024;
-/** Bulk bodies at least this share of their chunk are returned as views instead of copies. */
+/** A bulk body is returned as a view only if it is at least 1/VIEW_SHARE of the memory the view would keep alive. */
 const VIEW_SHARE = 2;
+/** Scratch for a line split across chunks; a larger one (a long simple string) is dropped after use. */
+const LINE_SCRATCH_BYTES = 256;
+/** 19 digits hold any signed 64-bit value, 20 any unsigned one; more is hostile, not a slow network. */
+const MAX_DIGITS = 20;
 
 /** Limits that protect the process from a broken or hostile server. */
 export interface DecoderLimits {
@@ -47,9 +59,9 @@ export interface DecoderLimits {
   maxBulkBytes: number;
   /** Most elements in one array, set, push or map (map pairs count twice). @default 268435455 */
   maxAggregateLength: number;
-  /** Deepest nesting of aggregates (maps and attributes count as levels). @default 64 */
+  /** Deepest nesting of aggregates (maps and attributes count as levels, empty ones too). @default 64 */
   maxDepth: number;
-  /** Longest header or simple line before its CRLF. @default 65536 (bytes) */
+  /** Longest line between its type byte and its CRLF (simple string, error, number, header). @default 65536 (bytes) */
   maxLineBytes: number;
 }
 
@@ -73,20 +85,22 @@ class Frame {
 export class Decoder {
   /** Bulk strings become Buffers instead of UTF-8 strings. May be switched between replies. */
   returnBuffers: boolean;
-  /** Called with the last RESP3 attribute map, if any, before the reply it annotates. */
+  /** Called with each RESP3 attribute map, before the reply (or element) it annotates. */
   onAttribute: ((attribute: Map<unknown, unknown>) => void) | undefined;
 
   readonly #onReply: (value: unknown) => void;
   readonly #onPush: (message: PushMessage) => void;
   readonly #limits: DecoderLimits;
-  readonly #stack: Frame[] = [];
+  #stack: Frame[] = [];
   #depth = 0;
-  #pending: Buffer | null = null;
+  #line: Buffer | null = null; // scratch holding an unfinished line
+  #lineLength = 0; // bytes of it in use; 0 when no line is pending
   #bulkParts: Buffer[] | null = null;
   #bulkNeeded = 0; // bytes still missing, CRLF included
   #bulkLength = 0;
   #bulkType = 0;
   #failed: ProtocolError | null = null;
+  #resets = 0; // bumped by reset(), so a write() interrupted by one stops reading its chunk
 
   constructor(
     onReply: (value: unknown) => void,
@@ -101,15 +115,17 @@ export class Decoder {
 
   /** Whether a reply has started but not finished (bytes are buffered). */
   get hasPartial(): boolean {
-    return this.#depth > 0 || this.#pending !== null || this.#bulkParts !== null;
+    return this.#depth > 0 || this.#lineLength > 0 || this.#bulkParts !== null;
   }
 
-  /** Drops any partial reply, e.g. after the connection that fed it was replaced. */
+  /**
+   * Drops any partial reply and a failure, e.g. after the connection that fed it was replaced.
+   * Called from a callback during write(), the rest of that chunk is dropped too.
+   */
   reset(): void {
-    this.#depth = 0;
-    this.#pending = null;
-    this.#bulkParts = null;
+    this.#clear();
     this.#failed = null;
+    this.#resets++;
   }
 
   /** Feeds one chunk. Throws ProtocolError on invalid input; after that the decoder stays failed. */
@@ -118,30 +134,44 @@ export class Decoder {
     try {
       this.#write(chunk);
     } catch (err) {
-      this.#failed = err instanceof ProtocolError ? err : new ProtocolError(`decoder failed: ${(err as Error).message}`);
-      this.#stack.length = 0;
-      this.#depth = 0;
-      this.#pending = null;
-      this.#bulkParts = null;
-      throw this.#failed;
+      let failure: ProtocolError;
+      if (err instanceof ProtocolError) failure = err;
+      else {
+        // A callback threw, or a value could not be built (a string beyond V8's limit): the
+        // rest of the chunk is unread, so the stream cannot be trusted any more.
+        failure = new ProtocolError(`decoder failed: ${(err as Error)?.message ?? String(err)}`);
+        failure.cause = err;
+      }
+      this.#failed = failure;
+      this.#clear();
+      throw failure;
     }
   }
 
+  #clear(): void {
+    // Frames are dropped, not just unwound, so a partial reply's items can be collected.
+    this.#stack = [];
+    this.#depth = 0;
+    if (this.#line !== null && this.#line.length > LINE_SCRATCH_BYTES) this.#line = null;
+    this.#lineLength = 0;
+    this.#bulkParts = null;
+  }
+
   #write(chunk: Buffer): void {
-    let buf = chunk;
+    const resets = this.#resets;
     let pos = 0;
-    if (this.#bulkParts !== null) {
-      pos = this.#continueBulk(chunk);
-      if (pos < 0) return;
-    } else if (this.#pending !== null) {
-      buf = Buffer.concat([this.#pending, chunk]);
-      this.#pending = null;
+    if (this.#lineLength > 0) {
+      pos = this.#continueLine(chunk);
+      if (pos < 0 || this.#resets !== resets) return;
     }
-    const end = buf.length;
+    if (this.#bulkParts !== null) {
+      pos = this.#continueBulk(chunk, pos);
+      if (pos < 0 || this.#resets !== resets) return;
+    }
+    const end = chunk.length;
     while (pos < end) {
-      const next = this.#parseItem(buf, pos, end);
-      if (next < 0) return;
-      pos = next;
+      pos = this.#parseItem(chunk, pos, end);
+      if (pos < 0 || this.#resets !== resets) return;
     }
   }
 
@@ -152,7 +182,7 @@ export class Decoder {
       case BULK_STRING:
       case VERBATIM:
       case BULK_ERROR: {
-        const after = this.#readLength(buf, pos + 1, end);
+        const after = this.#readLength(buf, pos + 1, end, false);
         if (after < 0) return this.#stash(buf, pos, end);
         const length = this.#number;
         if (length < 0) {
@@ -165,11 +195,11 @@ export class Decoder {
         }
         if (after + length + 2 <= end) {
           if (buf[after + length] !== CR || buf[after + length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
-          this.#bulk(type, buf, after, after + length, end - pos);
+          this.#bulk(type, buf, after, after + length);
           return after + length + 2;
         }
         // The body continues in later chunks: keep views of what arrived, join once complete.
-        this.#bulkParts = [buf.subarray(after, end)];
+        this.#bulkParts = after < end ? [buf.subarray(after, end)] : [];
         this.#bulkNeeded = length + 2 - (end - after);
         this.#bulkLength = length;
         this.#bulkType = type;
@@ -180,13 +210,13 @@ export class Decoder {
       case PUSH:
       case MAP:
       case ATTRIBUTE: {
-        const after = this.#readLength(buf, pos + 1, end);
+        const after = this.#readLength(buf, pos + 1, end, false);
         if (after < 0) return this.#stash(buf, pos, end);
         this.#aggregate(type, this.#number);
         return after;
       }
       case INTEGER: {
-        const after = this.#readLength(buf, pos + 1, end);
+        const after = this.#readLength(buf, pos + 1, end, true);
         if (after < 0) return this.#stash(buf, pos, end);
         this.#value(this.#number);
         return after;
@@ -199,9 +229,9 @@ export class Decoder {
       case BIG_NUMBER: {
         const cr = buf.indexOf(CR, pos + 1);
         if (cr < 0 || cr + 1 >= end) return this.#stash(buf, pos, end);
-        if (cr - pos > this.#limits.maxLineBytes) throw new ProtocolError(`line exceeds maxLineBytes (${this.#limits.maxLineBytes})`);
+        if (cr - pos - 1 > this.#limits.maxLineBytes) throw this.#lineTooLong();
         if (buf[cr + 1] !== LF) throw new ProtocolError('line not terminated by CRLF');
-        this.#line(type, buf.toString('utf8', pos + 1, cr));
+        this.#simple(type, buf.toString('utf8', pos + 1, cr));
         return cr + 2;
       }
       default:
@@ -214,13 +244,14 @@ export class Decoder {
 
   /**
    * Reads a signed decimal integer and its CRLF starting at `pos`. Returns the position after
-   * the CRLF and leaves the value in #number, or returns -1 when the line is incomplete.
+   * the CRLF and leaves the value in #number, or returns -1 when the line is incomplete (what
+   * arrived so far is valid). `allowPlus`: RESP3 numbers may carry an explicit '+'.
    */
-  #readLength(buf: Buffer, pos: number, end: number): number {
+  #readLength(buf: Buffer, pos: number, end: number, allowPlus: boolean): number {
     let i = pos;
     let negative = false;
-    if (i < end && buf[i] === MINUS) {
-      negative = true;
+    if (i < end && (buf[i] === MINUS || (allowPlus && buf[i] === PLUS))) {
+      negative = buf[i] === MINUS;
       i++;
     }
     const digitsStart = i;
@@ -231,60 +262,134 @@ export class Decoder {
       const d = c - ZERO;
       if (d < 0 || d > 9) throw new ProtocolError('invalid integer in reply header');
       value = value * 10 + d;
-      // 19 digits hold any signed 64-bit value; more is hostile, not a slow network.
-      if (++i - digitsStart > 20) throw new ProtocolError('integer too long in reply header');
+      if (++i - digitsStart > MAX_DIGITS) throw new ProtocolError('integer too long in reply header');
     }
+    if (i - pos > this.#limits.maxLineBytes) throw this.#lineTooLong();
     const digits = i - digitsStart;
     if (i + 1 >= end) return -1;
     if (digits === 0 || buf[i + 1] !== LF) throw new ProtocolError('invalid integer in reply header');
+    // Past 2^53 the running value has lost precision: let the number parser round it once.
     if (digits > 15) value = Number(buf.toString('latin1', digitsStart, i));
-    this.#number = negative ? -value : value;
+    this.#number = negative ? 0 - value : value; // 0 - 0 is +0: ":-0" is zero, not -0
     return i + 2;
   }
 
-  /** Keeps an unfinished header for the next chunk (copied, so the socket's chunk can be freed). */
+  /**
+   * Keeps an unfinished line (`buf[pos, end)`, valid so far) for the next chunk. It is copied,
+   * so the socket's chunk can be freed.
+   */
   #stash(buf: Buffer, pos: number, end: number): number {
-    if (end - pos > this.#limits.maxLineBytes) throw new ProtocolError(`line exceeds maxLineBytes (${this.#limits.maxLineBytes})`);
-    this.#pending = Buffer.from(buf.subarray(pos, end));
+    const length = end - pos;
+    this.#checkLineLength(buf, end, length);
+    let line = this.#line;
+    if (line === null || line.length < length) line = this.#line = Buffer.allocUnsafe(Math.max(LINE_SCRATCH_BYTES, length * 2));
+    buf.copy(line, 0, pos, end);
+    this.#lineLength = length;
     return -1;
   }
 
-  /** Appends a chunk to the unfinished bulk; returns where parsing resumes, or -1 if still short. */
-  #continueBulk(chunk: Buffer): number {
-    const parts = this.#bulkParts!;
-    if (chunk.length < this.#bulkNeeded) {
-      parts.push(chunk);
-      this.#bulkNeeded -= chunk.length;
-      return -1;
-    }
-    const used = this.#bulkNeeded;
-    parts.push(chunk.subarray(0, used));
-    this.#bulkParts = null;
-    const whole = Buffer.concat(parts, this.#bulkLength + 2);
-    const length = this.#bulkLength;
-    if (whole[length] !== CR || whole[length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
-    // `whole` is private to this reply: hand out a view of it, never a second copy.
-    this.#bulk(this.#bulkType, whole, 0, length, length);
-    return used;
+  /** Throws if the line `[type byte, ..., last)` so far is already longer than maxLineBytes. */
+  #checkLineLength(buf: Buffer, last: number, length: number): void {
+    // Content is what follows the type byte, without a trailing CR (its LF may be next).
+    const content = length - 1 - (buf[last - 1] === CR ? 1 : 0);
+    if (content > this.#limits.maxLineBytes) throw this.#lineTooLong();
   }
 
-  /** Emits a bulk body found in `buf[start, end)`. `span` is the size of the buffer it lives in. */
-  #bulk(type: number, buf: Buffer, start: number, end: number, span: number): void {
+  #lineTooLong(): ProtocolError {
+    return new ProtocolError(`line exceeds maxLineBytes (${this.#limits.maxLineBytes})`);
+  }
+
+  /**
+   * Continues the line stashed from earlier chunks with `chunk`. Returns where parsing of
+   * `chunk` resumes, or -1 if the line is still unfinished (then all of `chunk` was taken).
+   */
+  #continueLine(chunk: Buffer): number {
+    if (chunk.length === 0) return -1;
+    let line = this.#line!;
+    const have = this.#lineLength;
+    // The stashed part holds no CR except maybe as its last byte (see the header comment).
+    let take: number;
+    let isComplete: boolean;
+    if (line[have - 1] === CR) {
+      take = 1;
+      isComplete = true;
+    } else {
+      const cr = chunk.indexOf(CR);
+      isComplete = cr >= 0 && cr + 1 < chunk.length;
+      take = isComplete ? cr + 2 : chunk.length;
+    }
+    const length = have + take;
+    // The limit is checked before the scratch grows, so it also bounds the scratch.
+    if (isComplete) {
+      if (length - 3 > this.#limits.maxLineBytes) throw this.#lineTooLong();
+    } else this.#checkLineLength(chunk, take, length);
+    if (line.length < length) {
+      const grown = Buffer.allocUnsafe(Math.max(length, have * 2));
+      line.copy(grown, 0, 0, have);
+      line = this.#line = grown;
+    }
+    chunk.copy(line, have, 0, take);
+    if (!isComplete) {
+      this.#lineLength = length;
+      // Digits are checked as they arrive, as #parseItem does when a header is cut short.
+      const type = line[0];
+      if (type !== SIMPLE_STRING && type !== SIMPLE_ERROR && type !== NULL && type !== BOOLEAN && type !== DOUBLE && type !== BIG_NUMBER) {
+        this.#readLength(line, 1, length, type === INTEGER);
+      }
+      return -1;
+    }
+    this.#lineLength = 0;
+    if (line.length > LINE_SCRATCH_BYTES) this.#line = null; // a long line's scratch is not kept
+    // The line is complete: #parseItem consumes all of it (a bulk header leaves #bulkParts = []).
+    this.#parseItem(line, 0, length);
+    return take;
+  }
+
+  /** Continues the unfinished bulk at `chunk[pos]`; returns where parsing resumes, or -1 if still short. */
+  #continueBulk(chunk: Buffer, pos: number): number {
+    const parts = this.#bulkParts!;
+    const available = chunk.length - pos;
+    const needed = this.#bulkNeeded;
+    if (available < needed) {
+      if (available > 0) parts.push(pos === 0 ? chunk : chunk.subarray(pos));
+      this.#bulkNeeded = needed - available;
+      return -1;
+    }
+    const length = this.#bulkLength;
+    const stop = pos + needed;
+    this.#bulkParts = null;
+    if (parts.length === 0) {
+      // Only the header came before: the whole body is in this chunk, read it in place.
+      if (chunk[stop - 2] !== CR || chunk[stop - 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
+      this.#bulk(this.#bulkType, chunk, pos, stop - 2);
+      return stop;
+    }
+    parts.push(chunk.subarray(pos, stop));
+    const whole = Buffer.concat(parts, length + 2);
+    if (whole[length] !== CR || whole[length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
+    // `whole` is private to this reply: hand out a view of it, never a second copy.
+    this.#bulk(this.#bulkType, whole, 0, length);
+    return stop;
+  }
+
+  /** Emits the bulk body `buf[start, end)`. */
+  #bulk(type: number, buf: Buffer, start: number, end: number): void {
     if (type === BULK_ERROR) {
       this.#value(new ReplyError(buf.toString('utf8', start, end)));
       return;
     }
     if (type === VERBATIM) {
       // Verbatim string: a three-letter format ("txt", "mkd"), ':' and the text (RESP3 spec).
-      if (end - start < 4 || buf[start + 3] !== 58) throw new ProtocolError('verbatim string without a format prefix');
+      if (end - start < 4 || buf[start + 3] !== COLON) throw new ProtocolError('verbatim string without a format prefix');
       start += 4;
     }
     if (!this.returnBuffers) this.#value(buf.toString('utf8', start, end));
-    // A small view would pin the whole socket chunk in memory, so small bodies are copied.
-    else this.#value((end - start) * VIEW_SHARE >= span ? buf.subarray(start, end) : Buffer.from(buf.subarray(start, end)));
+    // A view keeps its whole ArrayBuffer (the socket's chunk) alive, so small bodies are copied.
+    else if ((end - start) * VIEW_SHARE >= buf.buffer.byteLength) this.#value(buf.subarray(start, end));
+    else this.#value(Buffer.from(buf.subarray(start, end)));
   }
 
-  #line(type: number, text: string): void {
+  #simple(type: number, text: string): void {
     switch (type) {
       case SIMPLE_STRING:
         this.#value(text);
@@ -305,7 +410,7 @@ export class Decoder {
         this.#value(parseDouble(text));
         return;
       default: // BIG_NUMBER
-        if (!/^-?\d+$/.test(text)) throw new ProtocolError('invalid big number');
+        if (!BIG_NUMBER_TEXT.test(text)) throw new ProtocolError('invalid big number');
         this.#value(BigInt(text));
     }
   }
@@ -321,11 +426,12 @@ export class Decoder {
     if (count > this.#limits.maxAggregateLength) {
       throw new ProtocolError(`aggregate of ${count} elements exceeds maxAggregateLength (${this.#limits.maxAggregateLength})`);
     }
+    // An empty aggregate is a level too, so the limit does not depend on what is inside.
+    if (this.#depth >= this.#limits.maxDepth) throw new ProtocolError(`nesting exceeds maxDepth (${this.#limits.maxDepth})`);
     if (count === 0) {
       this.#finish(kind, []);
       return;
     }
-    if (this.#depth >= this.#limits.maxDepth) throw new ProtocolError(`nesting exceeds maxDepth (${this.#limits.maxDepth})`);
     let frame = this.#stack[this.#depth];
     if (frame === undefined) {
       frame = new Frame();
@@ -376,20 +482,24 @@ function toMap(items: unknown[]): Map<unknown, unknown> {
   return map;
 }
 
+// RESP3 double: integral digits, optional '.' and digits, optional exponent. Number() alone
+// would also take "", " 1", "0x10" and "Infinity".
+const DOUBLE_TEXT = /^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+// Redis before 7.2 sent NaN as libc printed it: "nan", "-nan", "NAN", "nan(char-sequence)".
+const NAN_TEXT = /^[+-]?nan(?:\([0-9A-Za-z_]*\))?$/i;
+const BIG_NUMBER_TEXT = /^[+-]?\d+$/;
+
 function parseDouble(text: string): number {
+  if (DOUBLE_TEXT.test(text)) return Number(text);
   switch (text) {
     case 'inf':
     case '+inf':
       return Infinity;
     case '-inf':
       return -Infinity;
-    case 'nan':
-    case '-nan':
-      return NaN;
   }
-  const n = Number(text);
-  if (text.length === 0 || Number.isNaN(n)) throw new ProtocolError('invalid double');
-  return n;
+  if (NAN_TEXT.test(text)) return NaN;
+  throw new ProtocolError('invalid double');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
