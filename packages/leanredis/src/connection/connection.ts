@@ -23,52 +23,19 @@
  * when it fires, never per command. When a written command is overdue by socketTimeoutMs the
  * socket is dropped: the server or the network stopped answering.
  */
-import * as net from 'node:net';
-import * as tls from 'node:tls';
-import { ConnectionError, ConnectTimeoutError, CommandTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
-import { Decoder, type DecoderLimits } from '../resp/decoder.js';
+import type * as net from 'node:net';
+import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
+import { Decoder } from '../resp/decoder.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
 import { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
 import { backoffDelay } from '../internal/backoff.js';
 import { PendingCommand } from './pending-command.js';
-import { handshake, type Credentials, type ServerInfo } from './handshake.js';
+import { handshake, type ServerInfo } from './handshake.js';
+import { openSocket, isPubSubFrame, lostAfterWrite, expireCommands } from './socket.js';
+import type { ConnectionOwner, ConnectionSettings } from './settings.js';
 
-/** Settings of one connection, already validated by the client. */
-export interface ConnectionSettings {
-  host: string;
-  port: number;
-  /** Unix socket path; when set, host and port are ignored. */
-  path: string | undefined;
-  /** TLS options; undefined for plain TCP. */
-  tls: tls.ConnectionOptions | undefined;
-  connectTimeoutMs: number;
-  socketTimeoutMs: number;
-  keepAliveMs: number;
-  protocol: 2 | 3;
-  database: number;
-  clientName: string | undefined;
-  credentials: (() => Credentials | undefined | Promise<Credentials | undefined>) | undefined;
-  returnBuffers: boolean;
-  limits: DecoderLimits;
-  /** Dial a new socket after a loss (shared connections); false closes the connection (leases). */
-  reconnect: boolean;
-  reconnectBaseDelayMs: number;
-  reconnectMaxDelayMs: number;
-  /** Queue commands while reconnecting; false rejects them at once. */
-  offlineQueue: boolean;
-}
-
-/** What a connection tells its owner (the pool). Plain callbacks: no EventEmitter per socket. */
-export interface ConnectionOwner {
-  /** The handshake finished; queued commands are flushed right after this returns. */
-  onReady(conn: Connection): void;
-  /** The socket was lost; the connection will reconnect if it has work (or keepConnected). */
-  onLost(conn: Connection, error: Error): void;
-  /** The connection is closed for good; `unsent` were never written and may go elsewhere. */
-  onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[]): void;
-  onPush(conn: Connection, message: PushMessage): void;
-}
+export type { ConnectionOwner, ConnectionSettings } from './settings.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
@@ -240,13 +207,7 @@ export class Connection {
     this.state = 'connecting';
     this.#socketError = undefined;
     this.#isWritable = true;
-    let socket: net.Socket;
-    if (s.tls !== undefined) {
-      const servername = s.tls.servername ?? (s.path === undefined && net.isIP(s.host) === 0 ? s.host : undefined);
-      socket = tls.connect({ ...s.tls, host: s.host, port: s.port, path: s.path, servername });
-    } else {
-      socket = s.path !== undefined ? net.connect({ path: s.path }) : net.connect({ host: s.host, port: s.port });
-    }
+    const socket = openSocket(s);
     this.#socket = socket;
     this.#connectTimer = setTimeout(() => {
       this.#socketError = new ConnectTimeoutError(`connecting to ${this.#where()} took longer than connectTimeoutMs (${s.connectTimeoutMs} ms)`);
@@ -500,19 +461,9 @@ export class Connection {
     this.#timerAt = Infinity;
     if (this.state === 'closed') return;
     const now = performance.now();
-    let next = Infinity;
-    for (const cmd of this.#queue) {
-      if (cmd.isSettled) continue;
-      if (cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
-      else if (cmd.deadline < next) next = cmd.deadline;
-    }
-    let oldestOverdue = Infinity;
-    for (const cmd of this.#inFlight) {
-      if (cmd.deadline <= now) {
-        if (cmd.deadline < oldestOverdue) oldestOverdue = cmd.deadline;
-        cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, true));
-      } else if (!cmd.isSettled && cmd.deadline < next) next = cmd.deadline;
-    }
+    const scan = expireCommands(this.#queue, this.#inFlight, now);
+    let next = scan.next;
+    const oldestOverdue = scan.oldestOverdue;
     if (oldestOverdue !== Infinity) {
       const socketDeadline = oldestOverdue + this.#settings.socketTimeoutMs;
       if (socketDeadline <= now) {
@@ -520,6 +471,8 @@ export class Connection {
         this.#socketError = new ConnectionError('ERR_SOCKET_TIMEOUT', `a reply from ${this.#where()} is overdue by more than socketTimeoutMs (${ms} ms)`);
         this.#onSocketGone(this.#socketError);
         if ((this.state as ConnectionState) === 'closed') return;
+        // Retryable commands went back to the queue: their deadlines still count.
+        next = expireCommands(this.#queue, this.#inFlight, now).next;
       } else if (socketDeadline < next) next = socketDeadline;
     }
     this.#armTimer(next);
@@ -528,21 +481,6 @@ export class Connection {
 
 let lastId = 0;
 
-const PUBSUB_KINDS = new Set(['message', 'pmessage', 'smessage', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
-
-function isPubSubFrame(reply: unknown): boolean {
-  if (!Array.isArray(reply) || reply.length < 3) return false;
-  const kind = reply[0];
-  return PUBSUB_KINDS.has(typeof kind === 'string' ? kind : Buffer.isBuffer(kind) ? kind.toString('latin1') : '');
-}
-
 function onDeadline(conn: Connection): void {
   conn.expireOverdue();
-}
-
-function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
-  return new ConnectionError('ERR_CONNECTION_LOST_AFTER_WRITE', `connection lost after ${cmd.name} was written; it may have executed`, {
-    cause,
-    command: cmd.name,
-  });
 }

@@ -1,0 +1,43 @@
+/** What a connection is configured with, and what it reports to its owner. */
+import type * as tls from 'node:tls';
+import type { DecoderLimits } from '../resp/decoder.js';
+import type { PushMessage } from '../resp/types.js';
+import type { Credentials } from './handshake.js';
+import type { Connection } from './connection.js';
+import type { PendingCommand } from './pending-command.js';
+
+/** Settings of one connection, already validated by the client. */
+export interface ConnectionSettings {
+  host: string;
+  port: number;
+  /** Unix socket path; when set, host and port are ignored. */
+  path: string | undefined;
+  /** TLS options; undefined for plain TCP. */
+  tls: tls.ConnectionOptions | undefined;
+  connectTimeoutMs: number;
+  socketTimeoutMs: number;
+  keepAliveMs: number;
+  protocol: 2 | 3;
+  database: number;
+  clientName: string | undefined;
+  credentials: (() => Credentials | undefined | Promise<Credentials | undefined>) | undefined;
+  returnBuffers: boolean;
+  limits: DecoderLimits;
+  /** Dial a new socket after a loss (shared connections); false closes the connection (leases). */
+  reconnect: boolean;
+  reconnectBaseDelayMs: number;
+  reconnectMaxDelayMs: number;
+  /** Queue commands while reconnecting; false rejects them at once. */
+  offlineQueue: boolean;
+}
+
+/** What a connection tells its owner (the pool). Plain callbacks: no EventEmitter per socket. */
+export interface ConnectionOwner {
+  /** The handshake finished; queued commands are flushed right after this returns. */
+  onReady(conn: Connection): void;
+  /** The socket was lost; the connection will reconnect if it has work (or keepConnected). */
+  onLost(conn: Connection, error: Error): void;
+  /** The connection is closed for good; `unsent` were never written and may go elsewhere. */
+  onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[]): void;
+  onPush(conn: Connection, message: PushMessage): void;
+}

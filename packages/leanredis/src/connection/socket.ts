@@ -1,0 +1,53 @@
+/** Helpers of Connection that need none of its state: dialling, reply classification, deadline scans. */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { CommandTimeoutError, ConnectionError } from '../errors.js';
+import type { RingQueue } from '../internal/ring-queue.js';
+import type { PendingCommand } from './pending-command.js';
+
+/** Opens a TCP, TLS or Unix socket. SNI comes from the host name, never from an IP literal. */
+export function openSocket(s: { host: string; port: number; path: string | undefined; tls: tls.ConnectionOptions | undefined }): net.Socket {
+  if (s.tls !== undefined) {
+    const servername = s.tls.servername ?? (s.path === undefined && net.isIP(s.host) === 0 ? s.host : undefined);
+    return tls.connect({ ...s.tls, host: s.host, port: s.port, path: s.path, servername });
+  }
+  return s.path !== undefined ? net.connect({ path: s.path }) : net.connect({ host: s.host, port: s.port });
+}
+
+const PUBSUB_KINDS = new Set(['message', 'pmessage', 'smessage', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
+
+/** A RESP2 pub/sub frame: an array whose first element names a message or (un)subscribe confirmation. */
+export function isPubSubFrame(reply: unknown): boolean {
+  if (!Array.isArray(reply) || reply.length < 3) return false;
+  const kind = reply[0];
+  return PUBSUB_KINDS.has(typeof kind === 'string' ? kind : Buffer.isBuffer(kind) ? kind.toString('latin1') : '');
+}
+
+export function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
+  return new ConnectionError('ERR_CONNECTION_LOST_AFTER_WRITE', `connection lost after ${cmd.name} was written; it may have executed`, {
+    cause,
+    command: cmd.name,
+  });
+}
+
+/**
+ * Fails every command past its deadline: queued ones were never written, written ones keep
+ * their slot in `inFlight` until their reply is read. Returns the earliest remaining deadline
+ * and the deadline of the oldest overdue written command (Infinity when none).
+ */
+export function expireCommands(queue: RingQueue<PendingCommand>, inFlight: RingQueue<PendingCommand>, now: number): { next: number; oldestOverdue: number } {
+  let next = Infinity;
+  for (const cmd of queue) {
+    if (cmd.isSettled) continue;
+    if (cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
+    else if (cmd.deadline < next) next = cmd.deadline;
+  }
+  let oldestOverdue = Infinity;
+  for (const cmd of inFlight) {
+    if (cmd.deadline <= now) {
+      if (cmd.deadline < oldestOverdue) oldestOverdue = cmd.deadline;
+      cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, true));
+    } else if (!cmd.isSettled && cmd.deadline < next) next = cmd.deadline;
+  }
+  return { next, oldestOverdue };
+}
