@@ -44,8 +44,8 @@ interface Waiter {
   isDone: boolean;
   /** Waited in the queue (counted in waitCount / waitDurationMs), rather than for its own dial. */
   hasQueued: boolean;
-  /** A lease meant to last (the pub/sub connection): exempt from leak detection. */
-  isLongLived: boolean;
+  /** Where the lease was requested, when leak detection is on (long-lived leases are exempt). */
+  stack: string | undefined;
 }
 
 type PoolState = 'open' | 'closing' | 'closed';
@@ -177,14 +177,17 @@ export class Pool implements ConnectionOwner {
   acquire(timeoutMs = this.settings.acquireTimeoutMs, isLongLived = false): Promise<Connection> {
     if (this.#state !== 'open') return Promise.reject(this.#closeError ?? new ClientClosedError());
     this.#markUsed();
+    // Captured here, synchronously: once the lease is granted after a dial or a wait, the
+    // caller's frames are no longer on the stack.
+    const stack = this.settings.leakDetectionThresholdMs > 0 && !isLongLived ? (new Error('lease acquired here').stack ?? '') : undefined;
     const idle = this.#takeIdle();
     if (idle !== undefined) {
       this.#counters.hits++;
-      this.#lease(idle, isLongLived);
+      this.#lease(idle, stack);
       return Promise.resolve(idle);
     }
     return new Promise<Connection>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined, since: performance.now(), isDone: false, hasQueued: false, isLongLived };
+      const waiter: Waiter = { resolve, reject, timer: undefined, since: performance.now(), isDone: false, hasQueued: false, stack };
       if (this.#exclusive < this.leaseCapacity) {
         this.#counters.misses++;
         this.#dialFor(waiter);
@@ -277,18 +280,18 @@ export class Pool implements ConnectionOwner {
       this.#armReaper();
       return;
     }
-    this.#lease(conn, waiter.isLongLived);
+    this.#lease(conn, waiter.stack);
     this.#settle(waiter, conn, undefined);
   }
 
-  #lease(conn: Connection, isLongLived: boolean): void {
+  #lease(conn: Connection, stack: string | undefined): void {
     const meta = this.#meta.get(conn)!;
     meta.role = 'leased';
     meta.leasedAt = performance.now();
     this.#counters.leases++;
     const threshold = this.settings.leakDetectionThresholdMs;
-    if (threshold > 0 && !isLongLived) {
-      meta.stack = new Error('lease acquired here').stack ?? '';
+    if (stack !== undefined) {
+      meta.stack = stack;
       meta.leakTimer = setTimeout(() => {
         meta.leakTimer = undefined;
         this.#counters.leaks++;

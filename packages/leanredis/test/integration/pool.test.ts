@@ -1,0 +1,194 @@
+/**
+ * The pool against a real server: blocking commands on leases, the hard cap seen from the
+ * server's CLIENT LIST, lease lifecycles, leak detection and maintenance with short settings.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { useRedisServer, uniqueKey } from '../helpers/setup.ts';
+import type { Client, LeakReport } from '../../src/index.ts';
+
+const redis = useRedisServer();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Connections the server sees with this client name (from an independent observer client). */
+async function connectionsNamed(observer: Client, name: string): Promise<number> {
+  const list = String(await observer.call('CLIENT', 'LIST'));
+  return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
+}
+
+test('a 2 s BLPOP runs on a lease while 10,000 GETs on the same client complete without waiting for it', async () => {
+  await using client = redis.client();
+  const k = uniqueKey();
+  await client.set(k, 'v');
+  const start = performance.now();
+  let blpopDoneAt = 0;
+  const blpop = client.blPop(uniqueKey('empty'), 2).then((r) => {
+    blpopDoneAt = performance.now();
+    return r;
+  });
+  const getsDoneAt: number[] = [];
+  await Promise.all(Array.from({ length: 10_000 }, () => client.get(k).then((v) => (assert.equal(v, 'v'), getsDoneAt.push(performance.now())))));
+  const lastGet = Math.max(...getsDoneAt);
+  assert.equal(blpopDoneAt, 0, 'every GET finished while the BLPOP was still blocking');
+  assert.ok(lastGet - start < 1500, `GETs took ${Math.round(lastGet - start)} ms`);
+  assert.equal(await blpop, null);
+  assert.ok(blpopDoneAt - start >= 1900, `BLPOP returned after ${Math.round(blpopDoneAt - start)} ms`);
+  assert.equal(client.stats().leased, 0, 'the lease went back after the BLPOP');
+});
+
+test('with maxConnections 4, 200 concurrent lease requests plus ordinary traffic never show more than 4 connections in CLIENT LIST', async () => {
+  const name = `cap-${process.pid}`;
+  await using client = redis.client({ maxConnections: 4, clientName: name, acquireTimeoutMs: 10_000 });
+  await using observer = redis.client();
+  const k = uniqueKey();
+  let peak = 0;
+  let stop = false;
+  const watching = (async () => {
+    while (!stop) {
+      peak = Math.max(peak, await connectionsNamed(observer, name));
+      await sleep(2);
+    }
+  })();
+  const traffic = Promise.all(Array.from({ length: 2000 }, (_, i) => client.incr(`${k}:${i % 10}`)));
+  await Promise.all(
+    Array.from({ length: 200 }, async (_, i) => {
+      await using lease = await client.acquire();
+      await lease.incr(k);
+      if (i % 10 === 0) await sleep(5);
+    }),
+  );
+  await traffic;
+  stop = true;
+  await watching;
+  assert.ok(peak >= 2, `observed ${peak}`);
+  assert.ok(peak <= 4, `CLIENT LIST showed ${peak} connections`);
+  assert.equal(await client.get(k), '200');
+  assert.ok(client.stats().totalConns <= 4);
+});
+
+test('lease requests past acquireTimeoutMs reject with ERR_POOL_TIMEOUT saying which server, how many wait and how long leases are held', async () => {
+  await using client = redis.client({ maxConnections: 3, acquireTimeoutMs: 100 });
+  const held = [await client.acquire(), await client.acquire()];
+  const results = await Promise.allSettled(Array.from({ length: 5 }, () => client.acquire()));
+  for (const r of results) {
+    assert.equal(r.status, 'rejected');
+    const err = (r as PromiseRejectedResult).reason;
+    assert.equal(err.code, 'ERR_POOL_TIMEOUT');
+    assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${redis.port}`));
+    assert.match(err.message, /\d+ waiting/);
+    assert.match(err.message, /2 of 2 leases held \(longest for \d+\.\d s\)/);
+  }
+  assert.equal(client.stats().timeouts, 5);
+  for (const l of held) l.release();
+  await using again = await client.acquire();
+  assert.equal(await again.ping(), 'PONG');
+});
+
+test('await using releases a lease on normal exit and on throw; releasing twice is harmless; a released lease rejects with ERR_LEASE_RELEASED', async () => {
+  await using client = redis.client();
+  {
+    await using lease = await client.acquire();
+    assert.equal(await lease.ping(), 'PONG');
+    assert.equal(client.stats().leased, 1);
+  }
+  assert.equal(client.stats().leased, 0);
+  await assert.rejects(async () => {
+    await using lease = await client.acquire();
+    await lease.ping();
+    throw new Error('boom');
+  }, /boom/);
+  assert.equal(client.stats().leased, 0);
+  const lease = await client.acquire();
+  lease.release();
+  lease.release();
+  assert.equal(lease.isReleased, true);
+  await assert.rejects(lease.get('k'), { code: 'ERR_LEASE_RELEASED', command: 'GET' });
+  assert.equal(client.stats().leased, 0);
+});
+
+test('a forgotten lease is reported once by leak detection, with the stack of the code that acquired it', async () => {
+  await using client = redis.client({ leakDetectionThresholdMs: 150 });
+  const reports: LeakReport[] = [];
+  client.on('leak', (r) => reports.push(r));
+  const forgotten = await client.acquire();
+  await sleep(400);
+  assert.equal(reports.length, 1);
+  assert.equal(reports[0].connectionId, forgotten.connectionId);
+  assert.ok(reports[0].heldMs >= 150);
+  assert.match(reports[0].stack, /pool\.test\.ts/);
+  assert.equal(client.stats().leaks, 1);
+  forgotten.release();
+});
+
+test('a lease whose connection state changed (SELECT) is closed on release instead of being reused', async () => {
+  await using client = redis.client();
+  const lease = await client.acquire();
+  const id = await lease.clientId();
+  await lease.call('SELECT', 1);
+  lease.release();
+  await using next = await client.acquire();
+  assert.notEqual(await next.clientId(), id);
+  assert.equal(await next.call('CLIENT', 'INFO').then((s) => /db=0/.test(String(s))), true);
+});
+
+test('idle connections, shared ones included, are closed after idleTimeoutMs and the next command re-dials', async () => {
+  const name = `idle-${process.pid}`;
+  await using client = redis.client({ idleTimeoutMs: 100, clientName: name });
+  await using observer = redis.client();
+  await client.ping();
+  const leases = [await client.acquire(), await client.acquire()];
+  for (const l of leases) l.release();
+  assert.equal(await connectionsNamed(observer, name), 3);
+  await sleep(350);
+  assert.equal(await connectionsNamed(observer, name), 0);
+  assert.equal(client.stats().totalConns, 0);
+  assert.equal(await client.ping(), 'PONG');
+  assert.equal(await connectionsNamed(observer, name), 1);
+});
+
+test('a shared connection past maxLifetimeMs is replaced without failing a command', async () => {
+  await using client = redis.client({ maxLifetimeMs: 150, maxLifetimeJitterMs: 0 });
+  const first = await client.clientId();
+  const errors: unknown[] = [];
+  const until = performance.now() + 500;
+  while (performance.now() < until) {
+    await Promise.all(Array.from({ length: 20 }, () => client.ping().catch((e: unknown) => errors.push(e))));
+    await sleep(5);
+  }
+  assert.deepEqual(errors, []);
+  assert.notEqual(await client.clientId(), first);
+  assert.ok(client.stats().staleConns >= 1);
+});
+
+test('minIdle connections are dialled after first use, never at construction', async () => {
+  const name = `minidle-${process.pid}`;
+  await using client = redis.client({ minIdle: 2, clientName: name });
+  await using observer = redis.client();
+  await sleep(100);
+  assert.equal(await connectionsNamed(observer, name), 0);
+  await client.ping();
+  await sleep(100);
+  assert.equal(await connectionsNamed(observer, name), 3);
+  assert.equal(client.stats().idleConns, 2);
+});
+
+test('a client that used leases, blocking commands and subscriptions leaves nothing behind after close: its process exits by itself', () => {
+  const script = `
+    import { createClient } from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).pathname)};
+    const client = createClient({ url: ${JSON.stringify(redis.url)}, minIdle: 1, leakDetectionThresholdMs: 5000, idleTimeoutMs: 60000 });
+    await client.set('exit-k', 'v');
+    const lease = await client.acquire();
+    try { await lease.get('exit-k'); } finally { lease.release(); }
+    await client.blPop('exit-empty', 0.05);
+    const sub = await client.subscribe('exit-ch', () => {});
+    await client.call('PUBLISH', 'exit-ch', 'x');
+    await sub.unsubscribe();
+    await client.close();
+    console.log('closed');
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 10_000, encoding: 'utf8' });
+  assert.equal(r.error, undefined, 'the child exited by itself (no timeout kill)');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /closed/);
+});

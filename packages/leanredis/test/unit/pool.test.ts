@@ -1,0 +1,355 @@
+/**
+ * The pool's selection, waiting and maintenance logic, with fake connections from an injected
+ * factory (no sockets): the hard cap, FIFO waiters, timeouts, idle order, reaping, lifetime,
+ * minIdle and leak detection.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pool, type PoolSettings, type LeakReport } from '../../src/pool/pool.ts';
+import type { Connection, ConnectionOwner, ConnectionSettings } from '../../src/connection/connection.ts';
+import { PendingCommand } from '../../src/connection/pending-command.ts';
+import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../../src/errors.ts';
+
+class FakeConnection {
+  static lastId = 0;
+  readonly id = ++FakeConnection.lastId;
+  state: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
+  sent: PendingCommand[] = [];
+  inFlightCount = 0;
+  queuedCount = 0;
+  queuedBytes = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  lastActiveAt = performance.now();
+  serverInfo = undefined;
+  reconnect = false;
+  keepConnected = false;
+  isPubSub = false;
+  readonly #owner: ConnectionOwner;
+  readonly #fake: Fakes;
+  constructor(owner: ConnectionOwner, fake: Fakes) {
+    this.#owner = owner;
+    this.#fake = fake;
+  }
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+  get load(): number {
+    return this.sent.length;
+  }
+  connect(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    this.state = 'connecting';
+    return new Promise((resolve, reject) => {
+      setTimeout(() => {
+        if (this.state === 'closed') return reject(new ClientClosedError());
+        if (this.#fake.failDial) {
+          const err = new Error('dial failed');
+          this.state = 'closed';
+          this.#owner.onClosed(this as unknown as Connection, err, []);
+          return reject(err);
+        }
+        this.state = 'ready';
+        this.#owner.onReady(this as unknown as Connection);
+        resolve();
+      }, this.#fake.dialMs);
+    });
+  }
+  send(cmd: PendingCommand): void {
+    this.sent.push(cmd);
+    if (this.state === 'idle') this.connect().catch(() => {});
+  }
+  /** Pretend every sent command was answered. */
+  answerAll(): void {
+    for (const c of this.sent.splice(0)) c.succeed('OK');
+    this.lastActiveAt = performance.now();
+  }
+  close(): Promise<void> {
+    this.destroy();
+    return Promise.resolve();
+  }
+  destroy(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.#owner.onClosed(this as unknown as Connection, undefined, []);
+  }
+}
+
+interface Fakes {
+  dialMs: number;
+  failDial: boolean;
+  made: FakeConnection[];
+}
+
+function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = {}): { pool: Pool; fakes: Fakes; live: () => number } {
+  const fakes: Fakes = { dialMs: 1, failDial: false, made: [], ...fake };
+  const settings: PoolSettings = {
+    address: 'fake:6379',
+    shared: {} as ConnectionSettings,
+    exclusive: {} as ConnectionSettings,
+    maxConnections: 4,
+    sharedConnections: 1,
+    minIdle: 0,
+    maxIdle: 3,
+    idleTimeoutMs: 60_000,
+    maxLifetimeMs: 0,
+    maxLifetimeJitterMs: 0,
+    acquireTimeoutMs: 1000,
+    leakDetectionThresholdMs: 0,
+    idleOrder: 'lifo',
+    maxQueuedCommands: 100,
+    maxQueuedBytes: 1 << 20,
+    ...overrides,
+  };
+  const pool = new Pool(settings, (_s, owner) => {
+    const c = new FakeConnection(owner, fakes);
+    fakes.made.push(c);
+    return c as unknown as Connection;
+  });
+  return { pool, fakes, live: () => fakes.made.filter((c) => c.state !== 'closed').length };
+}
+
+function command(name = 'GET'): PendingCommand {
+  const cmd = new PendingCommand(name, Buffer.from(''), 1, ['k'], undefined, 0, 10, false, undefined, undefined);
+  cmd.promise.catch(() => {});
+  return cmd;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('pool: shared connections', () => {
+  test('creating a pool creates no connection; the first dispatch creates exactly one', () => {
+    const { pool, fakes } = makePool();
+    assert.equal(fakes.made.length, 0);
+    pool.dispatch(command());
+    pool.dispatch(command());
+    assert.equal(fakes.made.length, 1);
+    pool.destroy();
+  });
+
+  test('a second shared connection is dialled only when every existing one is busy, then the least loaded is used', () => {
+    const { pool, fakes } = makePool({ sharedConnections: 2, maxConnections: 4 });
+    pool.dispatch(command()); // conn 1 (load 1)
+    pool.dispatch(command()); // conn 1 busy -> conn 2
+    assert.equal(fakes.made.length, 2);
+    pool.dispatch(command()); // both load 1 -> first least loaded
+    pool.dispatch(command());
+    assert.equal(fakes.made.length, 2, 'never more than sharedConnections shared connections');
+    assert.deepEqual(fakes.made.map((c) => c.load), [2, 2]);
+    fakes.made[1].answerAll();
+    pool.dispatch(command());
+    assert.deepEqual(fakes.made.map((c) => c.load), [2, 1]);
+    pool.destroy();
+  });
+
+  test('a full queue rejects at once with ERR_QUEUE_FULL naming the limits', async () => {
+    const { pool, fakes } = makePool({ maxQueuedCommands: 100, maxQueuedBytes: 1000 });
+    pool.dispatch(command());
+    fakes.made[0].queuedCount = 100; // a backlog, e.g. while reconnecting
+    const byCount = command();
+    pool.dispatch(byCount);
+    const err = await byCount.promise.catch((e: unknown) => e);
+    assert.ok(err instanceof QueueFullError);
+    assert.equal(err.code, 'ERR_QUEUE_FULL');
+    assert.match(err.message, /maxQueuedCommands 100/);
+    fakes.made[0].queuedCount = 0;
+    fakes.made[0].queuedBytes = 995;
+    const byBytes = command();
+    pool.dispatch(byBytes);
+    await assert.rejects(byBytes.promise, { code: 'ERR_QUEUE_FULL' });
+    pool.destroy();
+  });
+});
+
+describe('pool: leases', () => {
+  test('leases are dialled up to maxConnections - sharedConnections, then requests wait and time out with an informative ERR_POOL_TIMEOUT', async () => {
+    const { pool, live } = makePool({ maxConnections: 3, sharedConnections: 1, acquireTimeoutMs: 50 });
+    pool.dispatch(command()); // the shared connection
+    const a = await pool.acquire();
+    const b = await pool.acquire();
+    assert.notEqual(a, b);
+    assert.equal(live(), 3);
+    const err = await pool.acquire().then(
+      () => assert.fail('should time out'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof PoolTimeoutError);
+    assert.equal(err.code, 'ERR_POOL_TIMEOUT');
+    assert.match(err.message, /fake:6379/);
+    assert.match(err.message, /within 50 ms/);
+    assert.match(err.message, /2 of 2 leases held/);
+    assert.match(err.message, /maxConnections 3/);
+    const s = pool.stats();
+    assert.equal(s.timeouts, 1);
+    assert.equal(s.waitCount, 1);
+    assert.equal(s.misses, 2);
+    assert.equal(s.leased, 2);
+    assert.equal(live(), 3, 'the waiter never opened a connection past the cap');
+    pool.destroy();
+  });
+
+  test('a released connection goes to the first waiter (FIFO) without a new dial', async () => {
+    const { pool, fakes } = makePool({ maxConnections: 2, sharedConnections: 1 });
+    const first = await pool.acquire();
+    const order: number[] = [];
+    const w1 = pool.acquire().then((c) => (order.push(1), c));
+    const w2 = pool.acquire().then((c) => (order.push(2), c));
+    await sleep(5);
+    pool.release(first);
+    const got1 = await w1;
+    assert.equal(got1, first);
+    pool.release(got1);
+    const got2 = await w2;
+    assert.equal(got2, first);
+    assert.deepEqual(order, [1, 2]);
+    assert.equal(fakes.made.length, 1);
+    assert.equal(pool.stats().hits, 0);
+    pool.destroy();
+  });
+
+  test('releasing an unusable connection closes it and the freed slot serves the next waiter with a fresh dial', async () => {
+    const { pool, fakes } = makePool({ maxConnections: 2, sharedConnections: 1 });
+    const first = await pool.acquire();
+    const waiting = pool.acquire();
+    pool.release(first, false);
+    const second = await waiting;
+    assert.notEqual(second, first);
+    assert.equal((first as unknown as FakeConnection).state, 'closed');
+    assert.equal(fakes.made.length, 2);
+    pool.destroy();
+  });
+
+  test('releasing twice is harmless', async () => {
+    const { pool } = makePool();
+    const c = await pool.acquire();
+    pool.release(c);
+    pool.release(c);
+    assert.equal(pool.stats().idleConns, 1);
+    pool.destroy();
+  });
+
+  test('200 concurrent lease requests with random holds never exceed maxConnections sockets', async () => {
+    const { pool, live } = makePool({ maxConnections: 4, sharedConnections: 1, acquireTimeoutMs: 5000 });
+    let peak = 0;
+    const watch = setInterval(() => (peak = Math.max(peak, live())), 1);
+    pool.dispatch(command());
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const c = await pool.acquire();
+        peak = Math.max(peak, live());
+        await sleep(i % 3);
+        pool.release(c, i % 7 !== 0);
+      }),
+    );
+    clearInterval(watch);
+    assert.ok(peak <= 4, `peak ${peak}`);
+    assert.equal(pool.stats().leased, 0);
+    assert.ok(pool.stats().totalConns <= 4);
+    pool.destroy();
+  });
+
+  test('idle connections beyond maxIdle are closed on release', async () => {
+    const { pool, live } = makePool({ maxConnections: 5, sharedConnections: 1, maxIdle: 1 });
+    const leases = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()]);
+    for (const c of leases) pool.release(c);
+    assert.equal(pool.stats().idleConns, 1);
+    assert.equal(live(), 1);
+    pool.destroy();
+  });
+
+  test('lifo hands out the most recently released idle connection, fifo the least', async () => {
+    for (const idleOrder of ['lifo', 'fifo'] as const) {
+      const { pool } = makePool({ maxConnections: 4, sharedConnections: 1, idleOrder });
+      const [a, b] = await Promise.all([pool.acquire(), pool.acquire()]);
+      pool.release(a);
+      pool.release(b);
+      const next = await pool.acquire();
+      assert.equal(next, idleOrder === 'lifo' ? b : a, idleOrder);
+      pool.destroy();
+    }
+  });
+
+  test('a failed dial rejects the lease request with the dial error and frees the slot', async () => {
+    const { pool, fakes } = makePool({}, { failDial: true });
+    await assert.rejects(pool.acquire(), /dial failed/);
+    fakes.failDial = false;
+    const c = await pool.acquire();
+    assert.ok(c);
+    pool.destroy();
+  });
+
+  test('destroy rejects every waiter with ERR_CLIENT_CLOSED and later requests too', async () => {
+    const { pool } = makePool({ maxConnections: 2, sharedConnections: 1 });
+    await pool.acquire();
+    const waiting = pool.acquire();
+    pool.destroy();
+    await assert.rejects(waiting, { code: 'ERR_CLIENT_CLOSED' });
+    await assert.rejects(pool.acquire(), { code: 'ERR_CLIENT_CLOSED' });
+    const cmd = command();
+    pool.dispatch(cmd);
+    await assert.rejects(cmd.promise, { code: 'ERR_CLIENT_CLOSED' });
+  });
+});
+
+describe('pool: maintenance', () => {
+  test('minIdle is dialled in the background after first use, never at construction', async () => {
+    const { pool, fakes } = makePool({ maxConnections: 5, sharedConnections: 1, minIdle: 2 });
+    await sleep(10);
+    assert.equal(fakes.made.length, 0, 'nothing dialled before first use');
+    pool.dispatch(command());
+    await sleep(20);
+    assert.equal(pool.stats().idleConns, 2);
+    assert.equal(fakes.made.length, 3);
+    pool.destroy();
+  });
+
+  test('idle connections unused for idleTimeoutMs are reaped down to minIdle', async () => {
+    const { pool } = makePool({ maxConnections: 5, sharedConnections: 1, idleTimeoutMs: 30, minIdle: 1, maxIdle: 4 });
+    const leases = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()]);
+    await sleep(5); // minIdle's background dial (first use) lands as a fourth idle connection
+    for (const c of leases) pool.release(c);
+    assert.equal(pool.stats().idleConns, 4);
+    await sleep(80);
+    assert.equal(pool.stats().idleConns, 1);
+    assert.ok(pool.stats().staleConns >= 2);
+    pool.destroy();
+  });
+
+  test('an idle connection past maxLifetimeMs is not handed out again', async () => {
+    const { pool } = makePool({ maxLifetimeMs: 20, maxLifetimeJitterMs: 0, idleTimeoutMs: 60_000 });
+    const a = await pool.acquire();
+    pool.release(a);
+    await sleep(40);
+    const b = await pool.acquire();
+    assert.notEqual(b, a);
+    assert.equal((a as unknown as FakeConnection).state, 'closed');
+    pool.destroy();
+  });
+
+  test('a lease held past leakDetectionThresholdMs is reported once with the acquiring stack; long-lived leases are exempt', async () => {
+    const { pool } = makePool({ leakDetectionThresholdMs: 20 });
+    const reports: LeakReport[] = [];
+    pool.observer = { leak: (r) => reports.push(r) };
+    const held = await pool.acquire();
+    await pool.acquire(undefined, true);
+    await sleep(60);
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0].connectionId, held.id);
+    assert.ok(reports[0].heldMs >= 20);
+    assert.match(reports[0].stack, /lease acquired here/);
+    assert.match(reports[0].stack, /pool\.test\.ts/, reports[0].stack);
+    assert.equal(pool.stats().leaks, 1);
+    pool.destroy();
+  });
+
+  test('a released lease is not reported as a leak', async () => {
+    const { pool } = makePool({ leakDetectionThresholdMs: 20 });
+    const reports: LeakReport[] = [];
+    pool.observer = { leak: (r) => reports.push(r) };
+    pool.release(await pool.acquire());
+    await sleep(40);
+    assert.equal(reports.length, 0);
+    pool.destroy();
+  });
+});
+
