@@ -92,7 +92,11 @@ export interface TcpProxy {
   dropNextReplies(count?: number): void;
   /** Transforms every chunk arriving from now on; null removes the transform. */
   corrupt(fn: Corruptor | null, direction?: DirectionOption): void;
-  /** Destroys every connection with a TCP RST on both sides (client and server see ECONNRESET). */
+  /**
+   * Destroys every connection with a TCP RST on both sides (client and server see ECONNRESET),
+   * dropping queued bytes. Caveat: a Node socket that has unread bytes when the RST lands may
+   * report a clean end instead (libuv reads the bytes, then takes the hang-up for EOF).
+   */
   resetAll(): void;
   /** While on, a new connection is closed at once: with FIN ('close', the default) or with RST ('reset'). */
   refuse(on: boolean, mode?: 'close' | 'reset'): void;
