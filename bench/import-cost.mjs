@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * Issue 2's acceptance figure: importing `leanredis` (the built package) loads at most 12 of
+ * its files and adds at most 300 KB of heap after GC, measured in fresh processes.
+ * A measurement, not a test: prints the figures and exits 0 either way.
+ *
+ *   npm run bench:import            (root; builds the client first when its sources changed)
+ *   node bench/import-cost.mjs [pkg] [--json]
+ */
+import { measureImport } from './lib/import-probe.mjs';
+
+const args = process.argv.slice(2);
+const spec = args.find((a) => !a.startsWith('--')) ?? 'leanredis';
+const r = measureImport(spec, { heapRuns: 5, wallRuns: 10 });
+if (args.includes('--json')) {
+  console.log(JSON.stringify(r, null, 2));
+  process.exit(0);
+}
+const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+const mark = (ok) => (ok ? 'within goal' : 'OVER GOAL');
+console.log(`import cost of ${spec} (${process.version}, fresh processes)`);
+console.log(`  heap after GC     ${kb(r.heapBytes).padStart(10)}   goal <= 300 KB   ${mark(r.heapBytes <= 300 * 1024)}   (median of 5)`);
+console.log(`  files loaded      ${String(r.files).padStart(10)}   goal <= 12       ${mark(r.files <= 12)}   (${kb(r.fileBytes)} of source)`);
+console.log(`  wall over bare    ${`+${r.wallMs.toFixed(1)} ms`.padStart(10)}   goal <= +20 ms   ${mark(r.wallMs <= 20)}   (bare node ${r.bareMs.toFixed(0)} ms, median of 10 pairs)`);
+console.log(`  Node built-ins it loads: ${r.builtins.length ? r.builtins.join(', ') : 'none'} (+${r.builtinModules} modules incl. internal)`);
+if (r.files <= 20) for (const f of r.fileList) console.log(`    ${f}`);
+process.exit(0);

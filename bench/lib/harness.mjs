@@ -1,0 +1,172 @@
+/**
+ * The harness: runs a scenario for every client, interleaved (A, B, C, then A, B, C again) for
+ * `rounds` rounds, each run in a fresh child process; then reduces every metric to its median
+ * over rounds, computes the ratio of each rival to leanredis, checks the goals, prints a
+ * Markdown table and writes bench/results/<scenario>.json.
+ *
+ * A scenario module (bench/scenarios/*.mjs) exports default {
+ *   id, title, method,                     names and how the figures are taken (for docs)
+ *   clients?,                              client ids it runs (default: every client)
+ *   nodeFlags?,                            flags of the child process (default --expose-gc)
+ *   params(opts) -> object,                knobs, from { quick }
+ *   run({ client, server, params })        in the child: returns { metric: number, ... }
+ *   measure?(clientId, ctx)                in the parent instead of a child (probes, tools)
+ *   extras?: [{ id, label, measure(ctx) }] non-client rows (redis-benchmark)
+ *   metrics: [{ key, label, unit, better: 'higher' | 'lower', digits? }]
+ *   goals?: [(table) => { text, met, detail }]
+ * }
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { cpus, totalmem, platform, release, arch } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { CLIENTS, CLIENT_IDS } from './clients.mjs';
+import { median } from './measure.mjs';
+import { rawCommand } from './server.mjs';
+import { formatValue, renderTable } from './format.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const BENCH_DIR = join(here, '..');
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+const WORKER = join(here, 'worker.mjs');
+
+export function machineInfo(server) {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    redisServer: server.version,
+    redisServerExternal: server.external,
+    date: new Date().toISOString(),
+  };
+}
+
+export function clientVersions(ids = CLIENT_IDS) {
+  const out = {};
+  for (const id of ids) {
+    try {
+      out[id] = `${CLIENTS[id].pkg}@${CLIENTS[id].version()}`;
+    } catch {
+      out[id] = `${CLIENTS[id].pkg}@?`;
+    }
+  }
+  try {
+    out['redis-benchmark'] = execFileSync('redis-benchmark', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    /* optional */
+  }
+  return out;
+}
+
+/** Runs the worker for one (scenario, client) in a fresh process; resolves its result object. */
+export function runChild(scenario, clientId, server, params, { timeoutMs = 300_000 } = {}) {
+  const flags = scenario.nodeFlags ?? ['--expose-gc'];
+  const args = [...flags, WORKER, scenario.file, clientId, JSON.stringify({ host: server.host, port: server.port, url: server.url }), JSON.stringify(params)];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+      if (line) resolve(JSON.parse(line.slice(9)));
+      else resolve({ error: `child exited ${signal ?? code}: ${(err || out).trim().split('\n').slice(-3).join(' | ')}` });
+    });
+  });
+}
+
+/** Progress lines go to stderr so stdout stays a clean Markdown report. */
+export const progress = (s) => process.stderr.write(`${s}\n`);
+
+/**
+ * Runs one scenario over every client and round. Returns the result document (also written).
+ */
+export async function runScenario(scenario, { server, rounds, quick, clients: only, write = true, index = 0, total = 0 }) {
+  const params = scenario.params({ quick });
+  const ids = (scenario.clients ?? CLIENT_IDS).filter((id) => !only || only.includes(id));
+  const extras = (scenario.extras ?? []).filter((x) => !only || only.includes(x.id));
+  const rows = [...ids.map((id) => ({ id, label: CLIENTS[id].label })), ...extras.map((x) => ({ id: x.id, label: x.label }))];
+  const raw = Object.fromEntries(rows.map((r) => [r.id, []]));
+  const tag = `[${index}/${total} ${scenario.id}]`;
+  const t0 = Date.now();
+  const ctx = { server, params, quick };
+  for (let round = 1; round <= rounds; round++) {
+    for (const row of rows) {
+      if (scenario.flush !== false) await rawCommand(server.host, server.port, 'FLUSHALL').catch(() => {});
+      const extra = extras.find((x) => x.id === row.id);
+      let result;
+      try {
+        result = extra ? await extra.measure(ctx) : scenario.measure ? await scenario.measure(row.id, ctx) : await runChild(scenario, row.id, server, params);
+      } catch (e) {
+        result = { error: String(e?.message ?? e) };
+      }
+      raw[row.id].push(result);
+      const head = scenario.metrics[0];
+      const shown = result.error ? `FAILED: ${result.error.slice(0, 160)}` : scenario.metrics.map((m) => `${m.label} ${formatValue(result[m.key], m)}`).join(', ');
+      progress(`${tag} round ${round}/${rounds} ${row.label.padEnd(15)} ${shown}`);
+    }
+  }
+  const medians = {};
+  const errors = {};
+  for (const row of rows) {
+    const ok = raw[row.id].filter((r) => !r.error);
+    if (ok.length === 0) errors[row.id] = raw[row.id][0]?.error ?? 'no result';
+    medians[row.id] = Object.fromEntries(scenario.metrics.map((m) => [m.key, median(ok.map((r) => r[m.key]))]));
+    // Non-numeric facts (resource lists, notes) from the last good round.
+    const last = ok[ok.length - 1];
+    if (last?.notes) medians[row.id].notes = last.notes;
+  }
+  const ratios = {};
+  const base = medians.leanredis;
+  for (const row of rows) {
+    if (row.id === 'leanredis' || !base) continue;
+    ratios[row.id] = Object.fromEntries(
+      scenario.metrics.map((m) => {
+        const a = medians[row.id][m.key];
+        const b = base[m.key];
+        return [m.key, typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : undefined];
+      }),
+    );
+  }
+  const doc = {
+    scenario: scenario.id,
+    title: scenario.title,
+    method: scenario.method,
+    command: `npm run bench -- --scenarios=${scenario.id}${quick ? ' --quick' : ''}`,
+    machine: machineInfo(server),
+    clients: clientVersions([...ids]),
+    rounds,
+    quick,
+    params,
+    metrics: scenario.metrics,
+    rows,
+    medians,
+    ratios,
+    errors,
+    raw,
+    seconds: Math.round((Date.now() - t0) / 1000),
+  };
+  doc.goals = (scenario.goals ?? []).map((g) => {
+    try {
+      return g(doc);
+    } catch (e) {
+      return { text: 'goal check failed', met: false, detail: String(e) };
+    }
+  });
+  if (write) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, `${scenario.id}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+  }
+  progress(`${tag} done in ${doc.seconds} s`);
+  return doc;
+}
+
+export { renderTable };

@@ -1,0 +1,57 @@
+/**
+ * Import cost of a package, each figure from fresh processes (see probes/):
+ *   heapBytes  used V8 heap after full GC, after import minus before (median of `heapRuns`)
+ *   files      files loaded by the import (ESM load hook + require.cache), and their bytes
+ *   builtins   Node built-in modules the import pulls in (process.moduleLoadList): not files, but heap
+ *   wallMs     median wall time of `node probes/import-only.mjs <spec>` minus that of the same
+ *              probe importing nothing, over `wallRuns` alternating pairs
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { median } from './measure.mjs';
+
+const probes = join(dirname(fileURLToPath(import.meta.url)), 'probes');
+
+function probe(args) {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: probes });
+  if (r.status !== 0) throw new Error(`probe ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function wall(spec) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(probes, 'import-only.mjs'), spec], { cwd: probes, stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`import of ${spec} failed`);
+  return performance.now() - t0;
+}
+
+export function measureImport(spec, { heapRuns = 3, wallRuns = 10 } = {}) {
+  const heaps = [];
+  const rss = [];
+  for (let i = 0; i < heapRuns; i++) {
+    const h = probe(['--expose-gc', join(probes, 'import-heap.mjs'), spec]);
+    heaps.push(h.heapBytes);
+    rss.push(h.rssBytes);
+  }
+  const files = probe([join(probes, 'import-files.mjs'), spec]);
+  const builtins = probe([join(probes, 'import-builtins.mjs'), spec]);
+  const bare = [];
+  const withImport = [];
+  wall(spec); // warm the page cache
+  for (let i = 0; i < wallRuns; i++) {
+    bare.push(wall('none'));
+    withImport.push(wall(spec));
+  }
+  return {
+    heapBytes: median(heaps),
+    rssBytes: median(rss),
+    files: files.files,
+    fileBytes: files.bytes,
+    fileList: files.list,
+    builtins: builtins.builtins,
+    builtinModules: builtins.internal,
+    wallMs: median(withImport) - median(bare),
+    bareMs: median(bare),
+  };
+}
