@@ -10,6 +10,15 @@
 import type { Arg } from '../resp/encoder.js';
 import { encodeName } from '../resp/encoder.js';
 
+declare const SERVER_TEXT: unique symbol;
+
+/**
+ * Text the server produces about itself (status words, types, cursors, SHA digests, INFO
+ * fields): always a string, even on a `returnBuffers` client, whose other string replies are
+ * Buffers. Use it as a string; the brand only steers the reply types.
+ */
+export type ServerText = string & { readonly [SERVER_TEXT]: true };
+
 /** A key: a string or raw bytes. */
 export type Key = string | Buffer;
 /** A value: strings and Buffers are sent as is, numbers as their decimal text. */
@@ -67,9 +76,9 @@ export function prefixOf(def: CommandDefinition): Buffer {
 
 // ---- reply readers shared by the families --------------------------------------------------
 
-/** A reply as a string: bulk strings may be Buffers under returnBuffers. */
-export function asString(reply: unknown): string {
-  return typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString() : String(reply);
+/** A reply as text (ServerText): bulk strings may be Buffers under returnBuffers. */
+export function asString(reply: unknown): ServerText {
+  return (typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString() : String(reply)) as ServerText;
 }
 
 /** A number from an integer, a RESP3 double or a RESP2 bulk string ("inf" included). */

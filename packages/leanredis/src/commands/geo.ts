@@ -8,7 +8,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, toNumber, type Key, type Value } from './define.js';
+import { define, asString, toNumber, type Key, type Value } from './define.js';
 
 /** Distance units: meters, kilometers, miles, feet. */
 export type GeoUnit = 'm' | 'km' | 'mi' | 'ft';
@@ -180,7 +180,7 @@ export const geoCommands = {
   /** GEOHASH key [member ...]: each member's 11-character geohash, null for a missing member. */
   geoHash: define('GEOHASH', {
     build: (key: Key, members: Value[]) => [key, ...members],
-    transform: (r) => r as (string | null)[],
+    transform: (r) => (r as unknown[]).map((h) => (h === null ? null : asString(h))),
     readOnly: true,
   }),
   /** GEOSEARCH key FROM... BY... [ASC|DESC] [COUNT n [ANY]]: the members found. */

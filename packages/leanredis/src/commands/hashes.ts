@@ -2,13 +2,14 @@
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, asString, toBoolean, toNumber, toPairs, toRecord, type Key, type Value } from './define.js';
+import type { ServerText } from './define.js';
 import type { ScanOptions } from './keys.js';
 import { flattenEntries } from './strings.js';
 import { listOf } from './sets.js';
 
 /** One HSCAN step. */
 export interface HScanReply {
-  cursor: string;
+  cursor: ServerText;
   entries: [field: string, value: string][];
 }
 

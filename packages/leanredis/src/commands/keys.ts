@@ -1,6 +1,7 @@
 /** Key-space commands: existence, deletion, expiry, renaming, inspection and SCAN. */
 import type { Arg } from '../resp/encoder.js';
 import { define, asString, toBoolean, type Key } from './define.js';
+import type { ServerText } from './define.js';
 
 /** Conditions for EXPIRE and friends (Redis 7). */
 export type ExpireCondition = 'NX' | 'XX' | 'GT' | 'LT';
@@ -16,7 +17,7 @@ export interface ScanOptions {
 
 /** One SCAN step: the next cursor ("0" when done) and the keys found. */
 export interface ScanReply<K = string> {
-  cursor: string;
+  cursor: ServerText;
   keys: K[];
 }
 

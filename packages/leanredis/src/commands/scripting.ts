@@ -7,6 +7,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, asString, toBooleans, toOk, toRecord, type Key, type Value } from './define.js';
+import type { ServerText } from './define.js';
 import type { FlushMode } from './server.js';
 
 /** Keys and arguments of a function call (FCALL). */
@@ -31,21 +32,21 @@ export interface FunctionListOptions {
 
 /** A function of a library, as FUNCTION LIST describes it. */
 export interface FunctionDescription {
-  name: string;
+  name: ServerText;
   /** The description given at registration, or null. */
-  description: string | null;
+  description: ServerText | null;
   /** Flags given at registration, e.g. "no-writes", "allow-oom". */
-  flags: string[];
+  flags: ServerText[];
 }
 
 /** A library, as FUNCTION LIST describes it. */
 export interface FunctionLibrary {
-  libraryName: string;
+  libraryName: ServerText;
   /** The engine, e.g. "LUA". */
-  engine: string;
+  engine: ServerText;
   functions: FunctionDescription[];
   /** Source code, present with `withCode`. */
-  code?: string;
+  code?: ServerText;
 }
 
 const FLUSH_MODES: ReadonlySet<string> = new Set(['ASYNC', 'SYNC']);

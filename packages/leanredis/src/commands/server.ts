@@ -12,12 +12,13 @@
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, asString, toNumber, toOk, toRecord, type Key, type Value } from './define.js';
+import type { ServerText } from './define.js';
 
 /** INFO parsed: section name (lower case, e.g. "server", "commandstats") → field → value as sent. */
-export type InfoReply = Record<string, Record<string, string>>;
+export type InfoReply = Record<string, Record<string, ServerText>>;
 
 /** One client as CLIENT INFO / CLIENT LIST describe it: field → value as sent (e.g. id, addr, name, db, cmd). */
-export type ClientRecord = Record<string, string>;
+export type ClientRecord = Record<string, ServerText>;
 
 /** Client kinds for CLIENT LIST TYPE and CLIENT KILL TYPE. */
 export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
@@ -70,11 +71,11 @@ export interface SlowLogEntry {
   /** How long it ran (microseconds). */
   durationMicroseconds: number;
   /** The command and its arguments, as logged by the server (it truncates long ones). */
-  arguments: string[];
+  arguments: ServerText[];
   /** "ip:port" of the client. */
-  clientAddress: string;
+  clientAddress: ServerText;
   /** Its name (CLIENT SETNAME), or "". */
-  clientName: string;
+  clientName: ServerText;
 }
 
 const FLUSH_MODES: ReadonlySet<string> = new Set(['ASYNC', 'SYNC']);
@@ -103,7 +104,7 @@ function checkInteger(method: string, name: string, value: unknown, min: number)
 /** Parses INFO text: "# Section" headers, then "field:value" lines. */
 export function parseInfo(reply: unknown): InfoReply {
   const out: InfoReply = Object.create(null);
-  let section: Record<string, string> | undefined;
+  let section: Record<string, ServerText> | undefined;
   for (const raw of asString(reply).split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '') continue;
@@ -114,8 +115,8 @@ export function parseInfo(reply: unknown): InfoReply {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     // Fields before any header (none today) are kept under "" rather than dropped.
-    section ??= out[''] ??= Object.create(null) as Record<string, string>;
-    section[line.slice(0, colon)] = line.slice(colon + 1);
+    section ??= out[''] ??= Object.create(null) as Record<string, ServerText>;
+    section[line.slice(0, colon)] = line.slice(colon + 1) as ServerText;
   }
   return out;
 }
@@ -126,7 +127,7 @@ function parseClientLine(line: string): ClientRecord {
   // The server rejects spaces in names, so a space always separates two fields.
   for (const field of line.split(' ')) {
     const eq = field.indexOf('=');
-    if (eq > 0) out[field.slice(0, eq)] = field.slice(eq + 1);
+    if (eq > 0) out[field.slice(0, eq)] = field.slice(eq + 1) as ServerText;
   }
   return out;
 }
@@ -147,12 +148,12 @@ function toSlowLogEntry(reply: unknown): SlowLogEntry {
     timestampSeconds: toNumber(e[1]),
     durationMicroseconds: toNumber(e[2]),
     arguments: (e[3] as unknown[]).map(asString),
-    clientAddress: e[4] === undefined ? '' : asString(e[4]),
-    clientName: e[5] === undefined ? '' : asString(e[5]),
+    clientAddress: asString(e[4] ?? ''),
+    clientName: asString(e[5] ?? ''),
   };
 }
 
-const asStringOrNull = (r: unknown): string | null => (r === null ? null : asString(r));
+const asStringOrNull = (r: unknown): ServerText | null => (r === null ? null : asString(r));
 
 export const serverCommands = {
   /** PING [message]: "PONG", or the message. */
@@ -210,7 +211,7 @@ export const serverCommands = {
   /** CLIENT ID: the id of the connection that ran the command. */
   clientId: define<[], number>('CLIENT ID', { readOnly: true, firstKey: -1 }),
   /** CLIENT GETNAME: the connection's name (the `clientName` option), or null. */
-  clientGetName: define<[], string | null>('CLIENT GETNAME', { transform: asStringOrNull, readOnly: true, firstKey: -1 }),
+  clientGetName: define<[], ServerText | null>('CLIENT GETNAME', { transform: asStringOrNull, readOnly: true, firstKey: -1 }),
   /** CLIENT INFO: fields of the connection that ran the command (id, addr, name, db, resp...). */
   clientInfo: define<[], ClientRecord>('CLIENT INFO', { transform: (r) => parseClientLine(asString(r).trim()), readOnly: true, firstKey: -1 }),
   /** CLIENT LIST [TYPE type | ID id ...]: one record per connected client. */

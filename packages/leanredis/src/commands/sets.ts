@@ -2,11 +2,12 @@
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, asString, toBoolean, toBooleans, type Key, type Value } from './define.js';
+import type { ServerText } from './define.js';
 import type { ScanOptions } from './keys.js';
 
 /** One SSCAN step. */
 export interface SScanReply {
-  cursor: string;
+  cursor: ServerText;
   members: string[];
 }
 

@@ -9,6 +9,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, asString, toNumber, toNumberOrNull, toNumbersOrNull, type Key, type Value } from './define.js';
+import type { ServerText } from './define.js';
 import type { ScanOptions } from './keys.js';
 import { checkTimeoutSeconds } from './lists.js';
 import { listOf } from './sets.js';
@@ -32,7 +33,7 @@ export interface KeyScoredMember extends ScoredMember {
 
 /** One ZSCAN step. */
 export interface ZScanReply {
-  cursor: string;
+  cursor: ServerText;
   members: ScoredMember[];
 }
 
