@@ -15,6 +15,7 @@
  * sleeping on a closed connection never wakes, so it stops without touching the socket.
  */
 import * as net from 'node:net';
+import { resetSocket } from './tcp-proxy.ts';
 
 /** One command as the server parsed it. */
 export interface HostileCommand {
@@ -77,7 +78,9 @@ export interface HostileServerOptions {
 
 /** A running hostile server. */
 export interface HostileServer {
+  /** The address the server listens on. */
   readonly host: '127.0.0.1';
+  /** The port clients connect to. */
   readonly port: number;
   /** redis://127.0.0.1:port */
   readonly url: string;
@@ -328,6 +331,7 @@ const BULK = 36; // '$'
 const LF = 10; // '\n'
 const MAX_LINE_BYTES = 64 * 1024; // Redis: PROTO_INLINE_MAX_SIZE
 const MAX_ARGS = 1024 * 1024;
+const MAX_COMMAND_BYTES = 256 * 1024 * 1024;
 
 /** A client broke the request protocol; the message is what Redis would say after "Protocol error: ". */
 class ClientProtocolError extends Error {}
@@ -343,6 +347,7 @@ export class CommandParser {
   #argv: Buffer[] = [];
   #bulkLeft = 0;
   #bulkParts: Buffer[] = [];
+  #commandBytes = 0;
   readonly #maxBulkBytes: number;
 
   /** @param maxBulkBytes largest bulk string accepted. @default 64 MiB */
@@ -374,6 +379,7 @@ export class CommandParser {
           }
           this.#argsLeft = n;
           this.#argv = [];
+          this.#commandBytes = 0;
           this.#state = 'bulkHeader';
           break;
         }
@@ -384,6 +390,8 @@ export class CommandParser {
           if (line === undefined) break;
           const n = parseInteger(line.subarray(1));
           if (n === undefined || n < 0 || n > this.#maxBulkBytes) throw new ClientProtocolError('invalid bulk length');
+          this.#commandBytes += n;
+          if (this.#commandBytes > MAX_COMMAND_BYTES) throw new ClientProtocolError('command larger than 256 MiB');
           this.#bulkLeft = n + 2; // the payload and its CRLF
           this.#bulkParts = [];
           this.#state = 'bulk';
@@ -583,9 +591,7 @@ export async function startHostileServer(handler: HostileHandler, options: Hosti
         if (!socket.destroyed) socket.end();
       },
       reset() {
-        if (socket.destroyed) return;
-        if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-        else socket.destroy();
+        resetSocket(socket);
       },
     };
 

@@ -67,6 +67,7 @@ export interface TcpProxyStats {
 
 /** A running proxy. Every fault method applies to live and future connections alike. */
 export interface TcpProxy {
+  /** The address the proxy listens on. */
   readonly host: '127.0.0.1';
   /** The port clients connect to. */
   readonly port: number;
@@ -133,11 +134,15 @@ function assertCount(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${value}`);
 }
 
-/** Destroys a socket with a TCP RST where Node supports it, else plainly. */
+/** Destroys a socket with a TCP RST where Node supports it (plain TCP handles), else plainly. */
 export function resetSocket(socket: net.Socket): void {
   if (socket.destroyed) return;
-  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-  else socket.destroy();
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    // Not a TCP handle (a TLS socket wraps one): no RST from here.
+    socket.destroy();
+  }
 }
 
 interface DirectionFaults {

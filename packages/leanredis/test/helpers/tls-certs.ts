@@ -178,6 +178,7 @@ export interface TlsRedisServerOptions {
 
 /** A running redis-server that speaks TLS on `port`. */
 export interface TlsRedisServer {
+  /** The address the server listens on. */
   readonly host: '127.0.0.1';
   /** The TLS port. */
   readonly port: number;

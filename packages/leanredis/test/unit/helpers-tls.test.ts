@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { rawCommand } from '../helpers/redis-server.ts';
-import { RawClient } from '../helpers/tcp-proxy.ts';
+import { RawClient, startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { generateTlsFixtures, startTlsRedisServer, tlsCommand, type TlsFixtures, type TlsRedisServer } from '../helpers/tls-certs.ts';
 
 let certs: TlsFixtures;
@@ -120,6 +120,20 @@ describe('startTlsRedisServer', () => {
     assert.equal(await outcome(wrong.port, { ...certs.clientOptions(), servername: 'localhost' }), 'ERR_TLS_CERT_ALTNAME_INVALID');
     assert.equal(await outcome(wrong.port, certs.clientOptions()), 'ERR_TLS_CERT_ALTNAME_INVALID');
     assert.equal(await outcome(wrong.port, { ...certs.clientOptions(), servername: 'wrong.example' }), '+PONG');
+  });
+
+  test('works through the TCP proxy, and corrupted TLS records fail the connection', async () => {
+    await using proxy = await startTcpProxy({ targetPort: server.port });
+    assert.equal(await outcome(proxy.port, { ...certs.clientOptions(), servername: 'localhost' }), '+PONG');
+    // Flip one byte of every record the server sends after the first: the handshake or the reply breaks.
+    let seen = 0;
+    proxy.corrupt((chunk) => {
+      if (seen++ === 0) return chunk;
+      const copy = Buffer.from(chunk);
+      copy[copy.length - 1]! ^= 0xff;
+      return copy;
+    }, 'down');
+    assert.notEqual(await outcome(proxy.port, { ...certs.clientOptions(), servername: 'localhost' }), '+PONG');
   });
 
   test('restart brings the server back TLS-only on the same port', async () => {
