@@ -332,3 +332,24 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** What feeding some chunks to a fresh decoder led to: the events, then maybe an error. */
+export interface DecodeOutcome {
+  readonly events: DecodeEvent[];
+  /** The first error write() threw; later chunks are not fed. */
+  readonly error: unknown;
+  readonly hasPartial: boolean;
+}
+
+/** Feeds `chunks` to a fresh decoder, stopping at the first error, and reports what happened. */
+export function decodeOutcome(chunks: readonly Buffer[], options: ConstructorParameters<typeof Decoder>[2] = {}): DecodeOutcome {
+  const { decoder, events } = recordingDecoder(options);
+  for (const c of chunks) {
+    try {
+      decoder.write(c);
+    } catch (error) {
+      return { events, error, hasPartial: decoder.hasPartial };
+    }
+  }
+  return { events, error: undefined, hasPartial: decoder.hasPartial };
+}
