@@ -89,6 +89,8 @@ export interface TcpProxy {
    * Swallows the next `count` complete RESP replies from the server, whole, starting with the
    * next reply that begins after this call. RESP3 pushes ('>') are forwarded and not counted.
    * To make the reply to exactly one command vanish: call this, then send that command.
+   * Works on plain RESP only: on a connection whose stream is not RESP (TLS, or after garbage)
+   * nothing is dropped and the count stays armed.
    */
   dropNextReplies(count?: number): void;
   /** Transforms every chunk arriving from now on; null removes the transform. */
