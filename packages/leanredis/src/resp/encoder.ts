@@ -33,7 +33,8 @@ export function encodeName(tokens: readonly string[]): Buffer {
 
 /**
  * Checks every argument's type and returns an estimate of the encoded size in bytes (used for
- * `maxQueuedBytes`). Throws ArgumentError naming the command on a bad argument.
+ * `maxQueuedBytes`). Throws ArgumentError (code ERR_INVALID_ARGUMENT, `command` set) naming the
+ * command and the argument's position, never its value.
  */
 export function measureArgs(command: string, args: readonly unknown[]): number {
   let bytes = 0;
@@ -41,18 +42,21 @@ export function measureArgs(command: string, args: readonly unknown[]): number {
     const a = args[i];
     if (typeof a === 'string') bytes += a.length + FRAME_BYTES;
     else if (typeof a === 'number') {
-      if (Number.isNaN(a)) throw new ArgumentError(`${command}: argument ${i + 1} is NaN`, 'ERR_INVALID_ARGUMENT');
+      if (Number.isNaN(a)) throw invalidArgument(command, `${command}: argument ${i + 1} is NaN`);
       bytes += 24 + FRAME_BYTES;
     } else if (Buffer.isBuffer(a)) bytes += a.length + FRAME_BYTES;
     else if (typeof a === 'bigint') bytes += 24 + FRAME_BYTES;
     else {
-      throw new ArgumentError(
-        `${command}: argument ${i + 1} is ${a === null ? 'null' : typeof a}; expected string, Buffer, number or bigint`,
-        'ERR_INVALID_ARGUMENT',
-      );
+      throw invalidArgument(command, `${command}: argument ${i + 1} is ${a === null ? 'null' : typeof a}; expected string, Buffer, number or bigint`);
     }
   }
   return bytes;
+}
+
+function invalidArgument(command: string, message: string): ArgumentError {
+  const error = new ArgumentError(message, 'ERR_INVALID_ARGUMENT');
+  error.command = command;
+  return error;
 }
 
 /** Writes commands into a shared slab and returns each batch as chunks for one socket write. */
