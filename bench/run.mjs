@@ -5,7 +5,7 @@
  *   --quick               shorter windows (same rounds, same clients)
  *   --rounds=N            interleaved rounds per scenario (default 3, minimum 3 unless --quick)
  *   --scenarios=a,b       only these scenarios (ids: see SCENARIOS below)
- *   --clients=a,b         only these clients (leanredis, ioredis, redis, iovalkey, glide, redis-benchmark)
+ *   --clients=a,b         only these rows (leanredis, ioredis, redis, iovalkey, glide, redis-benchmark, floor)
  *   --duration-2000=S     length of the 2,000-caller run in seconds (default 20, quick 3)
  *   --no-write            do not write bench/results/*.json
  *
@@ -16,10 +16,9 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { runScenario, renderTable, machineInfo, clientVersions, progress } from './lib/harness.mjs';
+import { SCENARIOS } from './scenarios/index.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-export const SCENARIOS = ['import', 'unused', 'idle100', 'seq', 'concurrent100', 'pipeline100', 'alloc', 'gc', 'callers2000', 'get1mib', 'codec'];
 
 function parseArgs(argv) {
   const opts = { quick: false, rounds: 3, scenarios: SCENARIOS, clients: undefined, write: true, duration2000: undefined };

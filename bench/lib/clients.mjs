@@ -175,5 +175,27 @@ export const CLIENTS = {
   },
 };
 
+/**
+ * Not a client: replies at once with an already-resolved promise. Run through the same loop,
+ * it shows what the measuring loop itself costs (the floor under every client's figure).
+ */
+export const FLOOR = {
+  id: 'floor',
+  label: 'loop floor (no client)',
+  pkg: undefined,
+  version: () => '-',
+  load: async () => ({}),
+  async open() {
+    const store = new Map();
+    return {
+      raw: store,
+      get: (k) => Promise.resolve(store.get(k) ?? null),
+      set: (k, v) => (store.set(k, v), Promise.resolve('OK')),
+      pipeline: (n) => Promise.resolve(new Array(n).fill('OK')),
+      close: async () => {},
+    };
+  },
+};
+
 /** Client ids in run order; leanredis first so every ratio has its denominator. */
 export const CLIENT_IDS = Object.keys(CLIENTS);

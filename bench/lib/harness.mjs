@@ -11,7 +11,8 @@
  *   params(opts) -> object,                knobs, from { quick }
  *   run({ client, server, params })        in the child: returns { metric: number, ... }
  *   measure?(clientId, ctx)                in the parent instead of a child (probes, tools)
- *   extras?: [{ id, label, measure(ctx) }] non-client rows (redis-benchmark)
+ *   extras?: [{ id, label, measure(ctx) }] non-client rows (redis-benchmark); `child: true` runs
+ *                                          the scenario in a child with that id (the loop floor)
  *   metrics: [{ key, label, unit, better: 'higher' | 'lower', digits? }]
  *   goals?: [(table) => { text, met, detail }]
  * }
@@ -104,7 +105,7 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
       const extra = extras.find((x) => x.id === row.id);
       let result;
       try {
-        result = extra ? await extra.measure(ctx) : scenario.measure ? await scenario.measure(row.id, ctx) : await runChild(scenario, row.id, server, params);
+        result = extra?.child ? await runChild(scenario, extra.id, server, params) : extra ? await extra.measure(ctx) : scenario.measure ? await scenario.measure(row.id, ctx) : await runChild(scenario, row.id, server, params);
       } catch (e) {
         result = { error: String(e?.message ?? e) };
       }
@@ -127,7 +128,7 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
   const ratios = {};
   const base = medians.leanredis;
   for (const row of rows) {
-    if (row.id === 'leanredis' || !base) continue;
+    if (row.id === 'leanredis' || !base || extras.find((x) => x.id === row.id)?.noRatio) continue;
     ratios[row.id] = Object.fromEntries(
       scenario.metrics.map((m) => {
         const a = medians[row.id][m.key];

@@ -3,11 +3,11 @@
  * shares a heap, a JIT state or an event loop with another) and prints its result as one
  * `@@RESULT <json>` line. Spawned by lib/harness.mjs with the scenario's node flags.
  */
-import { CLIENTS } from './clients.mjs';
+import { CLIENTS, FLOOR } from './clients.mjs';
 
 const [scenarioFile, clientId, serverJson, paramsJson] = process.argv.slice(2);
 const scenario = (await import(scenarioFile)).default;
-const client = CLIENTS[clientId];
+const client = clientId === 'floor' ? FLOOR : CLIENTS[clientId];
 if (!client) throw new Error(`unknown client ${clientId}`);
 const server = JSON.parse(serverJson);
 const params = JSON.parse(paramsJson);

@@ -11,7 +11,7 @@ export default {
   id: 'alloc',
   title: 'Bytes allocated per GET, 100 in flight',
   method:
-    'Child runs `node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64` so a window of 2,000 GETs fits in the young generation without a scavenge. 100 callers loop on `GET k` (100-byte value) after 10,000 warm-up GETs. For each window: full GC, read V8 used heap and `process.memoryUsage().arrayBuffers`, run 2,000 GETs, read again; a perf_hooks `gc` observer rejects any window in which a GC ran. Heap B/GET = used-heap growth ÷ GETs; external B/GET = arrayBuffers growth ÷ GETs (socket read buffers and Buffers, same for all clients). Median over 9 clean windows (5 in --quick).',
+    'Child runs `node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64` so a window of 2,000 GETs fits in the young generation without a scavenge. 100 callers loop on `GET k` (100-byte value) after 10,000 warm-up GETs. For each window: full GC, read V8 used heap and `process.memoryUsage().arrayBuffers`, run 2,000 GETs, read again; a perf_hooks `gc` observer rejects any window in which a GC ran. Heap B/GET = used-heap growth ÷ GETs; external B/GET = arrayBuffers growth ÷ GETs (socket read buffers and Buffers, same for all clients). Median over 9 clean windows (5 in --quick). The "loop floor" row runs the same loop against a fake client that answers with already-resolved promises: the caller\'s own `await` machinery, included in every client\'s figure.',
   nodeFlags: ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'],
   params: ({ quick }) => ({ callers: 100, windowOps: 2000, windows: quick ? 5 : 9, warmupOps: 10_000 }),
   async run({ client, server, params }) {
@@ -43,6 +43,9 @@ export default {
     if (heap.length === 0) throw new Error('every window saw a GC');
     return { heapPerOp: median(heap), externalPerOp: median(ext), windows: heap.length, rejected };
   },
+  // The same loop against a fake client answering with resolved promises: what the caller's
+  // own awaits cost, included in every client's figure.
+  extras: [{ id: 'floor', label: 'loop floor (no client)', child: true, noRatio: true }],
   metrics: [
     { key: 'heapPerOp', label: 'heap allocated per GET', unit: 'B', better: 'lower' },
     { key: 'externalPerOp', label: 'external (ArrayBuffer) per GET', unit: 'B', better: 'lower' },

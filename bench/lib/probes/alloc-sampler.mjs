@@ -1,0 +1,17 @@
+/**
+ * Preloaded with --import by `bench/profile.mjs --alloc`: runs V8's sampling heap profiler for
+ * the whole process, keeping samples of objects that GC later collected (so the profile shows
+ * allocation, not retention), and writes it to $BENCH_ALLOC_OUT at exit.
+ */
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+
+const session = new Session();
+session.connect();
+session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+process.on('exit', () => {
+  // Main-thread inspector sessions answer synchronously, so this completes inside 'exit'.
+  session.post('HeapProfiler.stopSampling', (err, res) => {
+    if (!err) writeFileSync(process.env.BENCH_ALLOC_OUT, JSON.stringify(res.profile));
+  });
+});
