@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SourceMap } from 'node:module';
 import { startServer } from './lib/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +48,28 @@ await new Promise((r) => child.on('exit', r));
 await server.stop();
 console.log(out.split('\n').find((l) => l.startsWith('@@RESULT')) ?? out);
 
+// The built client is minified: map its frames back to source file:line through its source map.
+const maps = new Map();
+function original(cf) {
+  if (!cf.url || !cf.url.includes('/dist/')) return undefined;
+  if (!maps.has(cf.url)) {
+    try {
+      maps.set(cf.url, new SourceMap(JSON.parse(readFileSync(`${fileURLToPath(cf.url)}.map`, 'utf8'))));
+    } catch {
+      maps.set(cf.url, null);
+    }
+  }
+  const entry = maps.get(cf.url)?.findEntry(cf.lineNumber, cf.columnNumber);
+  if (!entry?.originalSource) return undefined;
+  const src = entry.originalSource.replace(/^.*\/src\//, 'leanredis/src/');
+  return { fn: entry.name ?? cf.functionName, where: `${src}:${entry.originalLine + 1}`, file: src };
+}
+const frameName = (cf) => {
+  const o = original(cf);
+  if (o) return `${o.fn || '(anonymous)'}  ${o.where}`;
+  return `${cf.functionName || '(anonymous)'}  ${short(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+};
+
 const short = (url) => (url || '(native)').replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/packages\/leanredis\//, 'leanredis/');
 
 function printTop(title, entries, total, unit) {
@@ -68,9 +91,9 @@ if (!alloc) {
     if (!t) continue;
     total += t;
     const cf = n.callFrame;
-    const fn = `${cf.functionName || '(anonymous)'}  ${short(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+    const fn = frameName(cf);
     byFn.set(fn, (byFn.get(fn) ?? 0) + t);
-    const f = cf.url ? short(cf.url).replace(/^(leanredis\/[^:]+|[^/]+(\/[^/]+)?).*$/, '$1') : `(${cf.functionName})`;
+    const f = original(cf)?.file ?? (cf.url ? short(cf.url).replace(/^(leanredis\/[^:]+|[^/]+(\/[^/]+)?).*$/, '$1') : `(${cf.functionName})`);
     byFile.set(f, (byFile.get(f) ?? 0) + t);
   }
   const ms = (v) => `${(v / 1000).toFixed(1)} ms`;
@@ -85,7 +108,7 @@ if (!alloc) {
     const cf = node.callFrame;
     const self = node.selfSize;
     if (self) {
-      const k = `${cf.functionName || '(anonymous)'}  ${short(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+      const k = frameName(cf);
       byFn.set(k, (byFn.get(k) ?? 0) + self);
       total += self;
     }

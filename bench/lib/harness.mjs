@@ -19,7 +19,9 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { cpus, totalmem, platform, release, arch } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { CLIENTS, CLIENT_IDS } from './clients.mjs';
@@ -31,6 +33,25 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const BENCH_DIR = join(here, '..');
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
 const WORKER = join(here, 'worker.mjs');
+
+/** Which build of leanredis ran: the repo commit and a hash of dist/index.js (sources move fast). */
+export function leanredisBuild() {
+  try {
+    const file = createRequire(import.meta.url).resolve('leanredis');
+    const bytes = readFileSync(file);
+    let commit = 'unknown';
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: BENCH_DIR, encoding: 'utf8' }).trim();
+      const dirty = execFileSync('git', ['status', '--porcelain', '--', '../packages/leanredis/src'], { cwd: BENCH_DIR, encoding: 'utf8' }).trim();
+      if (dirty) commit += '+uncommitted';
+    } catch {
+      /* not a git checkout */
+    }
+    return { commit, dist: createHash('sha256').update(bytes).digest('hex').slice(0, 12), distBytes: bytes.length };
+  } catch (e) {
+    return { error: String(e) };
+  }
+}
 
 export function machineInfo(server) {
   const c = cpus();
@@ -144,6 +165,7 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
     command: `npm run bench -- --scenarios=${scenario.id}${quick ? ' --quick' : ''}`,
     machine: machineInfo(server),
     clients: clientVersions([...ids]),
+    leanredisBuild: leanredisBuild(),
     rounds,
     quick,
     params,
