@@ -21,6 +21,12 @@ await build({
   target: 'node20',
   packages: 'external',
   legalComments: 'none',
+  // Minified because V8 keeps a module's source text (and a slot per function) in the heap:
+  // 108 KB readable vs 78 KB minified is the difference between ~360 KB and ~260 KB added by
+  // `import 'leanredis'`. TSDoc lives in the .d.ts files; the source map (read only with
+  // --enable-source-maps) gives readable stack traces back. Error names are set explicitly.
+  minify: true,
+  sourcemap: true,
   logLevel: 'warning',
 });
 const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');

@@ -34,10 +34,6 @@ export class LeanRedisError extends Error {
     this.code = code;
     this.command = options?.command;
   }
-
-  override get name(): string {
-    return this.constructor.name;
-  }
 }
 
 /** A bad option (thrown by `createClient`) or a bad command argument (thrown synchronously). */
@@ -151,6 +147,27 @@ export class ReplyError extends LeanRedisError {
     const code = /^[A-Z][A-Z0-9_-]{0,31}$/.test(prefix) ? prefix : 'ERR';
     super(code, line.replace(ECHOED_ARGS, ', with args beginning with: (redacted)'), { command });
   }
+}
+
+// Names are set explicitly (on the class and its instances): the published bundle is
+// minified, so the bundler's class names are not kept.
+for (const [cls, name] of [
+  [LeanRedisError, 'LeanRedisError'],
+  [ArgumentError, 'ArgumentError'],
+  [ConnectionError, 'ConnectionError'],
+  [ConnectTimeoutError, 'ConnectTimeoutError'],
+  [ProtocolError, 'ProtocolError'],
+  [CommandTimeoutError, 'CommandTimeoutError'],
+  [AbortError, 'AbortError'],
+  [ClientClosedError, 'ClientClosedError'],
+  [PoolTimeoutError, 'PoolTimeoutError'],
+  [QueueFullError, 'QueueFullError'],
+  [LeaseReleasedError, 'LeaseReleasedError'],
+  [PipelineError, 'PipelineError'],
+  [ReplyError, 'ReplyError'],
+] as const) {
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(cls, 'name', { value: name, configurable: true });
 }
 
 /** Whether `value` is a leanredis error with the given code. */

@@ -2,9 +2,9 @@
  * The client: typed commands over a lazily dialled, auto-pipelined pool. Constructing one
  * opens no socket and starts no timer; the first command (or `connect()`) dials.
  */
-import { EventEmitter } from 'node:events';
-import { inspect } from 'node:util';
-import * as channels from '../internal/channels.js';
+import type { EventEmitter } from 'node:events';
+import { channels } from '../internal/channels.js';
+import { lazyEvents } from '../internal/builtins.js';
 import type { LeakReport } from '../pool/pool.js';
 import { ArgumentError, ClientClosedError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
@@ -31,6 +31,9 @@ class ScopedRunner<S> extends Runner<S> {
     return this.#dispatcher.run(definition, args, this.#call);
   }
 }
+
+// util.inspect's hook, by its registered name: importing node:util just for it costs heap.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /** `client.stats()`: the pool's figures plus pub/sub. */
 export interface ClientStats extends PoolStats {
@@ -72,20 +75,20 @@ export class Client<S = string> extends Runner<S> {
     dispatcher.pool.observer = {
       ready: (conn) => {
         this.#pubsub?.onReady(conn);
-        if (channels.poolReady.hasSubscribers) channels.poolReady.publish({ address, connectionId: conn.id });
+        if (channels().poolReady.hasSubscribers) channels().poolReady.publish({ address, connectionId: conn.id });
         this.#emit('ready', { connectionId: conn.id });
       },
       lost: (conn, error) => {
-        if (channels.poolLost.hasSubscribers) channels.poolLost.publish({ address, connectionId: conn.id, error });
+        if (channels().poolLost.hasSubscribers) channels().poolLost.publish({ address, connectionId: conn.id, error });
         this.#emit('reconnecting', { connectionId: conn.id, error });
         this.#emit('error', error);
       },
       push: (conn, message) => this.#pubsub?.onPush(conn, message),
       closed: (conn, error) => {
-        if (channels.poolClose.hasSubscribers) channels.poolClose.publish({ address, connectionId: conn.id, error });
+        if (channels().poolClose.hasSubscribers) channels().poolClose.publish({ address, connectionId: conn.id, error });
       },
       leak: (report) => {
-        if (channels.poolLeak.hasSubscribers) channels.poolLeak.publish({ address, ...report });
+        if (channels().poolLeak.hasSubscribers) channels().poolLeak.publish({ address, ...report });
         this.#emit('leak', report);
       },
     };
@@ -93,13 +96,13 @@ export class Client<S = string> extends Runner<S> {
 
   /** Adds an event listener (see ClientEvents). */
   on<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
-    (this.#events ??= new EventEmitter()).on(event, listener as (...args: unknown[]) => void);
+    (this.#events ??= new (lazyEvents().EventEmitter)()).on(event, listener as (...args: unknown[]) => void);
     return this;
   }
 
   /** Adds a listener called at most once. */
   once<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
-    (this.#events ??= new EventEmitter()).once(event, listener as (...args: unknown[]) => void);
+    (this.#events ??= new (lazyEvents().EventEmitter)()).once(event, listener as (...args: unknown[]) => void);
     return this;
   }
 
@@ -240,7 +243,7 @@ export class Client<S = string> extends Runner<S> {
     return this.close();
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     const o = this.#dispatcher.options;
     return `Client { address: '${o.address}', database: ${o.connection.database}, protocol: ${o.connection.protocol}, open: ${this.isOpen} }`;
   }

@@ -9,7 +9,7 @@ import { prefixOf, type CommandDefinition } from '../commands/define.js';
 import { blockingTimeoutMs } from '../commands/blocking.js';
 import { PendingCommand, type Transform } from '../connection/pending-command.js';
 import { Pool } from '../pool/pool.js';
-import * as channels from '../internal/channels.js';
+import { channels } from '../internal/channels.js';
 import type { ResolvedOptions } from './options.js';
 import type { CallOptions } from './runner.js';
 
@@ -59,7 +59,7 @@ export class Dispatcher {
     }
     const cmd = this.create(definition, args, call);
     this.pool.dispatch(cmd);
-    if (channels.commandEnd.hasSubscribers) this.#observe(cmd);
+    if (channels().commandEnd.hasSubscribers) this.#observe(cmd);
     return cmd.promise;
   }
 
@@ -68,7 +68,7 @@ export class Dispatcher {
     const start = performance.now();
     const address = this.options.address;
     const publish = (error: unknown): void => {
-      channels.commandEnd.publish({ address, command: cmd.name, durationMs: performance.now() - start, error });
+      channels().commandEnd.publish({ address, command: cmd.name, durationMs: performance.now() - start, error });
     };
     cmd.promise.then(() => publish(undefined), publish);
   }

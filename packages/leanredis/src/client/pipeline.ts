@@ -10,7 +10,7 @@
 import { LeanRedisError, PipelineError, ReplyError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, type CommandDefinition } from '../commands/define.js';
-import { SEND, installCommands, type ArgsOf, type CommandName, type CommandTable, type Reply, type ReplyOf } from '../commands/index.js';
+import { SEND, ensureCommands, installCommands, type ArgsOf, type CommandName, type CommandTable, type Reply, type ReplyOf } from '../commands/index.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import type { Dispatcher } from './dispatcher.js';
 import { definitionFor } from './runner.js';
@@ -27,14 +27,29 @@ interface Queued {
 export type BatchSender = (cmds: PendingCommand[]) => void;
 
 abstract class Batch {
-  protected readonly dispatcher: Dispatcher;
-  protected readonly items: Queued[] = [];
-  /** Where the batch is sent; a lease checks this to refuse a batch of another connection. */
-  readonly sender: BatchSender;
+  // Private (not merely protected) so util.inspect of a pipeline cannot reach the client's
+  // resolved options, which may hold TLS keys.
+  readonly #dispatcher: Dispatcher;
+  readonly #items: Queued[] = [];
+  readonly #sender: BatchSender;
 
   constructor(dispatcher: Dispatcher, sender: BatchSender) {
-    this.dispatcher = dispatcher;
-    this.sender = sender;
+    ensureCommands();
+    this.#dispatcher = dispatcher;
+    this.#sender = sender;
+  }
+
+  protected get dispatcher(): Dispatcher {
+    return this.#dispatcher;
+  }
+
+  protected get items(): Queued[] {
+    return this.#items;
+  }
+
+  /** Where the batch is sent; a lease checks this to refuse a batch of another connection. */
+  get sender(): BatchSender {
+    return this.#sender;
   }
 
   /** Number of commands queued so far. */
@@ -52,6 +67,9 @@ abstract class Batch {
     return this;
   }
 }
+
+// Pipeline and Multi share the command methods through their base class.
+installCommands(Batch);
 
 /** Resolves every command's outcome, errors included, without unhandled rejections. */
 function settle(cmds: PendingCommand[]): Promise<unknown[]> {
@@ -95,7 +113,6 @@ export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
     return settle(cmds) as Promise<Settled<T>>;
   }
 }
-installCommands(Pipeline);
 
 const MULTI = define('MULTI');
 const EXEC = define('EXEC');
@@ -150,4 +167,3 @@ export class Multi<T extends unknown[] = [], S = string> extends Batch {
     return exec as Settled<T> | null;
   }
 }
-installCommands(Multi);

@@ -3,12 +3,12 @@
  * connections: every typed command, `call()`, the SCAN iterators and Lua scripting. Each
  * subclass supplies one method, [RUN], that sends a definition with its wire arguments.
  */
-import { createHash } from 'node:crypto';
 import { ReplyError } from '../errors.js';
+import { lazyCrypto } from '../internal/builtins.js';
 import type { Arg } from '../resp/encoder.js';
 import { encodeName } from '../resp/encoder.js';
 import { define, type CommandDefinition, type Key, type Value } from '../commands/define.js';
-import { SEND, installCommands, type Commands } from '../commands/index.js';
+import { SEND, ensureCommands, installCommands, type Commands } from '../commands/index.js';
 import type { ScanOptions } from '../commands/keys.js';
 
 /** Options for one call, through `client.with(options)`. */
@@ -56,7 +56,7 @@ const shaCache = new Map<string, string>();
 export function scriptSha(script: string): string {
   let sha = shaCache.get(script);
   if (sha === undefined) {
-    sha = createHash('sha1').update(script).digest('hex');
+    sha = lazyCrypto().createHash('sha1').update(script).digest('hex');
     if (shaCache.size >= 256) shaCache.clear();
     shaCache.set(script, sha);
   }
@@ -71,6 +71,10 @@ function scriptArgs(first: string, call: ScriptCall | undefined): Arg[] {
 export interface Runner<S = string> extends Commands<S> {}
 
 export abstract class Runner<S = string> {
+  constructor() {
+    ensureCommands();
+  }
+
   /** Sends one command definition with its encoded-ready arguments. */
   abstract [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown>;
 

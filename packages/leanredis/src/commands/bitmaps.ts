@@ -156,7 +156,8 @@ function bitFieldArgs(method: string, key: Key, operations: readonly BitFieldOpe
   return out;
 }
 
-export const bitmapCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const bitmapCommands = () => ({
   /** SETBIT key offset 0|1: the bit's previous value. The string grows (zero-filled) as needed. */
   setBit: define('SETBIT', {
     build: (key: Key, offset: number, value: 0 | 1) => [key, checkBitOffset('setBit', offset), checkBit('setBit', value)],
@@ -232,4 +233,4 @@ export const bitmapCommands = {
     transform: (r) => r as number[],
     readOnly: true,
   }),
-};
+});

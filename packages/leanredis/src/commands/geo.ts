@@ -145,7 +145,8 @@ function toHit(reply: unknown): GeoSearchHit {
   return hit;
 }
 
-export const geoCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const geoCommands = () => ({
   /**
    * GEOADD key [NX|XX] [CH] longitude latitude member [...]: how many members were added (with
    * `changed`, added or moved).
@@ -219,4 +220,4 @@ export const geoCommands = {
     },
     transform: (r) => r as number,
   }),
-};
+});

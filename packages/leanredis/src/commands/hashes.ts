@@ -15,7 +15,8 @@ export interface HScanReply {
 
 const asIs = (v: unknown): string => v as string;
 
-export const hashCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const hashCommands = () => ({
   /** HSET key field value [field value ...] from a record or a list of pairs: how many fields were added (not updated). */
   hSet: define('HSET', {
     build: (key: Key, entries: Record<string, Value> | [field: Key, value: Value][]) => {
@@ -91,4 +92,4 @@ export const hashCommands = {
     },
     readOnly: true,
   }),
-};
+});

@@ -8,7 +8,8 @@ function someKeys(method: string, keys: Key[]): Key[] {
   return keys;
 }
 
-export const hyperLogLogCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const hyperLogLogCommands = () => ({
   /**
    * PFADD key [element ...]: true when the estimate changed (or the key was created).
    * An empty list only creates the key.
@@ -32,4 +33,4 @@ export const hyperLogLogCommands = {
     build: (destination: Key, ...sources: Key[]) => [destination, ...sources],
     transform: toOk,
   }),
-};
+});

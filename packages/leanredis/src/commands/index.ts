@@ -16,22 +16,24 @@ import { geoCommands } from './geo.js';
 import { serverCommands } from './server.js';
 import { scriptingCommands } from './scripting.js';
 
-export const COMMANDS = {
-  ...stringCommands,
-  ...keyCommands,
-  ...hashCommands,
-  ...setCommands,
-  ...sortedSetCommands,
-  ...sortedSetRangeCommands,
-  ...listCommands,
-  ...hyperLogLogCommands,
-  ...bitmapCommands,
-  ...geoCommands,
-  ...serverCommands,
-  ...scriptingCommands,
-};
+// The table is built on first use, not at import: ~300 definitions with their closures are
+// most of what this package would otherwise add to the heap of a process that only imports it.
+const buildTable = () => ({
+  ...stringCommands(),
+  ...keyCommands(),
+  ...hashCommands(),
+  ...setCommands(),
+  ...sortedSetCommands(),
+  ...sortedSetRangeCommands(),
+  ...listCommands(),
+  ...hyperLogLogCommands(),
+  ...bitmapCommands(),
+  ...geoCommands(),
+  ...serverCommands(),
+  ...scriptingCommands(),
+});
 
-export type CommandTable = typeof COMMANDS;
+export type CommandTable = ReturnType<typeof buildTable>;
 export type CommandName = keyof CommandTable;
 
 /** The method parameters of a command definition. */
@@ -67,16 +69,37 @@ export interface Executor {
   [SEND](definition: CommandDefinition, args: unknown[]): unknown;
 }
 
-/** Installs every command of the table as a method that calls `this[SEND]`. */
+const targets: object[] = [];
+let table: CommandTable | undefined;
+
+/** The command table, built on first call. */
+export function commandTable(): CommandTable {
+  return (table ??= buildTable());
+}
+
+/**
+ * Registers a prototype to receive every command as a method calling `this[SEND]`. The
+ * methods are created once, shared by every registered prototype, and installed by
+ * `ensureCommands()` (called by the executors' constructors), not at import.
+ */
 export function installCommands(target: { prototype: object }): void {
-  for (const name of Object.keys(COMMANDS) as CommandName[]) {
-    const definition = COMMANDS[name] as CommandDefinition;
-    Object.defineProperty(target.prototype, name, {
-      value: function (this: Executor, ...args: unknown[]) {
-        return this[SEND](definition, args);
-      },
-      writable: true,
-      configurable: true,
-    });
+  targets.push(target.prototype);
+  if (table !== undefined) install([target.prototype]);
+}
+
+/** Installs the command methods on every registered prototype, once. */
+export function ensureCommands(): void {
+  if (table === undefined) install(targets);
+}
+
+function install(prototypes: object[]): void {
+  const commands = commandTable();
+  for (const name of Object.keys(commands) as CommandName[]) {
+    const definition = commands[name] as CommandDefinition;
+    const method = function (this: Executor, ...args: unknown[]) {
+      return this[SEND](definition, args);
+    };
+    Object.defineProperty(method, 'name', { value: name });
+    for (const prototype of prototypes) Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true });
   }
 }

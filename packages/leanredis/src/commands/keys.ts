@@ -35,7 +35,8 @@ export function scanArgs(cursor: string | number, options?: ScanOptions): Arg[] 
 
 const okOrNull = (r: unknown): 'OK' => asString(r) as 'OK';
 
-export const keyCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const keyCommands = () => ({
   /** DEL key [key ...]: how many keys were removed. */
   del: define('DEL', { build: (...keys: Key[]) => keys, transform: (r) => r as number }),
   /** UNLINK key [key ...]: like DEL, reclaiming memory in the background. */
@@ -105,4 +106,4 @@ export const keyCommands = {
     readOnly: true,
     firstKey: -1,
   }),
-};
+});

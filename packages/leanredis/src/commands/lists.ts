@@ -75,7 +75,8 @@ function toKeyElement(r: unknown): KeyElement | null {
 const push = (method: string) => (key: Key, elements: Value | Value[]) => [key, ...listOf(method, 'element', elements)];
 const asNumber = (r: unknown): number => r as number;
 
-export const listCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const listCommands = () => ({
   /** LPUSH key element [element ...]: prepends (the last one given ends up first); the new length. */
   lPush: define('LPUSH', { build: push('lPush'), transform: asNumber }),
   /** RPUSH key element [element ...]: appends; the new length. */
@@ -174,4 +175,4 @@ export const listCommands = {
     transform: (r) => r as string | null,
     blocking: true,
   }),
-};
+});

@@ -88,7 +88,8 @@ function toLibrary(reply: unknown): FunctionLibrary {
   return out;
 }
 
-export const scriptingCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const scriptingCommands = () => ({
   /** SCRIPT LOAD script: caches a Lua script without running it; replies with its SHA-1 (hex). */
   scriptLoad: define('SCRIPT LOAD', { build: (script: string) => [script], transform: asString, firstKey: -1 }),
   /** SCRIPT EXISTS sha [sha ...]: whether each script is in the cache, in order. */
@@ -141,4 +142,4 @@ export const scriptingCommands = {
     readOnly: true,
     firstKey: -1,
   }),
-};
+});

@@ -155,7 +155,8 @@ function toSlowLogEntry(reply: unknown): SlowLogEntry {
 
 const asStringOrNull = (r: unknown): ServerText | null => (r === null ? null : asString(r));
 
-export const serverCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const serverCommands = () => ({
   /** PING [message]: "PONG", or the message. */
   ping: define('PING', {
     build: (message?: Value) => (message === undefined ? [] : [message]),
@@ -306,4 +307,4 @@ export const serverCommands = {
   slowLogLen: define<[], number>('SLOWLOG LEN', { readOnly: true, firstKey: -1 }),
   /** SLOWLOG RESET: empties the slow log. */
   slowLogReset: define<[], 'OK'>('SLOWLOG RESET', { transform: toOk, firstKey: -1 }),
-};
+});

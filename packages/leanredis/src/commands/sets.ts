@@ -36,7 +36,8 @@ export function countedKeys(method: string, keys: Key | readonly Key[]): Arg[] {
 const keysOnly = (method: string) => (keys: Key | Key[]) => listOf(method, 'key', keys);
 const storeArgs = (method: string) => (destination: Key, keys: Key | Key[]) => [destination, ...listOf(method, 'key', keys)];
 
-export const setCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const setCommands = () => ({
   /** SADD key member [member ...]: how many members were added (not already present). */
   sAdd: define('SADD', { build: (key: Key, members: Value | Value[]) => [key, ...listOf('sAdd', 'member', members)], transform: (r) => r as number }),
   /** SREM key member [member ...]: how many members were removed. */
@@ -100,4 +101,4 @@ export const setCommands = {
     transform: (r): SScanReply => ({ cursor: asString((r as unknown[])[0]), members: (r as unknown[])[1] as string[] }),
     readOnly: true,
   }),
-};
+});

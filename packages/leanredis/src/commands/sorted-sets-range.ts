@@ -88,7 +88,8 @@ function toKeyScoredMembers(reply: unknown): KeyScoredMembers | null {
 const asStrings = (r: unknown): string[] => r as string[];
 const asNumber = (r: unknown): number => r as number;
 
-export const sortedSetRangeCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const sortedSetRangeCommands = () => ({
   /**
    * ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]: members in order. start and
    * stop are ranks (inclusive, negative from the top) unless `by` reads them as scores or lex bounds.
@@ -193,4 +194,4 @@ export const sortedSetRangeCommands = {
     blocking: true,
     firstKey: 2,
   }),
-};
+});

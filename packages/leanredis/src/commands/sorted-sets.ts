@@ -100,7 +100,8 @@ const asNumber = (r: unknown): number => r as number;
 const members = (method: string) => (key: Key, items: Value | Value[]) => [key, ...listOf(method, 'member', items)];
 const bzPop = (method: string) => (keys: Key | Key[], timeoutSeconds: number) => [...listOf(method, 'key', keys), checkTimeoutSeconds(method, timeoutSeconds)];
 
-export const sortedSetCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const sortedSetCommands = () => ({
   /**
    * ZADD key [NX|XX] [GT|LT] [CH] score member [score member ...]: how many members were
    * added (with `changed`, added or updated).
@@ -184,4 +185,4 @@ export const sortedSetCommands = {
     },
     readOnly: true,
   }),
-};
+});

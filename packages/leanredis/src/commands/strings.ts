@@ -44,7 +44,8 @@ function setArgs(key: Key, value: Value, options?: SetOptions): Arg[] {
 
 const okOrNull = (r: unknown): 'OK' | null => (r === null ? null : 'OK');
 
-export const stringCommands = {
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const stringCommands = () => ({
   /** GET key: the value, or null when the key does not exist. */
   get: define<[key: Key], string | null>('GET', { readOnly: true }),
   /** SET key value [expiry] [KEEPTTL] [NX|XX]: "OK", or null when NX/XX prevented the write. */
@@ -100,7 +101,7 @@ export const stringCommands = {
   decrBy: define<[key: Key, decrement: number], number>('DECRBY'),
   /** LCS key1 key2: the longest common subsequence. */
   lcs: define<[key1: Key, key2: Key], string>('LCS', { readOnly: true }),
-};
+});
 
 /** Flattens a record or a list of pairs into [k1, v1, k2, v2, ...]. */
 export function flattenEntries(entries: Record<string, Value> | [Key, Value][]): Arg[] {

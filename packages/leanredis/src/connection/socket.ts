@@ -1,15 +1,17 @@
 /** Helpers of Connection that need none of its state: dialling, reply classification, deadline scans. */
-import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { lazyNet, lazyTls } from '../internal/builtins.js';
 import { CommandTimeoutError, ConnectionError } from '../errors.js';
 import type { RingQueue } from '../internal/ring-queue.js';
 import type { PendingCommand } from './pending-command.js';
 
 /** Opens a TCP, TLS or Unix socket. SNI comes from the host name, never from an IP literal. */
 export function openSocket(s: { host: string; port: number; path: string | undefined; tls: tls.ConnectionOptions | undefined }): net.Socket {
+  const net = lazyNet();
   if (s.tls !== undefined) {
     const servername = s.tls.servername ?? (s.path === undefined && net.isIP(s.host) === 0 ? s.host : undefined);
-    return tls.connect({ ...s.tls, host: s.host, port: s.port, path: s.path, servername });
+    return lazyTls().connect({ ...s.tls, host: s.host, port: s.port, path: s.path, servername });
   }
   return s.path !== undefined ? net.connect({ path: s.path }) : net.connect({ host: s.host, port: s.port });
 }

@@ -8,10 +8,29 @@
  *   leanredis:pool:leak       { address, connectionId, heldMs, stack } a lease outlived leakDetectionThresholdMs
  *   leanredis:command:end     { address, command, durationMs, error? } a command settled (name only, never arguments)
  */
-import diagnostics from 'node:diagnostics_channel';
+import type { Channel } from 'node:diagnostics_channel';
+import { lazyDiagnostics } from './builtins.js';
 
-export const poolReady = diagnostics.channel('leanredis:pool:ready');
-export const poolLost = diagnostics.channel('leanredis:pool:lost');
-export const poolClose = diagnostics.channel('leanredis:pool:close');
-export const poolLeak = diagnostics.channel('leanredis:pool:leak');
-export const commandEnd = diagnostics.channel('leanredis:command:end');
+export interface Channels {
+  poolReady: Channel;
+  poolLost: Channel;
+  poolClose: Channel;
+  poolLeak: Channel;
+  commandEnd: Channel;
+}
+
+let cached: Channels | undefined;
+
+/** The channels, created on first use (node:net loads diagnostics_channel anyway once we dial). */
+export function channels(): Channels {
+  if (cached !== undefined) return cached;
+  const dc = lazyDiagnostics();
+  cached = {
+    poolReady: dc.channel('leanredis:pool:ready'),
+    poolLost: dc.channel('leanredis:pool:lost'),
+    poolClose: dc.channel('leanredis:pool:close'),
+    poolLeak: dc.channel('leanredis:pool:leak'),
+    commandEnd: dc.channel('leanredis:command:end'),
+  };
+  return cached;
+}

@@ -19,6 +19,7 @@
  * PREALLOCATE_MAX items, and bulk bodies are joined only once all their bytes have arrived.
  * Any violation throws a ProtocolError and poisons the decoder; the connection must be dropped.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { ProtocolError, ReplyError } from '../errors.js';
 import { PushMessage } from './types.js';
 
@@ -50,12 +51,18 @@ const PREALLOCATE_MAX = 1024;
 const VIEW_SHARE = 2;
 /** Scratch for a line split across chunks; a larger one (a long simple string) is dropped after use. */
 const LINE_SCRATCH_BYTES = 256;
+/** Longest string V8 can build (2^29-24 on 64-bit): a longer bulk can only be a Buffer. */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 /** 19 digits hold any signed 64-bit value, 20 any unsigned one; more is hostile, not a slow network. */
 const MAX_DIGITS = 20;
 
 /** Limits that protect the process from a broken or hostile server. */
 export interface DecoderLimits {
-  /** Longest bulk string accepted. @default 536870912 (bytes, 512 MiB, the server's proto-max-bulk-len) */
+  /**
+   * Longest bulk string accepted. A bulk decoded as a string (not returnBuffers) is also limited
+   * to the longest string V8 can build, 536870888 characters on 64-bit.
+   * @default 536870912 (bytes, 512 MiB, the server's proto-max-bulk-len)
+   */
   maxBulkBytes: number;
   /** Most elements in one array, set, push or map (map pairs count twice). @default 268435455 */
   maxAggregateLength: number;
@@ -192,6 +199,10 @@ export class Decoder {
         }
         if (length > this.#limits.maxBulkBytes) {
           throw new ProtocolError(`bulk of ${length} bytes exceeds maxBulkBytes (${this.#limits.maxBulkBytes})`);
+        }
+        // Fail on the header rather than after buffering half a GiB that toString() cannot take.
+        if (length > MAX_STRING_LENGTH && (!this.returnBuffers || type === BULK_ERROR)) {
+          throw new ProtocolError(`bulk of ${length} bytes is longer than the longest string (${MAX_STRING_LENGTH}); use returnBuffers`);
         }
         if (after + length + 2 <= end) {
           if (buf[after + length] !== CR || buf[after + length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
