@@ -6,6 +6,7 @@
  *   node bench/profile.mjs <scenario> [client] [--quick]        CPU: node --cpu-prof
  *   node bench/profile.mjs <scenario> [client] --alloc          allocations: V8 sampling heap
  *        profiler through node:inspector, objects later collected by GC included
+ *   node bench/profile.mjs <scenario> [client] --retained       the same, live objects only
  *
  * Raw profiles go to bench/results/tmp/prof/ (git-ignored); open a .cpuprofile in Chrome
  * DevTools for the full tree.
@@ -21,7 +22,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const [scenarioId, clientId = 'leanredis'] = args.filter((a) => !a.startsWith('--'));
 const quick = args.includes('--quick');
-const alloc = args.includes('--alloc');
+const retained = args.includes('--retained');
+const alloc = args.includes('--alloc') || retained;
 if (!scenarioId) {
   console.log('usage: node bench/profile.mjs <scenario> [client] [--quick] [--alloc]');
   process.exit(0);
@@ -40,7 +42,7 @@ else flags.push('--import', pathToFileURL(join(here, 'lib', 'probes', 'alloc-sam
 const child = spawn(process.execPath, [...flags, join(here, 'lib', 'worker.mjs'), file, clientId, JSON.stringify(server), JSON.stringify(params)], {
   cwd: here,
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, BENCH_ALLOC_OUT: join(dir, 'alloc.json') },
+  env: { ...process.env, BENCH_ALLOC_OUT: join(dir, 'alloc.json'), BENCH_ALLOC_RETAINED: retained ? '1' : '0' },
 });
 let out = '';
 child.stdout.on('data', (d) => (out += d));
@@ -116,6 +118,6 @@ if (!alloc) {
   };
   walk(a.head);
   const kb = (v) => `${(v / 1024).toFixed(0)} KB`;
-  console.log(`\nSampled allocations (collected objects included): ${kb(total)}`);
+  console.log(`\nSampled ${retained ? 'live objects at exit' : 'allocations (collected objects included)'}: ${kb(total)}`);
   printTop('allocated bytes by allocating function', [...byFn].sort((x, y) => y[1] - x[1]), total, kb);
 }

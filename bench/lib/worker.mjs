@@ -7,7 +7,8 @@ import { CLIENTS, FLOOR } from './clients.mjs';
 
 const [scenarioFile, clientId, serverJson, paramsJson] = process.argv.slice(2);
 const scenario = (await import(scenarioFile)).default;
-const client = clientId === 'floor' ? FLOOR : CLIENTS[clientId];
+// 'floor' is the fake client; 'leanredis-<variant>' rows drive leanredis in a scenario's own way.
+const client = clientId === 'floor' ? FLOOR : clientId.startsWith('leanredis-') ? { ...CLIENTS.leanredis, id: clientId } : CLIENTS[clientId];
 if (!client) throw new Error(`unknown client ${clientId}`);
 const server = JSON.parse(serverJson);
 const params = JSON.parse(paramsJson);

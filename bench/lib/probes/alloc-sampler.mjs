@@ -8,7 +8,9 @@ import { writeFileSync } from 'node:fs';
 
 const session = new Session();
 session.connect();
-session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+// BENCH_ALLOC_RETAINED=1 keeps only objects still alive at the end (what a heap holds).
+const collected = process.env.BENCH_ALLOC_RETAINED !== '1';
+session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: collected, includeObjectsCollectedByMinorGC: collected });
 process.on('exit', () => {
   // Main-thread inspector sessions answer synchronously, so this completes inside 'exit'.
   session.post('HeapProfiler.stopSampling', (err, res) => {
