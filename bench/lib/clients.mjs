@@ -155,7 +155,8 @@ export const CLIENTS = {
     },
     async open(mod, server, { buffers = false } = {}) {
       // The default 250 ms requestTimeout fails large GETs under load; 5 s matches the others.
-      const raw = await mod.GlideClient.createClient({ addresses: [{ host: server.host, port: server.port }], requestTimeout: 5000 });
+      // The default inflightRequestsLimit (1,000) rejects half of the 2,000-caller scenario.
+      const raw = await mod.GlideClient.createClient({ addresses: [{ host: server.host, port: server.port }], requestTimeout: 5000, inflightRequestsLimit: 10_000 });
       const decoder = buffers ? { decoder: mod.Decoder.Bytes } : undefined;
       return {
         raw,

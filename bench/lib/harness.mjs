@@ -177,7 +177,7 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
     raw,
     seconds: Math.round((Date.now() - t0) / 1000),
   };
-  doc.goals = (scenario.goals ?? []).map((g) => {
+  doc.goals = (medians.leanredis && !errors.leanredis ? scenario.goals ?? [] : []).map((g) => {
     try {
       return g(doc);
     } catch (e) {
