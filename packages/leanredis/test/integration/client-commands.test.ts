@@ -128,6 +128,12 @@ forEachProtocol((protocol) => {
     assert.equal(await view.get(k), 'v');
   });
 
+  test('with() rejects an unknown per-call option, as createClient does', { todo: 'doubtful: checkCallOptions ignores unknown keys, so a typo like timeOutMs silently keeps the default deadline' }, () => {
+    const client = redis.client({ protocol });
+    assertBadArgument(() => client.with({ timeOutMs: 10 } as unknown as { timeoutMs: number }), /timeOutMs/);
+    client.destroy();
+  });
+
   test('with({ signal }) already aborted rejects with AbortError and never sends the command', async () => {
     await using client = redis.client({ protocol });
     const k = uniqueKey();
