@@ -21,7 +21,7 @@ const mark = (ok) => (ok ? 'within goal' : 'OVER GOAL');
 console.log(`import cost of ${spec} (${process.version}, fresh processes)`);
 console.log(`  heap after GC     ${kb(r.heapBytes).padStart(10)}   goal <= 300 KB   ${mark(r.heapBytes <= 300 * 1024)}   (median of 5)`);
 console.log(`  files loaded      ${String(r.files).padStart(10)}   goal <= 12       ${mark(r.files <= 12)}   (${kb(r.fileBytes)} of source)`);
-console.log(`  wall over bare    ${`+${r.wallMs.toFixed(1)} ms`.padStart(10)}   goal <= +20 ms   ${mark(r.wallMs <= 20)}   (bare node ${r.bareMs.toFixed(0)} ms, median of 10 pairs)`);
+console.log(`  wall over bare    ${`${r.wallMs >= 0 ? '+' : ''}${r.wallMs.toFixed(1)} ms`.padStart(10)}   goal <= +20 ms   ${mark(r.wallMs <= 20)}   (bare node ${r.bareMs.toFixed(0)} ms; median of 10 back-to-back pair differences)`);
 console.log(`  Node built-ins it loads: ${r.builtins.length ? r.builtins.join(', ') : 'none'} (+${r.builtinModules} modules incl. internal)`);
 if (r.files <= 20) for (const f of r.fileList) console.log(`    ${f}`);
 process.exit(0);

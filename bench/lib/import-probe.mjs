@@ -3,8 +3,8 @@
  *   heapBytes  used V8 heap after full GC, after import minus before (median of `heapRuns`)
  *   files      files loaded by the import (ESM load hook + require.cache), and their bytes
  *   builtins   Node built-in modules the import pulls in (process.moduleLoadList): not files, but heap
- *   wallMs     median wall time of `node probes/import-only.mjs <spec>` minus that of the same
- *              probe importing nothing, over `wallRuns` alternating pairs
+ *   wallMs     median over `wallRuns` back-to-back pairs of: wall time of
+ *              `node probes/import-only.mjs <spec>` minus that of the same probe importing nothing
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +37,15 @@ export function measureImport(spec, { heapRuns = 3, wallRuns = 10 } = {}) {
   const files = probe([join(probes, 'import-files.mjs'), spec]);
   const builtins = probe([join(probes, 'import-builtins.mjs'), spec]);
   const bare = [];
-  const withImport = [];
+  const diffs = [];
   wall(spec); // warm the page cache
+  // Pairs taken back to back, and the median of their differences: robust to the machine's
+  // load drifting during the measurement.
   for (let i = 0; i < wallRuns; i++) {
-    bare.push(wall('none'));
-    withImport.push(wall(spec));
+    const b = wall('none');
+    const w = wall(spec);
+    bare.push(b);
+    diffs.push(w - b);
   }
   return {
     heapBytes: median(heaps),
@@ -51,7 +55,7 @@ export function measureImport(spec, { heapRuns = 3, wallRuns = 10 } = {}) {
     fileList: files.list,
     builtins: builtins.builtins,
     builtinModules: builtins.internal,
-    wallMs: median(withImport) - median(bare),
+    wallMs: median(diffs),
     bareMs: median(bare),
   };
 }

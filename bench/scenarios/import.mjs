@@ -9,7 +9,7 @@ export default {
   id: 'import',
   title: 'Import cost: heap after GC, files loaded, wall time over bare node',
   method:
-    'Each figure from fresh processes. Heap: `node --expose-gc bench/lib/probes/import-heap.mjs <pkg>`: V8 used heap after 4× gc() before and after `await import(pkg)`, namespace kept alive (median of 3 processes; an empty module costs ~10 KB by the same method). Files: an ESM `load` hook registered with module.register() collects every file: URL, plus every key of require.cache (CommonJS files and native addons, which skip ESM hooks on Node 20), deduplicated by real path. Wall: median over alternating pairs (10, 5 in --quick) of `node bench/lib/probes/import-only.mjs <pkg>` minus the same probe importing nothing. Node built-ins the import loads are listed in the JSON (they cost heap but are not files).',
+    'Each figure from fresh processes. Heap: `node --expose-gc bench/lib/probes/import-heap.mjs <pkg>`: V8 used heap after 4× gc() before and after `await import(pkg)`, namespace kept alive (median of 3 processes; an empty module costs ~10 KB by the same method). Files: an ESM `load` hook registered with module.register() collects every file: URL, plus every key of require.cache (CommonJS files and native addons, which skip ESM hooks on Node 20), deduplicated by real path. Wall: median over 10 back-to-back pairs (5 in --quick) of the difference between `node bench/lib/probes/import-only.mjs <pkg>` and the same probe importing nothing. Node built-ins the import loads are listed in the JSON (they cost heap but are not files).',
   flush: false,
   params: ({ quick }) => ({ heapRuns: 3, wallRuns: quick ? 5 : 10 }),
   async measure(clientId, { params }) {
