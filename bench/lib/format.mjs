@@ -41,7 +41,8 @@ export function renderTable(doc) {
   const lines = [];
   lines.push(`### ${doc.title}`);
   lines.push('');
-  lines.push(`Medians of ${doc.rounds} interleaved rounds${doc.quick ? ' (quick mode)' : ''}; in brackets: rival ÷ leanredis. Reproduce: \`${doc.command}\``);
+  const load = doc.loadAverage ? ` Load average ${doc.loadAverage.before} → ${doc.loadAverage.after}.` : '';
+  lines.push(`Medians of ${doc.rounds} interleaved rounds${doc.quick ? ' (quick mode)' : ''}; in brackets: rival ÷ leanredis.${load} Reproduce: \`${doc.command}\``);
   lines.push('');
   lines.push(`| client | ${doc.metrics.map((m) => m.label + (m.better ? (m.better === 'higher' ? ' ↑' : ' ↓') : '')).join(' | ')} |`);
   lines.push(`|---|${doc.metrics.map(() => '---:').join('|')}|`);

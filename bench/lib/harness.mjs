@@ -18,7 +18,7 @@
  * }
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { cpus, totalmem, platform, release, arch } from 'node:os';
+import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -119,6 +119,7 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
   const raw = Object.fromEntries(rows.map((r) => [r.id, []]));
   const tag = `[${index}/${total} ${scenario.id}]`;
   const t0 = Date.now();
+  const loadBefore = loadavg()[0];
   const ctx = { server, params, quick };
   for (let round = 1; round <= rounds; round++) {
     for (const row of rows) {
@@ -176,6 +177,9 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
     errors,
     raw,
     seconds: Math.round((Date.now() - t0) / 1000),
+    // 1-minute load average before and after: above ~2 on this 2-core machine, something else
+    // competed for the CPU and throughput figures are pessimistic for every client.
+    loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
   };
   doc.goals = (medians.leanredis && !errors.leanredis ? scenario.goals ?? [] : []).map((g) => {
     try {
