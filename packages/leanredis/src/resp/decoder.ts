@@ -108,6 +108,7 @@ export class Decoder {
   #bulkType = 0;
   #failed: ProtocolError | null = null;
   #resets = 0; // bumped by reset(), so a write() interrupted by one stops reading its chunk
+  #span = 0; // memory a view of the current chunk keeps alive: its whole ArrayBuffer
 
   constructor(
     onReply: (value: unknown) => void,
@@ -166,6 +167,7 @@ export class Decoder {
 
   #write(chunk: Buffer): void {
     const resets = this.#resets;
+    this.#span = chunk.buffer.byteLength;
     let pos = 0;
     if (this.#lineLength > 0) {
       pos = this.#continueLine(chunk);
@@ -206,7 +208,7 @@ export class Decoder {
         }
         if (after + length + 2 <= end) {
           if (buf[after + length] !== CR || buf[after + length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
-          this.#bulk(type, buf, after, after + length);
+          this.#bulk(type, buf, after, after + length, this.#span);
           return after + length + 2;
         }
         // The body continues in later chunks: keep views of what arrived, join once complete.
@@ -372,19 +374,19 @@ export class Decoder {
     if (parts.length === 0) {
       // Only the header came before: the whole body is in this chunk, read it in place.
       if (chunk[stop - 2] !== CR || chunk[stop - 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
-      this.#bulk(this.#bulkType, chunk, pos, stop - 2);
+      this.#bulk(this.#bulkType, chunk, pos, stop - 2, this.#span);
       return stop;
     }
     parts.push(chunk.subarray(pos, stop));
     const whole = Buffer.concat(parts, length + 2);
     if (whole[length] !== CR || whole[length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
     // `whole` is private to this reply: hand out a view of it, never a second copy.
-    this.#bulk(this.#bulkType, whole, 0, length);
+    this.#bulk(this.#bulkType, whole, 0, length, length);
     return stop;
   }
 
-  /** Emits the bulk body `buf[start, end)`. */
-  #bulk(type: number, buf: Buffer, start: number, end: number): void {
+  /** Emits the bulk body `buf[start, end)`; a view of it would keep `span` bytes alive. */
+  #bulk(type: number, buf: Buffer, start: number, end: number, span: number): void {
     if (type === BULK_ERROR) {
       this.#value(new ReplyError(buf.toString('utf8', start, end)));
       return;
@@ -396,7 +398,7 @@ export class Decoder {
     }
     if (!this.returnBuffers) this.#value(buf.toString('utf8', start, end));
     // A view keeps its whole ArrayBuffer (the socket's chunk) alive, so small bodies are copied.
-    else if ((end - start) * VIEW_SHARE >= buf.buffer.byteLength) this.#value(buf.subarray(start, end));
+    else if ((end - start) * VIEW_SHARE >= span) this.#value(buf.subarray(start, end));
     else this.#value(Buffer.from(buf.subarray(start, end)));
   }
 

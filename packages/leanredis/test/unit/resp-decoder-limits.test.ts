@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { constants } from 'node:buffer';
 import { DEFAULT_DECODER_LIMITS, Decoder, type DecoderLimits } from '../../src/resp/decoder.ts';
 import { ProtocolError } from '../../src/errors.ts';
 import { bytewise, decodeOutcome, recordingDecoder, splitAt, wire, type DecodeEvent, type DecodeOutcome } from '../helpers/resp-fixtures.ts';
@@ -87,10 +88,28 @@ describe('maxBulkBytes', () => {
   }
 
   test('the default is 512 MiB: the header at the limit waits, one more fails', () => {
-    const { decoder } = recordingDecoder();
+    // As Buffers: 512 MiB is a little longer than the longest string (see below).
+    const { decoder } = recordingDecoder({ returnBuffers: true });
     decoder.write(Buffer.from(`$${DEFAULT_DECODER_LIMITS.maxBulkBytes}\r\nabc`));
     assert.equal(decoder.hasPartial, true);
-    rejects(`$${DEFAULT_DECODER_LIMITS.maxBulkBytes + 1}\r\n`);
+    rejects(`$${DEFAULT_DECODER_LIMITS.maxBulkBytes + 1}\r\n`, { returnBuffers: true });
+  });
+});
+
+describe('bulks longer than the longest JavaScript string', () => {
+  const longest = constants.MAX_STRING_LENGTH;
+  test('fail on their header unless they are decoded as Buffers', () => {
+    for (const type of ['$', '=']) {
+      const { decoder } = recordingDecoder();
+      decoder.write(Buffer.from(`${type}${longest}\r\n`));
+      assert.equal(decoder.hasPartial, true, `${type}: a string of the longest length may still fit`);
+      rejects(`${type}${longest + 1}\r\n`);
+      const buffers = recordingDecoder({ returnBuffers: true }).decoder;
+      buffers.write(Buffer.from(`${type}${longest + 1}\r\n`));
+      assert.equal(buffers.hasPartial, true, `${type}: a Buffer of that length is fine`);
+    }
+    // An error reply is always text.
+    rejects(`!${longest + 1}\r\n`, { returnBuffers: true });
   });
 });
 
@@ -280,7 +299,7 @@ describe('hostile lengths', () => {
     const decoders: Decoder[] = [];
     const before = retainedBytes(gc);
     for (let i = 0; i < 10; i++) {
-      const { decoder } = recordingDecoder();
+      const { decoder } = recordingDecoder({ returnBuffers: true });
       // 64 nested arrays of 2^28-1 elements each, a map of 2^27-1 pairs and a 512 MiB bulk.
       decoder.write(Buffer.from('*268435455\r\n'.repeat(63) + '%134217727\r\n$536870912\r\nabc'));
       assert.equal(decoder.hasPartial, true);
