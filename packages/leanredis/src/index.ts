@@ -6,7 +6,7 @@ export { Lease } from './client/lease.js';
 export { Subscription, type PubSubMessage, type MessageListener, type SubscribeOptions, type SubscriptionKind } from './client/pubsub.js';
 export type { PoolStats } from './pool/stats.js';
 export type { LeakReport } from './pool/pool.js';
-export type { ClientOptions } from './client/options.js';
+export type { ClientOptions, BufferClientOptions } from './client/options.js';
 export type { CallOptions, ScriptCall, Runner } from './client/runner.js';
 export { Pipeline, Multi, type Settled } from './client/pipeline.js';
 export type { Credentials, ServerInfo } from './connection/handshake.js';

@@ -14,7 +14,7 @@ import { Lease } from './lease.js';
 import { PubSub, type MessageListener, type SubscribeOptions, type Subscription } from './pubsub.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import { Dispatcher, checkCallOptions } from './dispatcher.js';
-import { resolveOptions, type ClientOptions } from './options.js';
+import { resolveOptions, type BufferClientOptions, type ClientOptions } from './options.js';
 import { Multi, Pipeline, type BatchSender } from './pipeline.js';
 import { RUN, Runner, type CallOptions } from './runner.js';
 
@@ -66,7 +66,7 @@ export class Client<S = string> extends Runner<S> {
   #events: EventEmitter | undefined;
   #pubsub: PubSub<S> | undefined;
 
-  constructor(options?: string | ClientOptions) {
+  constructor(options?: string | ClientOptions | BufferClientOptions) {
     super();
     const dispatcher = new Dispatcher(resolveOptions(options));
     this.#dispatcher = dispatcher;
@@ -258,8 +258,8 @@ export class Client<S = string> extends Runner<S> {
  * Creates a client. Nothing is dialled and no timer starts until the first command or
  * `connect()`. Throws ArgumentError naming the option when an option is invalid.
  */
-export function createClient(options: ClientOptions & { returnBuffers: true }): Client<Buffer>;
+export function createClient(options: BufferClientOptions): Client<Buffer>;
 export function createClient(options?: string | ClientOptions): Client<string>;
-export function createClient(options?: string | ClientOptions): Client<string> | Client<Buffer> {
+export function createClient(options?: string | ClientOptions | BufferClientOptions): Client<string> | Client<Buffer> {
   return new Client<string>(options);
 }

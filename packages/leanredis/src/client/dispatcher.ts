@@ -53,12 +53,11 @@ export class Dispatcher {
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */
   run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
     if (!this.pool.isOpen) return Promise.reject(new ClientClosedError(undefined, definition.name));
-    if (definition.isBlocking) {
-      const blockMs = blockingTimeoutMs(definition.name, args);
-      if (blockMs !== undefined) return this.#runLeased(definition, args, call, blockMs);
-    }
-    const cmd = this.create(definition, args, call);
-    this.pool.dispatch(cmd);
+    const blockMs = definition.isBlocking ? blockingTimeoutMs(definition.name, args) : undefined;
+    // Created (and so validated: ArgumentError is thrown) before anything asynchronous.
+    const cmd = this.create(definition, args, call, definition.transform, blockMs);
+    if (blockMs !== undefined) this.#runLeased(cmd);
+    else this.pool.dispatch(cmd);
     if (channels().commandEnd.hasSubscribers) this.#observe(cmd);
     return cmd.promise;
   }
@@ -73,22 +72,28 @@ export class Dispatcher {
     cmd.promise.then(() => publish(undefined), publish);
   }
 
-  async #runLeased(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs: number): Promise<unknown> {
-    const cmd = this.create(definition, args, call, definition.transform, blockMs);
-    const conn = await this.pool.acquire();
-    try {
-      conn.send(cmd);
-      return await cmd.promise;
-    } finally {
-      // A timed-out blocking command's reply is still due: that connection is not reusable.
-      this.pool.release(conn, conn.inFlightCount === 0);
-    }
+  /** Runs a blocking command on a lease of its own, released (or closed) once it settles. */
+  #runLeased(cmd: PendingCommand): void {
+    this.pool.acquire().then(
+      (conn) => {
+        conn.send(cmd);
+        // A timed-out blocking command's reply is still due: that connection is not reusable.
+        const release = (): void => this.pool.release(conn, conn.inFlightCount === 0);
+        cmd.promise.then(release, release);
+      },
+      (err: Error) => cmd.fail(err),
+    );
   }
 }
 
 /** Validates per-call options (thrown synchronously, naming the option). */
+const CALL_OPTIONS = new Set(['timeoutMs', 'signal', 'returnBuffers', 'retryable']);
+
 export function checkCallOptions(options: CallOptions): CallOptions {
   if (typeof options !== 'object' || options === null) throw new ArgumentError('with: expected an options object', 'ERR_INVALID_ARGUMENT');
+  for (const key of Object.keys(options)) {
+    if (!CALL_OPTIONS.has(key)) throw new ArgumentError(`with: unknown option "${key}" (expected timeoutMs, signal, returnBuffers or retryable)`, 'ERR_INVALID_ARGUMENT');
+  }
   const { timeoutMs, signal } = options;
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 2 ** 31 - 1)) {
     throw new ArgumentError(`with: option "timeoutMs" must be an integer from 0 to 2147483647 (ms), got ${String(timeoutMs)}`, 'ERR_INVALID_ARGUMENT');

@@ -51,12 +51,8 @@ export class Lease<S = string> extends Runner<S> {
   [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
     this.#track(definition.name, args);
     const blockMs = definition.isBlocking ? blockingTimeoutMs(definition.name, args) : undefined;
-    let cmd: PendingCommand;
-    try {
-      cmd = this.#dispatcher.create(definition, args, undefined, definition.transform, blockMs);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    // Like the client: a bad argument throws ArgumentError synchronously.
+    const cmd = this.#dispatcher.create(definition, args, undefined, definition.transform, blockMs);
     this.#send(cmd);
     return cmd.promise;
   }

@@ -41,8 +41,13 @@ export interface ClientOptions {
   socketTimeoutMs?: number;
   /** TCP keep-alive initial delay; 0 disables keep-alive probes. @default 30000 (ms) */
   keepAliveMs?: number;
-  /** Return bulk strings as Buffers instead of UTF-8 strings. @default false */
-  returnBuffers?: boolean;
+  /**
+   * Return bulk strings as Buffers instead of UTF-8 strings. A client made with
+   * `returnBuffers: true` is typed `Client<Buffer>` (see BufferClientOptions); here only
+   * `false` is accepted so that a `ClientOptions` value always makes a `Client<string>`.
+   * @default false
+   */
+  returnBuffers?: false;
   /** Largest bulk string accepted from the server. @default 536870912 (bytes) */
   maxBulkBytes?: number;
   /** Most elements in one reply aggregate. @default 268435455 */
@@ -83,6 +88,11 @@ export interface ClientOptions {
   reconnectBaseDelayMs?: number;
   /** Largest reconnect delay. @default 1000 (ms) */
   reconnectMaxDelayMs?: number;
+}
+
+/** Options of a client whose bulk replies are Buffers: `createClient({ returnBuffers: true })`. */
+export interface BufferClientOptions extends Omit<ClientOptions, 'returnBuffers'> {
+  returnBuffers: true;
 }
 
 /** Options after defaults and validation; what the pool and connections use. */
@@ -167,11 +177,13 @@ export function parseUrl(url: string): UrlParts {
   return out;
 }
 
-export function resolveOptions(input: string | ClientOptions | undefined): ResolvedOptions {
-  const options: ClientOptions = typeof input === 'string' ? { url: input } : input ?? {};
+export function resolveOptions(input: string | ClientOptions | BufferClientOptions | undefined): ResolvedOptions {
+  const options: Omit<ClientOptions, 'returnBuffers'> & { returnBuffers?: boolean } = typeof input === 'string' ? { url: input } : input ?? {};
   if (typeof options !== 'object' || options === null) fail('expected a URL string or an options object');
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) fail(`unknown option "${key}"`);
+    // null is never a default: say so rather than treat it as unset for some options only.
+    if ((options as Record<string, unknown>)[key] === null) fail(`option "${key}" is null; omit it to use the default`);
   }
   const fromUrl = options.url !== undefined ? parseUrl(text('url', options.url)!) : {};
   const host = text('host', options.host) ?? fromUrl.host ?? '127.0.0.1';
@@ -237,7 +249,7 @@ export function resolveOptions(input: string | ClientOptions | undefined): Resol
   };
 }
 
-function resolvePool(options: ClientOptions, connection: ConnectionSettings, address: string): PoolSettings {
+function resolvePool(options: Omit<ClientOptions, 'returnBuffers'>, connection: ConnectionSettings, address: string): PoolSettings {
   const maxConnections = integer('maxConnections', options.maxConnections, 10, 1, 10_000);
   const sharedConnections = integer('sharedConnections', options.sharedConnections, 1, 1, maxConnections, `at most maxConnections`);
   const leaseCapacity = maxConnections - sharedConnections;

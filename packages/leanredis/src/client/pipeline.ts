@@ -8,7 +8,7 @@
  * `execSettled()` never rejects for error replies: they are values in the result array.
  */
 import { LeanRedisError, PipelineError, ReplyError } from '../errors.js';
-import type { Arg } from '../resp/encoder.js';
+import { measureArgs, type Arg } from '../resp/encoder.js';
 import { define, type CommandDefinition } from '../commands/define.js';
 import { SEND, ensureCommands, installCommands, type ArgsOf, type CommandName, type CommandTable, type Reply, type ReplyOf } from '../commands/index.js';
 import type { PendingCommand } from '../connection/pending-command.js';
@@ -58,12 +58,17 @@ abstract class Batch {
   }
 
   [SEND](definition: CommandDefinition, args: unknown[]): this {
-    this.items.push({ definition, args: definition.build === undefined ? (args as Arg[]) : definition.build(...args) });
-    return this;
+    return this.queue(definition, definition.build === undefined ? (args as Arg[]) : definition.build(...args));
   }
 
   protected queueCall(command: string, args: Arg[]): this {
-    this.items.push({ definition: definitionFor(command), args });
+    return this.queue(definitionFor(command), args);
+  }
+
+  /** Queues a command; a bad argument throws ArgumentError here, when the method is called. */
+  protected queue(definition: CommandDefinition, args: readonly Arg[]): this {
+    measureArgs(definition.name, args);
+    this.#items.push({ definition, args });
     return this;
   }
 }
@@ -145,8 +150,9 @@ export class Multi<T extends unknown[] = [], S = string> extends Batch {
       if (reply === null) return null;
       const list = reply as unknown[];
       for (let i = 0; i < list.length; i++) {
-        const t = transforms[i];
-        if (t !== undefined && !(list[i] instanceof ReplyError)) list[i] = t(list[i]);
+        const r = list[i];
+        if (r instanceof ReplyError) r.command = items[i]?.definition.name;
+        else if (transforms[i] !== undefined) list[i] = transforms[i]!(r);
       }
       return list;
     };

@@ -10,12 +10,18 @@ import { after, before, describe } from 'node:test';
 import { createClient, type ClientOptions, type Client } from '../../src/index.ts';
 import { startRedisServer, type RedisServer, type StartOptions } from './redis-server.ts';
 
+/** Client options as tests pass them: any returnBuffers value. */
+export type TestClientOptions = Omit<ClientOptions, 'returnBuffers'> & { returnBuffers?: boolean };
+
 export interface ServerHandle {
   readonly server: RedisServer;
   readonly url: string;
   readonly port: number;
-  /** A client of this server; options override the URL. */
-  client(options?: ClientOptions): Client;
+  /**
+   * A client of this server; options override the URL. `returnBuffers: true` is accepted
+   * (tests read the Buffers at run time); the result is typed as a string client either way.
+   */
+  client(options?: TestClientOptions): Client;
 }
 
 export function useRedisServer(options?: StartOptions): ServerHandle {
@@ -40,8 +46,8 @@ export function useRedisServer(options?: StartOptions): ServerHandle {
     get port() {
       return get().port;
     },
-    client(clientOptions?: ClientOptions) {
-      return createClient({ url: get().url, ...clientOptions });
+    client(clientOptions?: TestClientOptions) {
+      return createClient({ url: get().url, ...clientOptions } as ClientOptions);
     },
   };
 }

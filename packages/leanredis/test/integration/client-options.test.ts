@@ -206,7 +206,6 @@ describe('URL parsing', () => {
 
 test(
   'TLS secrets (key, passphrase) never appear in inspect output of the client, its views, pipelines or transactions',
-  { todo: 'bug: Pipeline/Multi keep the dispatcher in a public field, so inspect(client.pipeline()) prints the resolved options with tls.key and tls.passphrase' },
   () => {
     const client = createClient({ port: redis.port, tls: { passphrase: 'tls-passphrase-canary', key: 'tls-key-canary' }, password: PASSWORD });
     const texts = [
