@@ -7,7 +7,7 @@ import { ArgumentError, ClientClosedError } from '../errors.js';
 import { measureArgs, type Arg } from '../resp/encoder.js';
 import { prefixOf, type CommandDefinition } from '../commands/define.js';
 import { blockingTimeoutMs } from '../commands/blocking.js';
-import { PendingCommand, type Transform } from '../connection/pending-command.js';
+import { PendingCommand, RETRYABLE, WANTS_BUFFERS, WANTS_STRINGS, type Transform } from '../connection/pending-command.js';
 import { Pool } from '../pool/pool.js';
 import { channels } from '../internal/channels.js';
 import type { ResolvedOptions } from './options.js';
@@ -36,18 +36,11 @@ export class Dispatcher {
     const bytes = measureArgs(definition.name, args);
     const grace = this.options.commandTimeoutMs;
     const timeoutMs = call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + grace);
-    return new PendingCommand(
-      definition.name,
-      prefixOf(definition),
-      definition.tokens,
-      args,
-      transform,
-      timeoutMs,
-      bytes,
-      definition.isReadOnly || call?.retryable === true,
-      definition.returnBuffers ?? call?.returnBuffers,
-      call?.signal,
-    );
+    prefixOf(definition);
+    let flags = definition.isReadOnly || call?.retryable === true ? RETRYABLE : 0;
+    const buffers = definition.returnBuffers ?? call?.returnBuffers;
+    if (buffers !== undefined) flags |= buffers ? WANTS_BUFFERS : WANTS_STRINGS;
+    return new PendingCommand(definition, args, timeoutMs, bytes, flags, call?.signal, transform);
   }
 
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */

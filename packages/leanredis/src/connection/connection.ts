@@ -30,7 +30,7 @@ import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encode
 import { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
 import { backoffDelay } from '../internal/backoff.js';
-import { PendingCommand } from './pending-command.js';
+import { PendingCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type CommandSpec } from './pending-command.js';
 import { handshake, type ServerInfo } from './handshake.js';
 import { openSocket, isPubSubFrame, lostAfterWrite, expireCommands } from './socket.js';
 import type { ConnectionOwner, ConnectionSettings } from './settings.js';
@@ -77,7 +77,7 @@ export class Connection {
   #isWritable = true;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
-  #timerAt = Infinity;
+  #timerAt = NO_DEADLINE;
   #connectTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
@@ -275,9 +275,8 @@ export class Connection {
 
   /** Writes a handshake command at once, ahead of the queue (the socket is not ready yet). */
   #sendInternal(name: string, args: (string | number)[]): Promise<unknown> {
-    const cmd = new PendingCommand(name, encodeName([name]), 1, args, undefined, 0, measureArgs(name, args), false, false, undefined);
-    cmd.isInternal = true;
-    sharedEncoder.write(cmd.prefix, cmd.tokens, cmd.args);
+    const cmd = new PendingCommand(internalSpec(name), args, 0, measureArgs(name, args), INTERNAL | WANTS_STRINGS, undefined);
+    sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
     this.#markWritten(cmd);
     this.#writeChunks(sharedEncoder.take());
     return cmd.promise;
@@ -346,7 +345,7 @@ export class Connection {
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#reconnectTimer);
     this.#timer = this.#connectTimer = this.#reconnectTimer = undefined;
-    this.#timerAt = Infinity;
+    this.#timerAt = NO_DEADLINE;
     this.#socket?.destroy();
     this.#socket = undefined;
     this.#decoder.reset();
@@ -368,7 +367,7 @@ export class Connection {
     while ((cmd = this.#queue.shift()) !== undefined) {
       this.#queuedBytes -= cmd.bytes;
       if (cmd.state !== 'queued') continue; // settled while waiting: an expired command is never written
-      sharedEncoder.write(cmd.prefix, cmd.tokens, cmd.args);
+      sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
       this.#markWritten(cmd);
       written++;
     }
@@ -447,7 +446,7 @@ export class Connection {
   // ---- deadlines -----------------------------------------------------------------------
 
   #armTimer(at: number): void {
-    if (at === Infinity) return;
+    if (at >= NO_DEADLINE) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
     this.#timer = setTimeout(onDeadline, Math.max(1, Math.ceil(at - performance.now())), this);
@@ -458,13 +457,13 @@ export class Connection {
   /** Expires overdue commands, drops the socket if the server stopped answering, re-arms. */
   expireOverdue(): void {
     this.#timer = undefined;
-    this.#timerAt = Infinity;
+    this.#timerAt = NO_DEADLINE;
     if (this.state === 'closed') return;
     const now = performance.now();
     const scan = expireCommands(this.#queue, this.#inFlight, now);
     let next = scan.next;
     const oldestOverdue = scan.oldestOverdue;
-    if (oldestOverdue !== Infinity) {
+    if (oldestOverdue !== NO_DEADLINE) {
       const socketDeadline = oldestOverdue + this.#settings.socketTimeoutMs;
       if (socketDeadline <= now) {
         const ms = this.#settings.socketTimeoutMs;
@@ -480,6 +479,15 @@ export class Connection {
 }
 
 let lastId = 0;
+
+const internalSpecs = new Map<string, CommandSpec>();
+
+/** Specs of the handshake commands (HELLO, AUTH, CLIENT, SELECT), encoded once. */
+function internalSpec(name: string): CommandSpec {
+  let spec = internalSpecs.get(name);
+  if (spec === undefined) internalSpecs.set(name, (spec = { name, prefix: encodeName([name]), tokens: 1, transform: undefined }));
+  return spec;
+}
 
 function onDeadline(conn: Connection): void {
   conn.expireOverdue();

@@ -1,12 +1,26 @@
 /**
  * One command on its way to the server: what to send, how to read the reply, when it expires
- * and whom to tell. It is the only object allocated per command besides its promise.
+ * and whom to tell. Besides its promise (and the promise's resolving functions) it is the only
+ * object allocated per command, so it is kept small: what every command of a kind shares
+ * (name, encoded name, transform) stays on the command's spec, booleans share one flags
+ * integer, the deadline is an integer (a small integer is stored unboxed), and the promise
+ * executor is one shared function rather than a closure per command.
  */
 import { AbortError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 
 /** Turns a raw reply into the value the caller receives. */
 export type Transform = (reply: unknown) => unknown;
+
+/** What a command shares with every command of its kind (a command definition fits). */
+export interface CommandSpec {
+  /** Display name, upper case ("GET", "CLIENT ID"): errors name this, never the arguments. */
+  readonly name: string;
+  /** The name tokens encoded as RESP bulk strings; set before the command is created. */
+  readonly prefix: Buffer | undefined;
+  readonly tokens: number;
+  readonly transform: Transform | undefined;
+}
 
 /**
  * Where a command is: waiting to be written, written and awaiting its reply, or settled
@@ -15,76 +29,104 @@ export type Transform = (reply: unknown) => unknown;
  */
 export type CommandState = 'queued' | 'written' | 'settled';
 
+/** Per-command options packed in `flags`. */
+export const RETRYABLE = 1, // may be sent again after its connection died
+  WANTS_BUFFERS = 2, // read this reply's bulk strings as Buffers
+  WANTS_STRINGS = 4, // read them as strings (whatever the connection default)
+  INTERNAL = 8; // a handshake command, answered to the connection
+
+/** Deadline of a command without one (larger than any real deadline, still a small integer). */
+export const NO_DEADLINE = 0x7fffffff;
+
+// The promise executor is shared: it hands the resolving functions over through these two
+// variables instead of a closure allocated per command.
+let nextResolve: (value: unknown) => void = noop;
+let nextReject: (error: Error) => void = noop;
+function captureResolvers(resolve: (value: unknown) => void, reject: (error: Error) => void): void {
+  nextResolve = resolve;
+  nextReject = reject;
+}
+function noop(): void {}
+
+interface Abortable {
+  signal: AbortSignal;
+  onAbort: () => void;
+}
+
 export class PendingCommand {
-  readonly name: string;
-  readonly prefix: Buffer;
-  readonly tokens: number;
+  readonly spec: CommandSpec;
   readonly args: readonly Arg[];
   readonly transform: Transform | undefined;
-  /** Absolute deadline on the performance.now() clock; Infinity for none. */
+  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. */
   readonly deadline: number;
   readonly timeoutMs: number;
   /** Estimated encoded size, for maxQueuedBytes. */
   readonly bytes: number;
-  /** May be sent again after its connection died (read-only command, or the caller opted in). */
-  readonly isRetryable: boolean;
-  /** Per-call override of the decoder's bulk type; undefined keeps the connection default. */
-  readonly returnBuffers: boolean | undefined;
+  readonly flags: number;
   state: CommandState = 'queued';
-  /** Internal commands (handshake) are answered to the connection, not to a caller. */
-  isInternal = false;
   readonly promise: Promise<unknown>;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: Error) => void;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined;
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: Error) => void;
+  #abortable: Abortable | undefined;
 
   constructor(
-    name: string,
-    prefix: Buffer,
-    tokens: number,
+    spec: CommandSpec,
     args: readonly Arg[],
-    transform: Transform | undefined,
     timeoutMs: number,
     bytes: number,
-    isRetryable: boolean,
-    returnBuffers: boolean | undefined,
+    flags: number,
     signal: AbortSignal | undefined,
+    transform: Transform | undefined = spec.transform,
   ) {
-    this.name = name;
-    this.prefix = prefix;
-    this.tokens = tokens;
+    this.spec = spec;
     this.args = args;
     this.transform = transform;
     this.timeoutMs = timeoutMs;
-    this.deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+    this.deadline = timeoutMs > 0 ? Math.ceil(performance.now()) + timeoutMs : NO_DEADLINE;
     this.bytes = bytes;
-    this.isRetryable = isRetryable;
-    this.returnBuffers = returnBuffers;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    this.flags = flags;
+    this.promise = new Promise(captureResolvers);
+    this.#resolve = nextResolve;
+    this.#reject = nextReject;
+    this.#abortable = undefined;
     if (signal !== undefined) {
       if (signal.aborted) {
-        this.fail(new AbortError(name, signal.reason));
+        this.fail(new AbortError(spec.name, signal.reason));
       } else {
-        this.#signal = signal;
-        this.#onAbort = () => this.fail(new AbortError(name, signal.reason));
-        signal.addEventListener('abort', this.#onAbort, { once: true });
+        const onAbort = (): void => this.fail(new AbortError(spec.name, signal.reason));
+        this.#abortable = { signal, onAbort };
+        signal.addEventListener('abort', onAbort, { once: true });
       }
     }
+  }
+
+  get name(): string {
+    return this.spec.name;
   }
 
   get isSettled(): boolean {
     return this.state === 'settled';
   }
 
+  /** May be re-sent after a lost connection (read-only command, or the caller opted in). */
+  get isRetryable(): boolean {
+    return (this.flags & RETRYABLE) !== 0;
+  }
+
+  get isInternal(): boolean {
+    return (this.flags & INTERNAL) !== 0;
+  }
+
+  /** The reply's bulk type if this command asks for one, else undefined (connection default). */
+  get returnBuffers(): boolean | undefined {
+    return (this.flags & WANTS_BUFFERS) !== 0 ? true : (this.flags & WANTS_STRINGS) !== 0 ? false : undefined;
+  }
+
   /** Delivers the reply (already checked not to be an error), applying the transform. */
   succeed(reply: unknown): void {
     if (this.state === 'settled') return;
     this.state = 'settled';
-    this.#detach();
+    if (this.#abortable !== undefined) this.#detach();
     if (this.transform === undefined) {
       this.#resolve(reply);
       return;
@@ -102,15 +144,13 @@ export class PendingCommand {
   fail(error: Error): void {
     if (this.state === 'settled') return;
     this.state = 'settled';
-    this.#detach();
+    if (this.#abortable !== undefined) this.#detach();
     this.#reject(error);
   }
 
   #detach(): void {
-    if (this.#signal !== undefined) {
-      this.#signal.removeEventListener('abort', this.#onAbort!);
-      this.#signal = undefined;
-      this.#onAbort = undefined;
-    }
+    const { signal, onAbort } = this.#abortable!;
+    signal.removeEventListener('abort', onAbort);
+    this.#abortable = undefined;
   }
 }

@@ -4,7 +4,7 @@ import type * as tls from 'node:tls';
 import { lazyNet, lazyTls } from '../internal/builtins.js';
 import { CommandTimeoutError, ConnectionError } from '../errors.js';
 import type { RingQueue } from '../internal/ring-queue.js';
-import type { PendingCommand } from './pending-command.js';
+import { NO_DEADLINE, type PendingCommand } from './pending-command.js';
 
 /** Opens a TCP, TLS or Unix socket. SNI comes from the host name, never from an IP literal. */
 export function openSocket(s: { host: string; port: number; path: string | undefined; tls: tls.ConnectionOptions | undefined }): net.Socket {
@@ -35,17 +35,18 @@ export function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
 /**
  * Fails every command past its deadline: queued ones were never written, written ones keep
  * their slot in `inFlight` until their reply is read. Returns the earliest remaining deadline
- * and the deadline of the oldest overdue written command (Infinity when none).
+ * and the deadline of the oldest overdue written command (NO_DEADLINE when none).
  */
 export function expireCommands(queue: RingQueue<PendingCommand>, inFlight: RingQueue<PendingCommand>, now: number): { next: number; oldestOverdue: number } {
-  let next = Infinity;
+  let next = NO_DEADLINE;
   for (const cmd of queue) {
-    if (cmd.isSettled) continue;
+    if (cmd.isSettled || cmd.deadline === NO_DEADLINE) continue;
     if (cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
     else if (cmd.deadline < next) next = cmd.deadline;
   }
-  let oldestOverdue = Infinity;
+  let oldestOverdue = NO_DEADLINE;
   for (const cmd of inFlight) {
+    if (cmd.deadline === NO_DEADLINE) continue;
     if (cmd.deadline <= now) {
       if (cmd.deadline < oldestOverdue) oldestOverdue = cmd.deadline;
       cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, true));

@@ -1,10 +1,13 @@
 /*
  * A FIFO on a power-of-two ring. shift() is O(1) and allocation-free, unlike Array#shift on
- * long arrays; the ring grows by doubling and shrinks back after a burst so an idle connection
- * does not keep a burst-sized array alive.
+ * long arrays; the ring grows by doubling, and once a burst is over (the queue empties) a ring
+ * grown past SHRINK_ABOVE goes back to its minimum, so an idle connection does not keep a
+ * burst-sized array alive. Shrinking only when empty avoids resizing back and forth under a
+ * steady load that hovers around a power of two.
  */
 
 const MIN_CAPACITY = 4;
+const SHRINK_ABOVE = 256;
 
 /** First-in first-out queue with O(1) push and shift. */
 export class RingQueue<T> {
@@ -35,9 +38,10 @@ export class RingQueue<T> {
     const item = this.#items[this.#head];
     this.#items[this.#head] = undefined;
     this.#head = (this.#head + 1) & (this.#items.length - 1);
-    this.#length--;
-    // Shrink after a burst: a quarter-full ring above the minimum halves.
-    if (this.#items.length > 64 && this.#length * 4 < this.#items.length) this.#resize(this.#items.length / 2);
+    if (--this.#length === 0 && this.#items.length > SHRINK_ABOVE) {
+      this.#items = new Array(MIN_CAPACITY);
+      this.#head = 0;
+    }
     return item;
   }
 

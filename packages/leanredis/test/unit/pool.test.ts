@@ -110,7 +110,7 @@ function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = 
 }
 
 function command(name = 'GET'): PendingCommand {
-  const cmd = new PendingCommand(name, Buffer.from(''), 1, ['k'], undefined, 0, 10, false, undefined, undefined);
+  const cmd = new PendingCommand({ name, prefix: Buffer.from(''), tokens: 1, transform: undefined }, ['k'], 0, 10, 0, undefined);
   cmd.promise.catch(() => {});
   return cmd;
 }
