@@ -7,7 +7,15 @@ import { ArgumentError, ClientClosedError } from '../errors.js';
 import { measureArgs, type Arg } from '../resp/encoder.js';
 import { prefixOf, type CommandDefinition } from '../commands/define.js';
 import { blockingTimeoutMs } from '../commands/blocking.js';
-import { PendingCommand, RETRYABLE, WANTS_BUFFERS, WANTS_STRINGS, type Transform } from '../connection/pending-command.js';
+import {
+  BatchedCommand,
+  PromisedCommand,
+  RETRYABLE,
+  WANTS_BUFFERS,
+  WANTS_STRINGS,
+  type BatchResults,
+  type Transform,
+} from '../connection/pending-command.js';
 import { Pool } from '../pool/pool.js';
 import { channels } from '../internal/channels.js';
 import type { ResolvedOptions } from './options.js';
@@ -32,15 +40,22 @@ export class Dispatcher {
     call: CallOptions | undefined,
     transform: Transform | undefined = definition.transform,
     blockMs?: number,
-  ): PendingCommand {
+  ): PromisedCommand {
     const bytes = measureArgs(definition.name, args);
-    const grace = this.options.commandTimeoutMs;
-    const timeoutMs = call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + grace);
     prefixOf(definition);
-    let flags = definition.isReadOnly || call?.retryable === true ? RETRYABLE : 0;
-    const buffers = definition.returnBuffers ?? call?.returnBuffers;
-    if (buffers !== undefined) flags |= buffers ? WANTS_BUFFERS : WANTS_STRINGS;
-    return new PendingCommand(definition, args, timeoutMs, bytes, flags, call?.signal, transform);
+    return new PromisedCommand(definition, args, this.#timeoutMs(call, blockMs), bytes, flagsOf(definition, call), call?.signal, transform);
+  }
+
+  /** Builds command `index` of a pipeline or transaction, reporting into `batch`. */
+  createBatched(definition: CommandDefinition, args: readonly Arg[], transform: Transform | undefined, batch: BatchResults, index: number): BatchedCommand {
+    const bytes = measureArgs(definition.name, args);
+    prefixOf(definition);
+    return new BatchedCommand(definition, args, this.options.commandTimeoutMs, bytes, flagsOf(definition, undefined), transform, batch, index);
+  }
+
+  #timeoutMs(call: CallOptions | undefined, blockMs: number | undefined): number {
+    const grace = this.options.commandTimeoutMs;
+    return call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + grace);
   }
 
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */
@@ -56,7 +71,7 @@ export class Dispatcher {
   }
 
   /** Publishes the command's outcome on diagnostics_channel (only when someone subscribed). */
-  #observe(cmd: PendingCommand): void {
+  #observe(cmd: PromisedCommand): void {
     const start = performance.now();
     const address = this.options.address;
     const publish = (error: unknown): void => {
@@ -66,7 +81,7 @@ export class Dispatcher {
   }
 
   /** Runs a blocking command on a lease of its own, released (or closed) once it settles. */
-  #runLeased(cmd: PendingCommand): void {
+  #runLeased(cmd: PromisedCommand): void {
     this.pool.acquire().then(
       (conn) => {
         conn.send(cmd);
@@ -77,6 +92,13 @@ export class Dispatcher {
       (err: Error) => cmd.fail(err),
     );
   }
+}
+
+function flagsOf(definition: CommandDefinition, call: CallOptions | undefined): number {
+  let flags = definition.isReadOnly || call?.retryable === true ? RETRYABLE : 0;
+  const buffers = definition.returnBuffers ?? call?.returnBuffers;
+  if (buffers !== undefined) flags |= buffers ? WANTS_BUFFERS : WANTS_STRINGS;
+  return flags;
 }
 
 /** Validates per-call options (thrown synchronously, naming the option). */

@@ -11,7 +11,7 @@ import { LeanRedisError, PipelineError, ReplyError } from '../errors.js';
 import { measureArgs, type Arg } from '../resp/encoder.js';
 import { define, type CommandDefinition } from '../commands/define.js';
 import { SEND, ensureCommands, installCommands, type ArgsOf, type CommandName, type CommandTable, type Reply, type ReplyOf } from '../commands/index.js';
-import type { PendingCommand } from '../connection/pending-command.js';
+import { BatchResults, type PendingCommand } from '../connection/pending-command.js';
 import type { Dispatcher } from './dispatcher.js';
 import { definitionFor } from './runner.js';
 
@@ -76,11 +76,6 @@ abstract class Batch {
 // Pipeline and Multi share the command methods through their base class.
 installCommands(Batch);
 
-/** Resolves every command's outcome, errors included, without unhandled rejections. */
-function settle(cmds: PendingCommand[]): Promise<unknown[]> {
-  return Promise.all(cmds.map((c) => c.promise.then(undefined, (e: unknown) => e)));
-}
-
 /** exec(): the first transport error, else a PipelineError if any reply was an error. */
 function unwrap<T>(results: unknown[]): T {
   let replyErrors: LeanRedisError[] | undefined;
@@ -112,10 +107,13 @@ export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
 
   /** Like exec, but error replies are values in the array instead of a rejection. */
   execSettled(): Promise<Settled<T>> {
-    if (this.items.length === 0) return Promise.resolve([] as unknown as Settled<T>);
-    const cmds = this.items.map((q) => this.dispatcher.create(q.definition, q.args, undefined));
-    this.sender(cmds);
-    return settle(cmds) as Promise<Settled<T>>;
+    const items = this.items;
+    // One promise for the whole batch: each command writes its outcome into its slot.
+    const batch = new BatchResults(items.length);
+    const cmds: PendingCommand[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) cmds[i] = this.dispatcher.createBatched(items[i].definition, items[i].args, items[i].definition.transform, batch, i);
+    if (cmds.length > 0) this.sender(cmds);
+    return batch.promise as Promise<Settled<T>>;
   }
 }
 
@@ -156,13 +154,13 @@ export class Multi<T extends unknown[] = [], S = string> extends Batch {
       }
       return list;
     };
-    const cmds = [
-      this.dispatcher.create(MULTI, [], undefined),
-      ...items.map((q) => this.dispatcher.create(q.definition, q.args, undefined, undefined)),
-      this.dispatcher.create(EXEC, [], undefined, readExec),
-    ];
+    // MULTI, the queued commands (each answers QUEUED, or an error) and EXEC, in one batch.
+    const batch = new BatchResults(items.length + 2);
+    const cmds: PendingCommand[] = [this.dispatcher.createBatched(MULTI, [], undefined, batch, 0)];
+    for (let i = 0; i < items.length; i++) cmds.push(this.dispatcher.createBatched(items[i].definition, items[i].args, undefined, batch, i + 1));
+    cmds.push(this.dispatcher.createBatched(EXEC, [], readExec, batch, items.length + 1));
     this.sender(cmds);
-    const outcomes = await settle(cmds);
+    const outcomes = await batch.promise;
     const exec = outcomes[outcomes.length - 1];
     if (exec instanceof Error) {
       // EXECABORT: a command was rejected while queueing; its own error is the useful one.

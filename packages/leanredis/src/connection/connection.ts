@@ -30,7 +30,7 @@ import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encode
 import { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
 import { backoffDelay } from '../internal/backoff.js';
-import { PendingCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type CommandSpec } from './pending-command.js';
+import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type CommandSpec, type PendingCommand } from './pending-command.js';
 import { handshake, type ServerInfo } from './handshake.js';
 import { openSocket, isPubSubFrame, lostAfterWrite, expireCommands } from './socket.js';
 import type { ConnectionOwner, ConnectionSettings } from './settings.js';
@@ -275,7 +275,7 @@ export class Connection {
 
   /** Writes a handshake command at once, ahead of the queue (the socket is not ready yet). */
   #sendInternal(name: string, args: (string | number)[]): Promise<unknown> {
-    const cmd = new PendingCommand(internalSpec(name), args, 0, measureArgs(name, args), INTERNAL | WANTS_STRINGS, undefined);
+    const cmd = new PromisedCommand(internalSpec(name), args, 0, measureArgs(name, args), INTERNAL | WANTS_STRINGS, undefined);
     sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
     this.#markWritten(cmd);
     this.#writeChunks(sharedEncoder.take());

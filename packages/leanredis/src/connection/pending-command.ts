@@ -53,7 +53,12 @@ interface Abortable {
   onAbort: () => void;
 }
 
-export class PendingCommand {
+/**
+ * A command in flight. Two kinds: a PromisedCommand settles its own promise (one per call), a
+ * BatchedCommand writes its outcome into a slot of a BatchResults shared by a pipeline or
+ * transaction (one promise for the whole batch, none per command).
+ */
+export abstract class PendingCommand {
   readonly spec: CommandSpec;
   readonly args: readonly Arg[];
   readonly transform: Transform | undefined;
@@ -64,20 +69,9 @@ export class PendingCommand {
   readonly bytes: number;
   readonly flags: number;
   state: CommandState = 'queued';
-  readonly promise: Promise<unknown>;
-  readonly #resolve: (value: unknown) => void;
-  readonly #reject: (error: Error) => void;
-  #abortable: Abortable | undefined;
+  #abortable: Abortable | undefined = undefined;
 
-  constructor(
-    spec: CommandSpec,
-    args: readonly Arg[],
-    timeoutMs: number,
-    bytes: number,
-    flags: number,
-    signal: AbortSignal | undefined,
-    transform: Transform | undefined = spec.transform,
-  ) {
+  constructor(spec: CommandSpec, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number, transform: Transform | undefined) {
     this.spec = spec;
     this.args = args;
     this.transform = transform;
@@ -85,19 +79,20 @@ export class PendingCommand {
     this.deadline = timeoutMs > 0 ? Math.ceil(performance.now()) + timeoutMs : NO_DEADLINE;
     this.bytes = bytes;
     this.flags = flags;
-    this.promise = new Promise(captureResolvers);
-    this.#resolve = nextResolve;
-    this.#reject = nextReject;
-    this.#abortable = undefined;
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        this.fail(new AbortError(spec.name, signal.reason));
-      } else {
-        const onAbort = (): void => this.fail(new AbortError(spec.name, signal.reason));
-        this.#abortable = { signal, onAbort };
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
+  }
+
+  /** Settles the caller's side with a value or an error. */
+  protected abstract deliver(value: unknown, isError: boolean): void;
+
+  /** Rejects with AbortError when `signal` fires (call after construction). */
+  protected watchSignal(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.fail(new AbortError(this.spec.name, signal.reason));
+      return;
     }
+    const onAbort = (): void => this.fail(new AbortError(this.spec.name, signal.reason));
+    this.#abortable = { signal, onAbort };
+    signal.addEventListener('abort', onAbort, { once: true });
   }
 
   get name(): string {
@@ -128,29 +123,98 @@ export class PendingCommand {
     this.state = 'settled';
     if (this.#abortable !== undefined) this.#detach();
     if (this.transform === undefined) {
-      this.#resolve(reply);
+      this.deliver(reply, false);
       return;
     }
     let value: unknown;
     try {
       value = this.transform(reply);
     } catch (err) {
-      this.#reject(err as Error);
+      this.deliver(err, true);
       return;
     }
-    this.#resolve(value);
+    this.deliver(value, false);
   }
 
   fail(error: Error): void {
     if (this.state === 'settled') return;
     this.state = 'settled';
     if (this.#abortable !== undefined) this.#detach();
-    this.#reject(error);
+    this.deliver(error, true);
   }
 
   #detach(): void {
     const { signal, onAbort } = this.#abortable!;
     signal.removeEventListener('abort', onAbort);
     this.#abortable = undefined;
+  }
+}
+
+/** A command with a promise of its own: what a client method returns. */
+export class PromisedCommand extends PendingCommand {
+  readonly promise: Promise<unknown>;
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: Error) => void;
+
+  constructor(
+    spec: CommandSpec,
+    args: readonly Arg[],
+    timeoutMs: number,
+    bytes: number,
+    flags: number,
+    signal: AbortSignal | undefined,
+    transform: Transform | undefined = spec.transform,
+  ) {
+    super(spec, args, timeoutMs, bytes, flags, transform);
+    this.promise = new Promise(captureResolvers);
+    this.#resolve = nextResolve;
+    this.#reject = nextReject;
+    if (signal !== undefined) this.watchSignal(signal);
+  }
+
+  protected deliver(value: unknown, isError: boolean): void {
+    if (isError) this.#reject(value as Error);
+    else this.#resolve(value);
+  }
+}
+
+/**
+ * The outcomes of a batch of commands (a pipeline or a transaction), in order, errors as
+ * values. Its promise resolves once every command has settled.
+ */
+export class BatchResults {
+  readonly results: unknown[];
+  readonly promise: Promise<unknown[]>;
+  #remaining: number;
+  readonly #resolve: (results: unknown[]) => void;
+
+  constructor(size: number) {
+    this.results = new Array(size);
+    this.#remaining = size;
+    this.promise = new Promise<unknown>(captureResolvers) as Promise<unknown[]>;
+    this.#resolve = nextResolve;
+    if (size === 0) this.#resolve(this.results);
+  }
+
+  /** Records command `index`'s outcome. */
+  set(index: number, value: unknown): void {
+    this.results[index] = value;
+    if (--this.#remaining === 0) this.#resolve(this.results);
+  }
+}
+
+/** A command of a batch: writes its outcome into its slot instead of settling a promise. */
+export class BatchedCommand extends PendingCommand {
+  readonly #batch: BatchResults;
+  readonly #index: number;
+
+  constructor(spec: CommandSpec, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number, transform: Transform | undefined, batch: BatchResults, index: number) {
+    super(spec, args, timeoutMs, bytes, flags, transform);
+    this.#batch = batch;
+    this.#index = index;
+  }
+
+  protected deliver(value: unknown): void {
+    this.#batch.set(this.#index, value);
   }
 }

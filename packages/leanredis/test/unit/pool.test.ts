@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool, type PoolSettings, type LeakReport } from '../../src/pool/pool.ts';
 import type { Connection, ConnectionOwner, ConnectionSettings } from '../../src/connection/connection.ts';
-import { PendingCommand } from '../../src/connection/pending-command.ts';
+import { PromisedCommand, type PendingCommand } from '../../src/connection/pending-command.ts';
 import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../../src/errors.ts';
 
 class FakeConnection {
@@ -109,8 +109,8 @@ function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = 
   return { pool, fakes, live: () => fakes.made.filter((c) => c.state !== 'closed').length };
 }
 
-function command(name = 'GET'): PendingCommand {
-  const cmd = new PendingCommand({ name, prefix: Buffer.from(''), tokens: 1, transform: undefined }, ['k'], 0, 10, 0, undefined);
+function command(name = 'GET'): PromisedCommand {
+  const cmd = new PromisedCommand({ name, prefix: Buffer.from(''), tokens: 1, transform: undefined }, ['k'], 0, 10, 0, undefined);
   cmd.promise.catch(() => {});
   return cmd;
 }
