@@ -81,6 +81,7 @@ export class Connection {
   #connectTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
+  #finalError: Error | undefined;
   #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
@@ -130,7 +131,13 @@ export class Connection {
     if (cmd.isSettled) return;
     const state = this.state;
     if (state === 'closed' || state === 'closing') {
-      cmd.fail(new ClientClosedError('the connection is closed', cmd.name));
+      // A lease whose socket died: say so, rather than blame a close nobody asked for.
+      const lost = this.#finalError;
+      cmd.fail(
+        lost === undefined || lost instanceof ClientClosedError
+          ? new ClientClosedError('the connection is closed', cmd.name)
+          : new ConnectionError('ERR_CONNECTION_LOST', `the connection to ${this.#where()} was lost`, { cause: lost, command: cmd.name }),
+      );
       return;
     }
     if (!this.#settings.offlineQueue && (state === 'reconnecting' || (state === 'connecting' && this.losses > 0))) {
@@ -147,18 +154,6 @@ export class Connection {
         process.nextTick(this.#flushLater);
       }
     } else if (state === 'idle') this.#dial();
-  }
-
-  /** Puts a command at the head of the queue (re-subscriptions must precede queued commands). */
-  sendFirst(cmd: PendingCommand): void {
-    if (this.state === 'closed') {
-      cmd.fail(new ClientClosedError('the connection is closed', cmd.name));
-      return;
-    }
-    this.#queue.unshift(cmd);
-    this.#queuedBytes += cmd.bytes;
-    if (cmd.deadline < this.#timerAt) this.#armTimer(cmd.deadline);
-    if (this.state === 'ready') this.#flush();
   }
 
   /** Writes a command that expects no reply in the FIFO (SUBSCRIBE family: replies arrive as pushes). */
@@ -341,6 +336,7 @@ export class Connection {
   /** Final state: timers cleared, socket gone, unsent commands handed to the owner. */
   #finish(error: Error | undefined, pendingError: Error): void {
     this.state = 'closed';
+    this.#finalError = error;
     clearTimeout(this.#timer);
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#reconnectTimer);

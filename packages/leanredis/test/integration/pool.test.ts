@@ -192,3 +192,18 @@ test('a client that used leases, blocking commands and subscriptions leaves noth
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /closed/);
 });
+
+test('a lease whose connection is killed is not re-dialled: its next command rejects with ERR_CONNECTION_LOST and the slot is freed', async () => {
+  await using client = redis.client({ maxConnections: 2 });
+  await using admin = redis.client();
+  const lease = await client.acquire();
+  const id = await lease.clientId();
+  assert.equal(await admin.clientKill({ id }), 1);
+  const deadline = Date.now() + 2000;
+  while (client.stats().leased > 0 && Date.now() < deadline) await sleep(5);
+  assert.equal(client.stats().leased, 0, 'the dead lease gave its slot back');
+  await assert.rejects(lease.ping(), { code: 'ERR_CONNECTION_LOST', command: 'PING' });
+  lease.release();
+  await using next = await client.acquire();
+  assert.notEqual(await next.clientId(), id);
+});
