@@ -7,7 +7,8 @@
  *   --scenarios=a,b       only these scenarios (ids: see SCENARIOS below)
  *   --clients=a,b         only these rows (leanredis, ioredis, redis, iovalkey, glide, redis-benchmark, floor)
  *   --duration-2000=S     length of the 2,000-caller run in seconds (default 20, quick 3)
- *   --no-write            do not write bench/results/*.json
+ *   --no-write            do not write results JSON (otherwise: bench/results/<id>.json for a full
+ *                         run, bench/results/tmp/<id>.json for --quick or --clients runs)
  *
  * Starts its own redis-server on a free loopback port unless REDIS_URL is set. Progress goes to
  * stderr, the Markdown report to stdout.

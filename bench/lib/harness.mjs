@@ -163,7 +163,7 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
     scenario: scenario.id,
     title: scenario.title,
     method: scenario.method,
-    command: `npm run bench -- --scenarios=${scenario.id}${quick ? ' --quick' : ''}`,
+    command: `npm run bench -- --scenarios=${scenario.id}${quick ? ' --quick' : ''}${rounds !== 3 ? ` --rounds=${rounds}` : ''}${only ? ` --clients=${only.join(',')}` : ''}`,
     machine: machineInfo(server),
     clients: clientVersions([...ids]),
     leanredisBuild: leanredisBuild(),
@@ -189,8 +189,13 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
     }
   });
   if (write) {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(join(RESULTS_DIR, `${scenario.id}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+    // Only a full run (all rows, full length) replaces the results the docs are built from;
+    // --quick and --clients runs go to results/tmp/, so experiments never overwrite them.
+    const isCanonical = !quick && !only;
+    const dir = isCanonical ? RESULTS_DIR : join(RESULTS_DIR, 'tmp');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${scenario.id}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+    progress(`${tag} wrote ${isCanonical ? '' : 'tmp/'}${scenario.id}.json`);
   }
   progress(`${tag} done in ${doc.seconds} s`);
   return doc;

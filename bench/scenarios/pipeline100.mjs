@@ -16,6 +16,12 @@ export default {
     const mod = await client.load();
     const c = await client.open(mod, server);
     const op = () => c.pipeline(params.size, K, VALUE_100);
+    // Every client must really answer: 100 replies, SETs 'OK', GETs the value (ioredis and
+    // iovalkey give [error, result] pairs).
+    const replies = await op();
+    const value = (r) => String(Array.isArray(r) ? r[1] : r);
+    const ok = Array.isArray(replies) && replies.length === params.size && replies.every((r, i) => value(r) === (i & 1 ? VALUE_100 : 'OK'));
+    if (!ok) throw new Error(`unexpected pipeline replies: ${JSON.stringify(replies).slice(0, 120)}`);
     await runLoad({ callers: 1, durationMs: 3000, maxOps: params.warmupOps, op, opsPerCall: params.size });
     const r = await runLoad({ callers: 1, durationMs: params.durationMs, maxOps: params.maxOps, op, opsPerCall: params.size });
     await c.close();

@@ -18,6 +18,8 @@ export default {
     const mod = await client.load();
     const c = await client.open(mod, server);
     const op = (_, i) => (i & 1 ? c.get(K) : c.set(K, VALUE_100));
+    await c.set(K, VALUE_100);
+    if ((await c.get(K)) !== VALUE_100) throw new Error('GET did not return the value SET');
     await runLoad({ callers: 1, durationMs: 2000, maxOps: params.warmupOps, op });
     const r = await runLoad({ callers: 1, durationMs: params.durationMs, maxOps: params.maxOps, op });
     await c.close();
