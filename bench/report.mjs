@@ -24,6 +24,15 @@ if (docs.length) {
   const m = docs[0].machine;
   lines.push(`Machine of the latest run: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node} (V8 ${m.v8}); redis-server ${m.redisServer} on loopback; ${m.date.slice(0, 10)}.`);
   lines.push(`Clients: ${Object.values(docs.find((d) => d.scenario === 'seq')?.clients ?? docs[0].clients).join(', ')}.`);
+  // The client changes fast: say which builds of it these tables come from.
+  const builds = new Map();
+  for (const d of docs) {
+    const b = d.leanredisBuild;
+    if (!b?.dist) continue;
+    const key = `dist ${b.dist} (${b.distBytes} bytes, repo at ${b.commit})`;
+    builds.set(key, [...(builds.get(key) ?? []), d.scenario]);
+  }
+  if (builds.size) lines.push(`leanredis builds measured: ${[...builds].map(([k, ids]) => `${k}: ${ids.join(', ')}`).join('; ')}.`);
   lines.push('');
   // Goals at a glance.
   lines.push('| scenario | goal | leanredis | met? |');
