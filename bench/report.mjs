@@ -29,7 +29,7 @@ if (docs.length) {
   for (const d of docs) {
     const b = d.leanredisBuild;
     if (!b?.dist) continue;
-    const key = `dist ${b.dist} (${b.distBytes} bytes, repo at ${b.commit})`;
+    const key = `dist/index.js ${b.dist} (${b.distBytes} bytes)`;
     builds.set(key, [...(builds.get(key) ?? []), d.scenario]);
   }
   if (builds.size) lines.push(`leanredis builds measured: ${[...builds].map(([k, ids]) => `${k}: ${ids.join(', ')}`).join('; ')}.`);
