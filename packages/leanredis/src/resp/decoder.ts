@@ -378,10 +378,23 @@ export class Decoder {
       return stop;
     }
     parts.push(chunk.subarray(pos, stop));
-    const whole = Buffer.concat(parts, length + 2);
-    if (whole[length] !== CR || whole[length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
-    // `whole` is private to this reply: hand out a view of it, never a second copy.
-    this.#bulk(this.#bulkType, whole, 0, length, length);
+    const total = length + 2;
+    if (total < JOIN_SLAB_MIN) {
+      const whole = Buffer.concat(parts, total);
+      if (whole[length] !== CR || whole[length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
+      // `whole` is private to this reply: hand out a view of it, never a second copy.
+      this.#bulk(this.#bulkType, whole, 0, length, length);
+      return stop;
+    }
+    const slab = joinSlab(total);
+    const start = joinOffset;
+    for (let i = 0; i < parts.length; i++) joinOffset += parts[i].copy(slab, joinOffset);
+    if (slab[start + length] !== CR || slab[start + length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
+    const keepsView = this.returnBuffers && this.#bulkType !== BULK_ERROR;
+    this.#bulk(this.#bulkType, slab, start, start + length, total);
+    // Decoded to a string (or an error): nothing points into the region, so it is reused.
+    if (!keepsView) joinOffset = start;
+    else if (slab.length > JOIN_SLAB_KEEP) joinSlabBuffer = null;
     return stop;
   }
 
@@ -488,6 +501,30 @@ export class Decoder {
 }
 
 const EMPTY: unknown[] = [];
+
+/*
+ * Large bulks that span chunks are joined into a slab shared by every decoder in the process,
+ * instead of a fresh allocation per reply: fresh memory for every 1 MiB reply costs a page
+ * fault per 4 KiB (measured: ~250 faults and ~30% of throughput per 1 MiB GET). A Buffer reply
+ * is a view of the slab, so a region handed out is never written again, and a slab is at most
+ * twice the size of any reply placed in it: no view keeps more than twice its size alive. A
+ * reply decoded to a string leaves nothing pointing into its region, which is then reused.
+ * Slabs above JOIN_SLAB_KEEP serve one reply and are dropped, so a rare huge reply does not
+ * leave a huge slab behind.
+ */
+const JOIN_SLAB_MIN = 64 * 1024;
+const JOIN_SLAB_KEEP = 16 * 1024 * 1024;
+let joinSlabBuffer: Buffer | null = null;
+let joinOffset = 0;
+
+/** A slab with room for `total` bytes at joinOffset, under the twice-the-size rule. */
+function joinSlab(total: number): Buffer {
+  const slab = joinSlabBuffer;
+  if (slab !== null && slab.length - joinOffset >= total && total * 2 >= slab.length) return slab;
+  joinSlabBuffer = Buffer.allocUnsafeSlow(total * 2);
+  joinOffset = 0;
+  return joinSlabBuffer;
+}
 
 function toMap(items: unknown[]): Map<unknown, unknown> {
   const map = new Map<unknown, unknown>();
