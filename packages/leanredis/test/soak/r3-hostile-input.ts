@@ -26,7 +26,7 @@
  * maxAggregateLength 16 (the HELLO reply has 14 elements), maxBulkBytes 64) and returnBuffers, under RESP2 and RESP3.
  */
 import fc from 'fast-check';
-import { ConnectionError, createClient, ProtocolError, ReplyError, type Client, type ClientOptions } from '../../src/index.ts';
+import { ConnectionError, createClient, ProtocolError, ReplyError, type BufferClientOptions, type Client, type ClientOptions } from '../../src/index.ts';
 import { plausibleReply, startHostileServer, type HostileServer } from '../helpers/hostile-server.ts';
 import { FIXTURES } from '../helpers/resp-fixtures.ts';
 import { fuzzDecoder, serialize, topLevelArb } from '../helpers/resp-fuzz.ts';
@@ -161,7 +161,7 @@ export interface R3ClientResult {
 }
 
 /** Client limits the workers rotate through. */
-const LIMITS: ClientOptions[] = [{}, { maxDepth: 4, maxAggregateLength: 16, maxBulkBytes: 64 }, { returnBuffers: true }, { maxDepth: 2, returnBuffers: true }];
+const LIMITS: (ClientOptions | Omit<BufferClientOptions, 'url'>)[] = [{}, { maxDepth: 4, maxAggregateLength: 16, maxBulkBytes: 64 }, { returnBuffers: true }, { maxDepth: 2, returnBuffers: true }];
 
 interface Step {
   /** When the hostile bytes were all written (or the connection dropped first); 0 until then. */
@@ -262,7 +262,7 @@ export async function runR3Client(options: R3ClientOptions): Promise<R3ClientRes
     async function worker(w: number): Promise<void> {
       const limits = LIMITS[w % LIMITS.length];
       // Buffer clients too: the methods are the same, only bulk replies differ.
-      const client = createClient({ url, password: CANARY, protocol, commandTimeoutMs: 2000, reconnectBaseDelayMs: 20, ...limits }) as Client;
+      const client = createClient({ url, password: CANARY, protocol, commandTimeoutMs: 2000, reconnectBaseDelayMs: 20, ...limits } as ClientOptions);
       clients.push(client);
       let losses = 0;
       client.on('reconnecting', () => losses++);

@@ -1,0 +1,189 @@
+/**
+ * R4 (issue 4), short runs: the server goes away under steady load (SIGKILL + restart, the
+ * proxy refusing connections, the proxy swallowing every byte). Memory stays bounded by the
+ * queue caps, overflow rejects at once with ERR_QUEUE_FULL, no command that expired in the
+ * queue is ever written (each batch of INCRs has its own key: the server's count of it must lie
+ * between acknowledged and acknowledged + ambiguous), the first command succeeds soon after the
+ * server is back, and nothing stays pending. The workload lives in test/soak/r4-outage.ts;
+ * `npm run test:soak` runs the issue's 10 s outage at 5,000 commands/s with default options.
+ * Timing bounds here are wide, for a busy machine.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnectionError, QueueFullError, createClient } from '../../src/index.ts';
+import { scripts, startHostileServer } from '../helpers/hostile-server.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { freePort } from '../helpers/redis-server.ts';
+import { runR4, r4Bounds, type R4Result } from '../soak/r4-outage.ts';
+import { CANARY, MB, SecretWatch, assertBounds, retainedHeap, sleep } from '../soak/soak-kit.ts';
+
+const watch = new SecretWatch();
+after(() => watch.close());
+
+/** The server's count must prove the outage did what the test is about. */
+function assertOutageBit(r: R4Result, expect: { expired: boolean; overflow: boolean }): void {
+  if (expect.expired) assert.ok(r.expiredInQueue > 0 && r.batches.allExpired > 0, `no command expired in the queue: ${JSON.stringify(r.outcomes)}`);
+  if (expect.overflow) {
+    assert.ok(r.queueFullProbe.count > 0 && r.queueFull.count > 0, `the queue never overflowed: ${JSON.stringify(r.outcomes)}`);
+    // "At once": the median lone rejection is well under a millisecond; the p99 bound above is
+    // wide only because a busy machine stalls the event loop now and then.
+    assert.ok(r.queueFullProbe.p50Ms < 1, `median ERR_QUEUE_FULL ${r.queueFullProbe.p50Ms} ms`);
+  }
+  assert.ok((r.outcomes.ok ?? 0) > 0);
+}
+
+test('SIGKILL + restart for 2.5 s at 5,000 INCR/s (queue cap 2,000, 1 s deadlines): bounded heap, instant overflow, no expired INCR runs', async (t) => {
+  const r = await runR4({
+    mode: 'sigkill',
+    protocol: 3,
+    rate: 5000,
+    outageMs: 2500,
+    preMs: 1000,
+    postMs: 1500,
+    clientOptions: { maxQueuedCommands: 2000, commandTimeoutMs: 1000 },
+  });
+  t.diagnostic(JSON.stringify(r));
+  // 2,000 queued INCRs hold about 2 MB (see RELIABILITY.md); the wide bound leaves room for a
+  // busy machine. What matters here is that the heap stops growing once the queue is full.
+  assertBounds(r4Bounds(r, { heapGrowthMB: 12, queueFullP99Ms: 50, firstSuccessMs: 3000 }), r);
+  assertOutageBit(r, { expired: true, overflow: true });
+  assert.ok(r.heap.driftWhileFullMB < 2, `the heap kept growing while the queue was full: ${r.heap.driftWhileFullMB} MB`);
+});
+
+test('proxy refusing connections for 1.5 s at 2,000 INCR/s under RESP2 (queue cap 1,000, 800 ms deadlines)', async (t) => {
+  const r = await runR4({
+    mode: 'refuse',
+    protocol: 2,
+    rate: 2000,
+    outageMs: 1500,
+    preMs: 800,
+    postMs: 1500,
+    clientOptions: { maxQueuedCommands: 1000, commandTimeoutMs: 800 },
+  });
+  t.diagnostic(JSON.stringify(r));
+  assertBounds(r4Bounds(r, { heapGrowthMB: 6, queueFullP99Ms: 50, firstSuccessMs: 3000 }), r);
+  assertOutageBit(r, { expired: true, overflow: true });
+});
+
+test('proxy blackhole for 1.5 s at 1,000 INCR/s: written commands time out, the silent socket is dropped, the client recovers', async (t) => {
+  const r = await runR4({
+    mode: 'blackhole',
+    protocol: 3,
+    rate: 1000,
+    outageMs: 1500,
+    preMs: 800,
+    postMs: 2500,
+    clientOptions: { commandTimeoutMs: 500, socketTimeoutMs: 300, connectTimeoutMs: 500, reconnectMaxDelayMs: 500 },
+  });
+  t.diagnostic(JSON.stringify(r));
+  // A dial stuck in the blackhole waits out connectTimeoutMs before the next one.
+  assertBounds(r4Bounds(r, { heapGrowthMB: 6, queueFullP99Ms: 50, firstSuccessMs: 500 + 500 + 2000 }), r);
+  assert.ok((r.outcomes['ERR_COMMAND_TIMEOUT(written)'] ?? 0) > 0, `written commands timed out: ${JSON.stringify(r.outcomes)}`);
+  assert.ok(r.reconnects > 0);
+});
+
+test('a command that expired in the offline queue is never written: the server never receives it', async () => {
+  await using server = await startHostileServer(scripts.answer(), { password: CANARY });
+  await using proxy = await startTcpProxy({ targetPort: server.port });
+  await using client = watch.watchClient(createClient({ url: proxy.url, password: CANARY, reconnectBaseDelayMs: 20, reconnectMaxDelayMs: 50 }));
+  assert.equal(await client.call('BEFORE'), 'OK');
+  const lost = new Promise((resolve) => client.once('reconnecting', resolve));
+  proxy.refuse(true);
+  proxy.resetAll();
+  await lost; // the command must wait in the queue, not be written to the dying socket
+  const expired = await client
+    .with({ timeoutMs: 100 })
+    .call('EXPIRED')
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  watch.check('expired', expired, 'error');
+  assert.ok(expired instanceof Error && (expired as { code?: string }).code === 'ERR_COMMAND_TIMEOUT', String(expired));
+  assert.equal((expired as { wasWritten?: boolean }).wasWritten, false);
+  proxy.refuse(false);
+  assert.equal(await client.call('AFTER'), 'OK');
+  await sleep(50);
+  assert.deepEqual(
+    server.commandNames().filter((name) => name !== 'HELLO'),
+    ['BEFORE', 'AFTER'],
+  );
+});
+
+test('offlineQueue: false rejects at once while the connection is down, and works again after', async () => {
+  const redis = await startHostileServer(scripts.answer(), { password: CANARY });
+  await using proxy = await startTcpProxy({ targetPort: redis.port });
+  await using client = watch.watchClient(createClient({ url: proxy.url, password: CANARY, offlineQueue: false, reconnectBaseDelayMs: 200, reconnectMaxDelayMs: 200 }));
+  assert.equal(await client.ping(), 'PONG');
+  const lost = new Promise((resolve) => client.once('reconnecting', resolve));
+  proxy.refuse(true);
+  proxy.resetAll();
+  await lost;
+  const t0 = performance.now();
+  const err = await client.incr('n').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const ms = performance.now() - t0;
+  watch.check('offline', err, 'error');
+  assert.ok(err instanceof ConnectionError && err.code === 'ERR_CONNECTION_LOST', String(err));
+  assert.ok(ms < 50, `took ${ms} ms`);
+  proxy.refuse(false);
+  const deadline = performance.now() + 3000;
+  let pong: unknown;
+  while (pong !== 'PONG' && performance.now() < deadline) {
+    pong = await client.ping().catch(() => undefined);
+    await sleep(20);
+  }
+  assert.equal(pong, 'PONG');
+  await redis.close();
+});
+
+test('the queue caps reject at once with ERR_QUEUE_FULL, by count and by bytes', async () => {
+  await using client = watch.watchClient(createClient({ port: await freePort(), maxQueuedCommands: 100, maxQueuedBytes: 4096, commandTimeoutMs: 2000 }));
+  const queued = Array.from({ length: 100 }, (_, i) => client.incr(`k${i}`).catch(() => undefined));
+  const t0 = performance.now();
+  const byCount = await client.incr('one-more').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const countMs = performance.now() - t0;
+  assert.ok(byCount instanceof QueueFullError && byCount.code === 'ERR_QUEUE_FULL', String(byCount));
+  assert.ok(countMs < 5, `took ${countMs} ms`);
+  watch.check('queue full', byCount, 'error');
+  client.destroy();
+  await Promise.all(queued);
+
+  await using small = watch.watchClient(createClient({ port: await freePort(), maxQueuedBytes: 4096, commandTimeoutMs: 2000 }));
+  const first = small.set('k', 'x'.repeat(3000)).catch(() => undefined);
+  const byBytes = await small.set('k2', 'y'.repeat(3000)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(byBytes instanceof QueueFullError, String(byBytes));
+  assert.match(byBytes.message, /maxQueuedBytes 4096/);
+  assert.ok(!byBytes.message.includes('yyy'), 'the value is not in the message');
+  small.destroy();
+  await first;
+});
+
+test(
+  'a queued command that expired gives back its queue slot and its memory before the reconnect',
+  { todo: 'bug: expired commands stay in the connection queue (counted by maxQueuedCommands and stats().queuedCommands, holding args, promise and error) until the next flush' },
+  async () => {
+    await using client = watch.watchClient(createClient({ port: await freePort(), commandTimeoutMs: 300, maxQueuedCommands: 5000 }));
+    client.on('error', () => {});
+    await client.ping().catch(() => undefined); // lazy modules and the first dial out of the measurement
+    const before = retainedHeap();
+    const all = Array.from({ length: 5000 }, (_, i) => client.incr(`key:${i}`).catch(() => undefined));
+    await Promise.all(all);
+    const held = retainedHeap() - before;
+    assert.equal(client.stats().queuedCommands, 0, 'expired commands are no longer counted as queued');
+    const next = await client.incr('after-expiry').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(!(next instanceof QueueFullError), 'a new command is queued, not rejected as if the queue were full');
+    assert.ok(held < 1 * MB, `5,000 expired commands still hold ${(held / MB).toFixed(1)} MB`);
+  },
+);
