@@ -131,9 +131,12 @@ export class PipelineError extends LeanRedisError {
   }
 }
 
-// Redis echoes the first arguments of an unknown command back in its error text; they may be
-// secrets, so the tail is cut before the message can reach a log.
+// Redis echoes arguments back in some error texts; they may be secrets (a password given to
+// ACL SETUSER without its '>' is echoed as a bad modifier), so they are cut before the message
+// can reach a log: the tail of an unknown command's error, and quoted modifiers, subcommands
+// and option names.
 const ECHOED_ARGS = /, with args beginning with: .*$/s;
+const ECHOED_QUOTED = /((?:modifier|subcommand|option|argument|rule|user(?:name)?) )'[^']*'/gi;
 
 /**
  * An error reply from the server. `code` is its prefix (WRONGTYPE, NOSCRIPT, MOVED, ...).
@@ -145,7 +148,7 @@ export class ReplyError extends LeanRedisError {
     const prefix = space > 0 ? line.slice(0, space) : line;
     // Server prefixes are upper-case words; anything else (a hostile or odd server) maps to ERR.
     const code = /^[A-Z][A-Z0-9_-]{0,31}$/.test(prefix) ? prefix : 'ERR';
-    super(code, line.replace(ECHOED_ARGS, ', with args beginning with: (redacted)'), { command });
+    super(code, line.replace(ECHOED_ARGS, ', with args beginning with: (redacted)').replace(ECHOED_QUOTED, "$1'(redacted)'"), { command });
   }
 }
 

@@ -457,6 +457,7 @@ export class Connection {
     if (this.state === 'closed') return;
     const now = performance.now();
     const scan = expireCommands(this.#queue, this.#inFlight, now);
+    this.#queuedBytes -= scan.removedBytes;
     let next = scan.next;
     const oldestOverdue = scan.oldestOverdue;
     if (oldestOverdue !== NO_DEADLINE) {
@@ -467,7 +468,9 @@ export class Connection {
         this.#onSocketGone(this.#socketError);
         if ((this.state as ConnectionState) === 'closed') return;
         // Retryable commands went back to the queue: their deadlines still count.
-        next = expireCommands(this.#queue, this.#inFlight, now).next;
+        const again = expireCommands(this.#queue, this.#inFlight, now);
+        this.#queuedBytes -= again.removedBytes;
+        next = again.next;
       } else if (socketDeadline < next) next = socketDeadline;
     }
     this.#armTimer(next);

@@ -6,7 +6,7 @@
  * integer, the deadline is an integer (a small integer is stored unboxed), and the promise
  * executor is one shared function rather than a closure per command.
  */
-import { AbortError } from '../errors.js';
+import { AbortError, ProtocolError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 
 /** Turns a raw reply into the value the caller receives. */
@@ -130,7 +130,12 @@ export abstract class PendingCommand {
     try {
       value = this.transform(reply);
     } catch (err) {
-      this.deliver(err, true);
+      // The reply was valid RESP but not what this command returns (a broken or hostile server):
+      // a typed error for this command only, never a raw TypeError.
+      const error = new ProtocolError(`unexpected reply to ${this.spec.name}: ${(err as Error)?.message ?? String(err)}`);
+      error.command = this.spec.name;
+      Object.defineProperty(error, 'cause', { value: err, enumerable: false, configurable: true });
+      this.deliver(error, true);
       return;
     }
     this.deliver(value, false);

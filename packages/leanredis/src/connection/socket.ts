@@ -33,17 +33,28 @@ export function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
 }
 
 /**
- * Fails every command past its deadline: queued ones were never written, written ones keep
- * their slot in `inFlight` until their reply is read. Returns the earliest remaining deadline
- * and the deadline of the oldest overdue written command (NO_DEADLINE when none).
+ * Fails every command past its deadline. Queued ones were never written: they (and queued
+ * commands settled otherwise, e.g. aborted) leave the queue at once, giving back their slot and
+ * memory even while no socket is there to flush it. Written ones keep their slot in `inFlight`
+ * until their reply is read. Returns the earliest remaining deadline, the deadline of the
+ * oldest overdue written command (NO_DEADLINE when none) and the bytes removed from the queue.
  */
-export function expireCommands(queue: RingQueue<PendingCommand>, inFlight: RingQueue<PendingCommand>, now: number): { next: number; oldestOverdue: number } {
+export function expireCommands(
+  queue: RingQueue<PendingCommand>,
+  inFlight: RingQueue<PendingCommand>,
+  now: number,
+): { next: number; oldestOverdue: number; removedBytes: number } {
   let next = NO_DEADLINE;
-  for (const cmd of queue) {
-    if (cmd.isSettled || cmd.deadline === NO_DEADLINE) continue;
-    if (cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
-    else if (cmd.deadline < next) next = cmd.deadline;
-  }
+  let removedBytes = 0;
+  queue.retain((cmd) => {
+    if (!cmd.isSettled && cmd.deadline !== NO_DEADLINE && cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
+    if (cmd.isSettled) {
+      removedBytes += cmd.bytes;
+      return false;
+    }
+    if (cmd.deadline < next) next = cmd.deadline;
+    return true;
+  });
   let oldestOverdue = NO_DEADLINE;
   for (const cmd of inFlight) {
     if (cmd.deadline === NO_DEADLINE) continue;
@@ -52,5 +63,5 @@ export function expireCommands(queue: RingQueue<PendingCommand>, inFlight: RingQ
       cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, true));
     } else if (!cmd.isSettled && cmd.deadline < next) next = cmd.deadline;
   }
-  return { next, oldestOverdue };
+  return { next, oldestOverdue, removedBytes };
 }

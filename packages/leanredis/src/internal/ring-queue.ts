@@ -54,6 +54,22 @@ export class RingQueue<T> {
     return i < 0 || i >= this.#length ? undefined : this.#items[(this.#head + i) & (this.#items.length - 1)];
   }
 
+  /** Keeps only the items `keep` accepts, in order (O(n); for rare clean-ups, not the hot path). */
+  retain(keep: (item: T) => boolean): void {
+    const kept: T[] = [];
+    for (let i = 0; i < this.#length; i++) {
+      const item = this.at(i) as T;
+      if (keep(item)) kept.push(item);
+    }
+    if (kept.length === this.#length) return;
+    let capacity = MIN_CAPACITY;
+    while (capacity < kept.length) capacity *= 2;
+    this.#items = new Array(capacity);
+    for (let i = 0; i < kept.length; i++) this.#items[i] = kept[i];
+    this.#head = 0;
+    this.#length = kept.length;
+  }
+
   /** Removes every item and returns them in order. */
   drain(): T[] {
     const out: T[] = new Array(this.#length);
