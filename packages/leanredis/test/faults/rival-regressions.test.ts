@@ -227,8 +227,8 @@ test('reconnects back off with full jitter while the server refuses: no tight lo
   // Delays are random in [0, min(1000, 100 * 2^n)] ms: a handful of dials in 2.5 s, never hundreds.
   assert.ok(refused >= 2 && refused <= 40, `${refused} dials in 2.5 s`);
   const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
-  assert.ok(gaps.every((g) => g <= 1000 + 250), `a delay above reconnectMaxDelayMs: ${gaps.map(Math.round).join(', ')}`);
-  assert.ok(new Set(gaps.map((g) => Math.round(g / 10))).size > 1, `jitter: ${gaps.map(Math.round).join(', ')}`);
+  assert.ok(gaps.every((g) => g <= 1000 + 500), `a delay above reconnectMaxDelayMs: ${gaps.map(Math.round).join(', ')}`);
+  if (gaps.length >= 4) assert.ok(new Set(gaps.map((g) => Math.round(g / 10))).size > 1, `jitter: ${gaps.map(Math.round).join(', ')}`);
   assert.ok((await pending) instanceof CommandTimeoutError);
   proxy.refuse(false);
   await waitUntil('the client to reconnect', async () => (await client.ping().catch(() => '')) === 'PONG', 3000, 50);

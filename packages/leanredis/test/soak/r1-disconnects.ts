@@ -85,6 +85,9 @@ export async function runR1(options: R1Options): Promise<R1Result> {
   let admin: Client | undefined;
   const watch = new SecretWatch();
   const watchdog = { timer: undefined as NodeJS.Timeout | undefined };
+  // Set when the run ends, early or not, so the chaos loop never outlives it.
+  let isStopped = false;
+  let chaosDone: Promise<void> | undefined;
   try {
     server = await startRedisServer({ args: [...REQUIRE_CANARY, '--appendonly', 'yes', '--appendfsync', 'always'] });
     proxy = await startTcpProxy({ targetPort: server.port });
@@ -208,7 +211,8 @@ export async function runR1(options: R1Options): Promise<R1Result> {
     async function chaos(): Promise<void> {
       for (let k = 0; k < options.disconnects; k++) {
         const at = Math.floor(((k + 1) * options.commands) / (options.disconnects + 1));
-        await waitUntil(`command ${at}`, () => issued >= at, 600_000, 2);
+        await waitUntil(`command ${at}`, () => issued >= at || isStopped, 600_000, 2);
+        if (isStopped) return;
         switch (k % 3) {
           case 0:
             px.resetAll();
@@ -229,7 +233,7 @@ export async function runR1(options: R1Options): Promise<R1Result> {
     }
 
     const started = performance.now();
-    const chaosDone = chaos();
+    chaosDone = chaos();
     await Promise.all(Array.from({ length: concurrency }, worker));
     await chaosDone;
     // Commands issued after the last op's bookkeeping: none are left; wait for the watchdog's last look.
@@ -290,6 +294,9 @@ export async function runR1(options: R1Options): Promise<R1Result> {
     };
     return result;
   } finally {
+    isStopped = true;
+    // A SIGKILL + restart in progress finishes before the server is stopped for good.
+    await chaosDone?.catch(() => {});
     clearInterval(watchdog.timer);
     watch.close();
     client?.destroy();
