@@ -87,7 +87,8 @@ export function clientVersions(ids = CLIENT_IDS) {
 
 /** Runs the worker for one (scenario, client) in a fresh process; resolves its result object. */
 export function runChild(scenario, clientId, server, params, { timeoutMs = 300_000 } = {}) {
-  const flags = scenario.nodeFlags ?? ['--expose-gc'];
+  // BENCH_NODE_FLAGS adds V8/Node flags to every child (experiments: heap sizing and so on).
+  const flags = [...(scenario.nodeFlags ?? ['--expose-gc']), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
   const args = [...flags, WORKER, scenario.file, clientId, JSON.stringify({ host: server.host, port: server.port, url: server.url }), JSON.stringify(params)];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
