@@ -10,6 +10,9 @@
  *   --no-write            do not write results JSON (otherwise: bench/results/<id>.json for a full
  *                         run, bench/results/tmp/<id>.json for --quick or --clients runs)
  *
+ * Environment: REDIS_URL (use that server instead of starting one), REDIS_SERVER (binary),
+ * BENCH_NODE_FLAGS (extra flags for every measuring child), BENCH_2000_SECONDS.
+ *
  * Starts its own redis-server on a free loopback port unless REDIS_URL is set. Progress goes to
  * stderr, the Markdown report to stdout.
  */
