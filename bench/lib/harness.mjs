@@ -124,7 +124,9 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
   const ctx = { server, params, quick };
   for (let round = 1; round <= rounds; round++) {
     for (const row of rows) {
-      if (scenario.flush !== false) await rawCommand(server.host, server.port, 'FLUSHALL').catch(() => {});
+      // Only our own server is flushed between runs; with REDIS_URL the scenarios touch their
+      // own `bench:*` keys and nothing else.
+      if (scenario.flush !== false && !server.external) await rawCommand(server.host, server.port, 'FLUSHALL').catch(() => {});
       const extra = extras.find((x) => x.id === row.id);
       let result;
       try {

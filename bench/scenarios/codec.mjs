@@ -47,23 +47,23 @@ const ascii = (n) => {
 
 async function captureAll(server) {
   const setup = [
-    ['SET', 'c:1b', 'x'],
-    ['SET', 'c:1k', ascii(1024)],
-    ['SET', 'c:1m', ascii(1024 * 1024)],
-    ['DEL', 'c:list', 'c:hash'],
+    ['SET', 'bench:codec:1b', 'x'],
+    ['SET', 'bench:codec:1k', ascii(1024)],
+    ['SET', 'bench:codec:1m', ascii(1024 * 1024)],
+    ['DEL', 'bench:codec:list', 'bench:codec:hash'],
   ];
   const list = Array.from({ length: 10_000 }, (_, i) => `item:${i}`);
-  for (let i = 0; i < list.length; i += 1000) setup.push(['RPUSH', 'c:list', ...list.slice(i, i + 1000)]);
-  const hash = ['HSET', 'c:hash'];
+  for (let i = 0; i < list.length; i += 1000) setup.push(['RPUSH', 'bench:codec:list', ...list.slice(i, i + 1000)]);
+  const hash = ['HSET', 'bench:codec:hash'];
   for (let i = 0; i < 100; i++) hash.push(`field:${i}`, `value:${i}`);
   setup.push(hash);
   await capture(server, { prefix: setup, body: [] });
   return {
-    bulk1b: await capture(server, { prefix: [], body: [['GET', 'c:1b']] }),
-    bulk1k: await capture(server, { prefix: [], body: [['GET', 'c:1k']] }),
-    bulk1m: await capture(server, { prefix: [], body: [['GET', 'c:1m']] }),
-    array10k: await capture(server, { prefix: [], body: [['LRANGE', 'c:list', '0', '-1']] }),
-    map100: await capture(server, { prefix: [['HELLO', '3']], body: [['HGETALL', 'c:hash']] }),
+    bulk1b: await capture(server, { prefix: [], body: [['GET', 'bench:codec:1b']] }),
+    bulk1k: await capture(server, { prefix: [], body: [['GET', 'bench:codec:1k']] }),
+    bulk1m: await capture(server, { prefix: [], body: [['GET', 'bench:codec:1m']] }),
+    array10k: await capture(server, { prefix: [], body: [['LRANGE', 'bench:codec:list', '0', '-1']] }),
+    map100: await capture(server, { prefix: [['HELLO', '3']], body: [['HGETALL', 'bench:codec:hash']] }),
   };
 }
 
