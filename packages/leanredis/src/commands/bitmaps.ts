@@ -1,7 +1,6 @@
 /** Bitmap commands: single bits, bit counts and searches, bitwise operations and BITFIELD. */
-import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, toNumbersOrNull, type Key } from './define.js';
+import { define, toNumbersOrNull, invalid, type Key } from './define.js';
 
 /** Whether a range counts bytes (the server default) or bits (Redis 7). */
 export type BitUnit = 'BYTE' | 'BIT';
@@ -80,9 +79,6 @@ const OVERFLOWS: ReadonlySet<string> = new Set(['WRAP', 'SAT', 'FAIL']);
 const OPERATIONS: ReadonlySet<string> = new Set(['AND', 'OR', 'XOR', 'NOT']);
 const UNITS: ReadonlySet<string> = new Set(['BYTE', 'BIT']);
 
-function invalid(method: string, message: string): never {
-  throw new ArgumentError(`${method}: ${message}`, 'ERR_INVALID_ARGUMENT');
-}
 
 function checkIndex(method: string, name: string, value: unknown): number {
   if (!Number.isSafeInteger(value)) invalid(method, `${name} must be an integer, got ${describe(value)}`);

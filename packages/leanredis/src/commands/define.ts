@@ -7,6 +7,7 @@
  * form (flat arrays, bulk-string numbers) and the RESP3 form (maps, doubles) alike, so typed
  * results are identical under both protocols.
  */
+import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { encodeName } from '../resp/encoder.js';
 
@@ -72,6 +73,30 @@ export function define<A extends unknown[], R>(name: string, options: DefineOpti
 /** The encoded name tokens of a command, cached on the definition. */
 export function prefixOf(def: CommandDefinition): Buffer {
   return (def.prefix ??= encodeName(def.name.split(' ')));
+}
+
+// ---- argument helpers shared by the families ------------------------------------------------
+
+/** Throws the ArgumentError a method raises for a bad argument (synchronously, from `build`). */
+export function invalid(method: string, message: string): never {
+  throw new ArgumentError(`${method}: ${message}`, 'ERR_INVALID_ARGUMENT');
+}
+
+/**
+ * One item or a list of them as a non-empty list. Redis answers an empty list with "wrong
+ * number of arguments", which names neither the method nor the argument: fail here instead.
+ * Buffers are single items (Array.isArray is false for them).
+ */
+export function listOf<T extends Arg>(method: string, what: string, items: T | readonly T[]): T[] {
+  const list = (Array.isArray(items) ? items : [items]) as T[];
+  if (list.length === 0) invalid(method, `expected at least one ${what}`);
+  return list;
+}
+
+/** numkeys followed by the keys, for SINTERCARD, ZUNION, LMPOP and the like. */
+export function countedKeys(method: string, keys: Key | readonly Key[]): Arg[] {
+  const list = listOf(method, 'key', keys);
+  return [list.length, ...list];
 }
 
 // ---- reply readers shared by the families --------------------------------------------------

@@ -6,9 +6,8 @@
  * always bulk strings. Every reader goes through toNumber, so results are the same numbers
  * under both protocols.
  */
-import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, asString, toNumber, type Key, type Value } from './define.js';
+import { define, asString, toNumber, invalid, type Key, type Value } from './define.js';
 
 /** Distance units: meters, kilometers, miles, feet. */
 export type GeoUnit = 'm' | 'km' | 'mi' | 'ft';
@@ -76,9 +75,6 @@ export interface GeoSearchHit {
 const MAX_LATITUDE = 85.05112878;
 const UNITS: ReadonlySet<string> = new Set(['m', 'km', 'mi', 'ft']);
 
-function invalid(method: string, message: string): never {
-  throw new ArgumentError(`${method}: ${message}`, 'ERR_INVALID_ARGUMENT');
-}
 
 function checkCoordinates(method: string, longitude: unknown, latitude: unknown): [number, number] {
   if (typeof longitude !== 'number' || !(longitude >= -180 && longitude <= 180)) {

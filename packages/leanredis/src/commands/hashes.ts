@@ -1,11 +1,8 @@
 /** Hash commands. */
 import { ArgumentError } from '../errors.js';
-import type { Arg } from '../resp/encoder.js';
-import { define, asString, toBoolean, toNumber, toPairs, toRecord, type Key, type Value } from './define.js';
-import type { ServerText } from './define.js';
-import type { ScanOptions } from './keys.js';
+import { define, asString, toBoolean, toNumber, toPairs, toRecord, listOf, type Key, type Value, type ServerText } from './define.js';
+import { keyScanArgs } from './keys.js';
 import { flattenEntries } from './strings.js';
-import { listOf } from './sets.js';
 
 /** One HSCAN step. */
 export interface HScanReply {
@@ -78,12 +75,7 @@ export const hashCommands = () => ({
   }),
   /** HSCAN key cursor [MATCH] [COUNT]: one step; see hScanIterator for the loop. */
   hScan: define('HSCAN', {
-    build: (key: Key, cursor: string | number, options?: Omit<ScanOptions, 'type'>) => {
-      const out: Arg[] = [key, cursor];
-      if (options?.match !== undefined) out.push('MATCH', options.match);
-      if (options?.count !== undefined) out.push('COUNT', options.count);
-      return out;
-    },
+    build: keyScanArgs,
     transform: (r): HScanReply => {
       const [cursor, flat] = r as [unknown, string[]];
       const entries: [string, string][] = [];

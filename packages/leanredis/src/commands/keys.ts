@@ -1,7 +1,6 @@
 /** Key-space commands: existence, deletion, expiry, renaming, inspection and SCAN. */
 import type { Arg } from '../resp/encoder.js';
-import { define, asString, toBoolean, type Key } from './define.js';
-import type { ServerText } from './define.js';
+import { define, asString, toBoolean, type Key, type ServerText } from './define.js';
 
 /** Conditions for EXPIRE and friends (Redis 7). */
 export type ExpireCondition = 'NX' | 'XX' | 'GT' | 'LT';
@@ -23,6 +22,14 @@ export interface ScanReply<K = string> {
 
 function expireArgs(key: Key, amount: number, condition?: ExpireCondition): Arg[] {
   return condition === undefined ? [key, amount] : [key, amount, condition];
+}
+
+/** HSCAN / SSCAN / ZSCAN arguments: key, cursor, [MATCH pattern] [COUNT n]. */
+export function keyScanArgs(key: Key, cursor: string | number, options?: Omit<ScanOptions, 'type'>): Arg[] {
+  const out: Arg[] = [key, cursor];
+  if (options?.match !== undefined) out.push('MATCH', options.match);
+  if (options?.count !== undefined) out.push('COUNT', options.count);
+  return out;
 }
 
 export function scanArgs(cursor: string | number, options?: ScanOptions): Arg[] {

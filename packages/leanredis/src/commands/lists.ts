@@ -5,8 +5,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, toOk, type Key, type Value } from './define.js';
-import { countedKeys, listOf } from './sets.js';
+import { define, toOk, countedKeys, listOf, type Key, type Value } from './define.js';
 
 /** An end of a list: LEFT is the head (index 0), RIGHT the tail. */
 export type ListSide = 'LEFT' | 'RIGHT';

@@ -4,11 +4,9 @@
  * Running a Lua script is not here: `client.eval()` (client/runner.ts) sends EVALSHA and falls
  * back to EVAL on NOSCRIPT, which needs two round trips and so cannot be a single definition.
  */
-import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, asString, toBooleans, toOk, toRecord, type Key, type Value } from './define.js';
-import type { ServerText } from './define.js';
-import type { FlushMode } from './server.js';
+import { define, asString, toBooleans, toOk, toRecord, invalid, type Key, type Value, type ServerText } from './define.js';
+import { flushArgs, type FlushMode } from './server.js';
 
 /** Keys and arguments of a function call (FCALL). */
 export interface FunctionCall {
@@ -49,17 +47,6 @@ export interface FunctionLibrary {
   code?: ServerText;
 }
 
-const FLUSH_MODES: ReadonlySet<string> = new Set(['ASYNC', 'SYNC']);
-
-function invalid(method: string, message: string): never {
-  throw new ArgumentError(`${method}: ${message}`, 'ERR_INVALID_ARGUMENT');
-}
-
-function flushArgs(method: string, mode: FlushMode | undefined): Arg[] {
-  if (mode === undefined) return [];
-  if (!FLUSH_MODES.has(mode)) invalid(method, 'mode must be "ASYNC" or "SYNC"');
-  return [mode];
-}
 
 function fCallArgs(method: string, name: string, call: FunctionCall | undefined): Arg[] {
   if (typeof name !== 'string' || name === '') invalid(method, 'expected a function name');

@@ -9,10 +9,8 @@
  * strings; the decoder strips the verbatim format, so both parse the same. They are server
  * text, so they are read as strings even when the client returns Buffers.
  */
-import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, asString, toNumber, toOk, toRecord, type Key, type Value } from './define.js';
-import type { ServerText } from './define.js';
+import { define, asString, toNumber, toOk, toRecord, invalid, type Key, type Value, type ServerText } from './define.js';
 
 /** INFO parsed: section name (lower case, e.g. "server", "commandstats") → field → value as sent. */
 export type InfoReply = Record<string, Record<string, ServerText>>;
@@ -81,11 +79,9 @@ export interface SlowLogEntry {
 const FLUSH_MODES: ReadonlySet<string> = new Set(['ASYNC', 'SYNC']);
 const CLIENT_TYPES: ReadonlySet<string> = new Set(['normal', 'master', 'replica', 'pubsub']);
 
-function invalid(method: string, message: string): never {
-  throw new ArgumentError(`${method}: ${message}`, 'ERR_INVALID_ARGUMENT');
-}
 
-function flushArgs(method: string, mode: FlushMode | undefined): Arg[] {
+/** ASYNC or SYNC for the FLUSH commands (FLUSHDB, FLUSHALL, SCRIPT FLUSH, FUNCTION FLUSH). */
+export function flushArgs(method: string, mode: FlushMode | undefined): Arg[] {
   if (mode === undefined) return [];
   if (!FLUSH_MODES.has(mode)) invalid(method, 'mode must be "ASYNC" or "SYNC"');
   return [mode];

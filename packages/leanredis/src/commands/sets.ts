@@ -1,9 +1,6 @@
 /** Set commands. */
-import { ArgumentError } from '../errors.js';
-import type { Arg } from '../resp/encoder.js';
-import { define, asString, toBoolean, toBooleans, type Key, type Value } from './define.js';
-import type { ServerText } from './define.js';
-import type { ScanOptions } from './keys.js';
+import { define, asString, toBoolean, toBooleans, listOf, countedKeys, type Key, type Value, type ServerText } from './define.js';
+import { keyScanArgs } from './keys.js';
 
 /** One SSCAN step. */
 export interface SScanReply {
@@ -14,23 +11,6 @@ export interface SScanReply {
 export interface SInterCardOptions {
   /** Stop counting at this many members (LIMIT). @default 0 (no limit) */
   limit?: number;
-}
-
-/**
- * One item or a list of them as a non-empty list. Redis answers an empty list with "wrong
- * number of arguments", which names neither the method nor the argument: fail here instead.
- * Buffers are single items (Array.isArray is false for them).
- */
-export function listOf<T extends Arg>(method: string, what: string, items: T | readonly T[]): T[] {
-  const list = (Array.isArray(items) ? items : [items]) as T[];
-  if (list.length === 0) throw new ArgumentError(`${method}: expected at least one ${what}`, 'ERR_INVALID_ARGUMENT');
-  return list;
-}
-
-/** numkeys followed by the keys, for SINTERCARD, ZUNION, LMPOP and the like. */
-export function countedKeys(method: string, keys: Key | readonly Key[]): Arg[] {
-  const list = listOf(method, 'key', keys);
-  return [list.length, ...list];
 }
 
 const keysOnly = (method: string) => (keys: Key | Key[]) => listOf(method, 'key', keys);
@@ -92,12 +72,7 @@ export const setCommands = () => ({
   sDiffStore: define('SDIFFSTORE', { build: storeArgs('sDiffStore'), transform: (r) => r as number }),
   /** SSCAN key cursor [MATCH] [COUNT]: one step; see sScanIterator for the loop. */
   sScan: define('SSCAN', {
-    build: (key: Key, cursor: string | number, options?: Omit<ScanOptions, 'type'>) => {
-      const out: Arg[] = [key, cursor];
-      if (options?.match !== undefined) out.push('MATCH', options.match);
-      if (options?.count !== undefined) out.push('COUNT', options.count);
-      return out;
-    },
+    build: keyScanArgs,
     transform: (r): SScanReply => ({ cursor: asString((r as unknown[])[0]), members: (r as unknown[])[1] as string[] }),
     readOnly: true,
   }),

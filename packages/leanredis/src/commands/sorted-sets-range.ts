@@ -5,9 +5,9 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, type Key } from './define.js';
+import { define, countedKeys, type Key } from './define.js';
 import { checkTimeoutSeconds } from './lists.js';
-import { countedKeys, type SInterCardOptions } from './sets.js';
+import { type SInterCardOptions } from './sets.js';
 import { toScoredMembers, type RangeBound, type ScoredMember } from './sorted-sets.js';
 
 export interface ZRangeOptions {

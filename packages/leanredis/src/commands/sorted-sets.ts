@@ -8,11 +8,9 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, asString, toNumber, toNumberOrNull, toNumbersOrNull, type Key, type Value } from './define.js';
-import type { ServerText } from './define.js';
-import type { ScanOptions } from './keys.js';
+import { define, asString, toNumber, toNumberOrNull, toNumbersOrNull, listOf, type Key, type Value, type ServerText } from './define.js';
+import { keyScanArgs } from './keys.js';
 import { checkTimeoutSeconds } from './lists.js';
-import { listOf } from './sets.js';
 
 /** A sorted set member with its score. */
 export interface ScoredMember {
@@ -171,12 +169,7 @@ export const sortedSetCommands = () => ({
   zRandMemberWithScores: define('ZRANDMEMBER', { build: (key: Key, count: number) => [key, count, 'WITHSCORES'], transform: toScoredMembers, readOnly: true }),
   /** ZSCAN key cursor [MATCH] [COUNT]: one step; see zScanIterator for the loop. */
   zScan: define('ZSCAN', {
-    build: (key: Key, cursor: string | number, options?: Omit<ScanOptions, 'type'>) => {
-      const out: Arg[] = [key, cursor];
-      if (options?.match !== undefined) out.push('MATCH', options.match);
-      if (options?.count !== undefined) out.push('COUNT', options.count);
-      return out;
-    },
+    build: keyScanArgs,
     transform: (r): ZScanReply => {
       const [cursor, flat] = r as [unknown, unknown[]];
       const members: ScoredMember[] = [];
