@@ -140,14 +140,17 @@ export class Client<S = string> extends Runner<S> {
     return new ScopedRunner<S>(this.#dispatcher, checkCallOptions(options));
   }
 
-  /** A pipeline: commands sent together in one write, results as a typed tuple. */
-  pipeline(): Pipeline<[], S> {
-    return new Pipeline<[], S>(this.#dispatcher, this.#sendBatch);
+  /**
+   * A pipeline: commands sent together in one write, results as a typed tuple. Built in a loop,
+   * give the element type: `client.pipeline<number[]>()`.
+   */
+  pipeline<T extends unknown[] = []>(): Pipeline<T, S> {
+    return new Pipeline<T, S>(this.#dispatcher, this.#sendBatch);
   }
 
   /** A MULTI/EXEC transaction, sent in one write. */
-  multi(): Multi<[], S> {
-    return new Multi<[], S>(this.#dispatcher, this.#sendBatch);
+  multi<T extends unknown[] = []>(): Multi<T, S> {
+    return new Multi<T, S>(this.#dispatcher, this.#sendBatch);
   }
 
   /**

@@ -70,13 +70,13 @@ export class Lease<S = string> extends Runner<S> {
   }
 
   /** A pipeline on this connection. */
-  pipeline(): Pipeline<[], S> {
-    return new Pipeline<[], S>(this.#dispatcher, this.#sendBatch);
+  pipeline<T extends unknown[] = []>(): Pipeline<T, S> {
+    return new Pipeline<T, S>(this.#dispatcher, this.#sendBatch);
   }
 
   /** A MULTI/EXEC transaction on this connection (use after WATCH for optimistic locking). */
-  multi(): Multi<[], S> {
-    return new Multi<[], S>(this.#dispatcher, this.#sendBatch);
+  multi<T extends unknown[] = []>(): Multi<T, S> {
+    return new Multi<T, S>(this.#dispatcher, this.#sendBatch);
   }
 
   /** Whether `batch` was made by this lease (a transaction of another connection would ignore WATCH). */

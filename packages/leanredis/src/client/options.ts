@@ -78,7 +78,7 @@ export interface ClientOptions {
   idleOrder?: 'lifo' | 'fifo';
 
   // ---- queueing and reconnect ----------------------------------------------------------
-  /** Most commands waiting to be written (e.g. during a reconnect); more reject with ERR_QUEUE_FULL. @default 10000 */
+  /** Most commands waiting to be written (e.g. during a reconnect); more reject with ERR_QUEUE_FULL. @default 5000 */
   maxQueuedCommands?: number;
   /** Most bytes of commands waiting to be written. @default 4194304 (bytes, 4 MiB) */
   maxQueuedBytes?: number;
@@ -226,9 +226,11 @@ export function resolveOptions(input: string | ClientOptions | BufferClientOptio
     credentials,
     returnBuffers: options.returnBuffers ?? false,
     limits: {
-      maxBulkBytes: integer('maxBulkBytes', options.maxBulkBytes, DEFAULT_DECODER_LIMITS.maxBulkBytes, 1, 2 ** 32, 'bytes'),
-      maxAggregateLength: integer('maxAggregateLength', options.maxAggregateLength, DEFAULT_DECODER_LIMITS.maxAggregateLength, 1, 2 ** 32),
-      maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_DECODER_LIMITS.maxDepth, 1, 1000),
+      // Lower bounds keep the handshake itself decodable (HELLO's reply is a map of 7 pairs
+      // holding an array: 14 elements, 2 levels).
+      maxBulkBytes: integer('maxBulkBytes', options.maxBulkBytes, DEFAULT_DECODER_LIMITS.maxBulkBytes, 1024, 2 ** 32, 'bytes'),
+      maxAggregateLength: integer('maxAggregateLength', options.maxAggregateLength, DEFAULT_DECODER_LIMITS.maxAggregateLength, 64, 2 ** 32),
+      maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_DECODER_LIMITS.maxDepth, 4, 1000),
       maxLineBytes: DEFAULT_DECODER_LIMITS.maxLineBytes,
     },
     reconnect: true,
@@ -285,7 +287,8 @@ function resolvePool(options: Omit<ClientOptions, 'returnBuffers'>, connection: 
     acquireTimeoutMs: integer('acquireTimeoutMs', options.acquireTimeoutMs, 5000, 0, MAX_TIMER_MS, 'ms'),
     leakDetectionThresholdMs,
     idleOrder,
-    maxQueuedCommands: integer('maxQueuedCommands', options.maxQueuedCommands, 10_000, 1, 2 ** 31 - 1),
+    // ~600 bytes of heap per queued command (with its caller's promise): 5,000 keep an outage under ~3 MB.
+    maxQueuedCommands: integer('maxQueuedCommands', options.maxQueuedCommands, 5000, 1, 2 ** 31 - 1),
     maxQueuedBytes: integer('maxQueuedBytes', options.maxQueuedBytes, 4 * 1024 * 1024, 1, 2 ** 48, 'bytes'),
   };
 }

@@ -13,11 +13,12 @@
  * than handed to the next caller.
  *
  * When the socket is lost, written commands may have executed: they are rejected with
- * ERR_CONNECTION_LOST_AFTER_WRITE, unless retryable (read-only or opted in), in which case they
- * go back to the head of the queue. Unwritten commands stay queued for the next socket, which
- * is dialled with exponential backoff while there is work; with none, the connection rests
- * in 'idle' with no socket and no timer. Connections made with `reconnect: false` (leases)
- * close for good instead.
+ * ERR_CONNECTION_LOST_AFTER_WRITE (with the ProtocolError or ERR_SOCKET_TIMEOUT itself when
+ * that was the cause), unless retryable (read-only or opted in): those go back to the head of
+ * the queue. Unwritten commands stay queued for the next socket, dialled with exponential
+ * backoff while there is work; with none, the connection rests in 'idle' with no socket and no
+ * timer. `reconnect: false` connections (leases) close for good instead. Commands answered
+ * LOADING did not run: they are sent again after a short pause.
  *
  * Deadlines use one timer per connection, armed at the earliest deadline and re-armed lazily
  * when it fires, never per command. When a written command is overdue by socketTimeoutMs the
@@ -30,9 +31,9 @@ import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encode
 import { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
 import { backoffDelay } from '../internal/backoff.js';
-import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type CommandSpec, type PendingCommand } from './pending-command.js';
+import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type PendingCommand } from './pending-command.js';
 import { handshake, type ServerInfo } from './handshake.js';
-import { openSocket, isPubSubFrame, lostAfterWrite, expireCommands } from './socket.js';
+import { openSocket, closedError, internalSpec, isPubSubFrame, isPermanentDialError, lostAfterWrite, expireCommands } from './socket.js';
 import type { ConnectionOwner, ConnectionSettings } from './settings.js';
 
 export type { ConnectionOwner, ConnectionSettings } from './settings.js';
@@ -41,6 +42,8 @@ export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' |
 
 /** Above this many queued commands a flush happens at once instead of at the end of the tick. */
 const FLUSH_EARLY = 1024;
+/** Pause before re-sending commands the server refused with LOADING. */
+const LOADING_RETRY_MS = 100;
 
 export class Connection {
   /** Process-unique number, for stats and diagnostics. */
@@ -80,6 +83,10 @@ export class Connection {
   #timerAt = NO_DEADLINE;
   #connectTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  // Commands the server answered with LOADING (it is reading its dataset after a restart): they
+  // did not run, so they are sent again once LOADING_RETRY_MS has passed; writes wait meanwhile.
+  #loading: PendingCommand[] = [];
+  #loadingTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
   #finalError: Error | undefined;
   #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -116,6 +123,10 @@ export class Connection {
   get isReady(): boolean {
     return this.state === 'ready';
   }
+  /** Commands sent now are written at once (flushed early past 1024), not held in the queue. */
+  get isWritingNow(): boolean {
+    return this.state === 'ready' && this.#isWritable && this.#loadingTimer === undefined;
+  }
 
   /** Dials (if needed) and resolves when ready; rejects with the error of the first failed attempt. */
   connect(): Promise<void> {
@@ -131,13 +142,7 @@ export class Connection {
     if (cmd.isSettled) return;
     const state = this.state;
     if (state === 'closed' || state === 'closing') {
-      // A lease whose socket died: say so, rather than blame a close nobody asked for.
-      const lost = this.#finalError;
-      cmd.fail(
-        lost === undefined || lost instanceof ClientClosedError
-          ? new ClientClosedError('the connection is closed', cmd.name)
-          : new ConnectionError('ERR_CONNECTION_LOST', `the connection to ${this.#where()} was lost`, { cause: lost, command: cmd.name }),
-      );
+      cmd.fail(closedError(this.#finalError, this.#where(), cmd.name));
       return;
     }
     if (!this.#settings.offlineQueue && (state === 'reconnecting' || (state === 'connecting' && this.losses > 0))) {
@@ -287,19 +292,27 @@ export class Connection {
     this.losses++;
     const wasClosing = this.state === 'closing' || this.#closed !== undefined;
     const canRetry = this.reconnect && !wasClosing;
-    const requeue = this.#failInFlight((cmd) => (canRetry && cmd.isRetryable ? undefined : lostAfterWrite(cmd, error)));
+    // The decoder failed: what was in flight rejects with that ProtocolError itself, and nothing
+    // is re-sent (the same server may answer the same way). A socket timeout is its own answer
+    // too. Any other loss: ERR_CONNECTION_LOST_AFTER_WRITE, read-only commands re-sent.
+    const isOwnAnswer = error instanceof ProtocolError || (error instanceof ConnectionError && error.code === 'ERR_SOCKET_TIMEOUT');
+    const requeue = this.#failInFlight((cmd) =>
+      error instanceof ProtocolError ? error : canRetry && cmd.isRetryable ? undefined : isOwnAnswer ? error : lostAfterWrite(cmd, error),
+    );
     for (let i = requeue.length - 1; i >= 0; i--) {
       this.#queue.unshift(requeue[i]);
       this.#queuedBytes += requeue[i].bytes;
     }
+    if (this.#loadingTimer !== undefined) this.#resumeAfterLoading();
     for (const w of this.#readyWaiters.splice(0)) w.reject(error);
     if (!canRetry) {
       this.#finish(error, error);
       return;
     }
     this.#owner.onLost(this, error);
-    // A rejected handshake (WRONGPASS, NOAUTH...) will not fix itself by waiting: fail the queue now.
-    if (error instanceof ReplyError || !this.#settings.offlineQueue) this.#failQueue(error);
+    // A rejected handshake (WRONGPASS, NOAUTH...) or a certificate that fails verification will
+    // not fix itself by waiting: fail the queue now rather than at each command's deadline.
+    if (error instanceof ReplyError || isPermanentDialError(error) || !this.#settings.offlineQueue) this.#failQueue(error);
     if (this.state === 'closed') return;
     if (this.#queue.length > 0 || this.keepConnected) {
       this.state = 'reconnecting';
@@ -340,6 +353,7 @@ export class Connection {
     clearTimeout(this.#timer);
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#reconnectTimer);
+    if (this.#loadingTimer !== undefined) this.#resumeAfterLoading();
     this.#timer = this.#connectTimer = this.#reconnectTimer = undefined;
     this.#timerAt = NO_DEADLINE;
     this.#socket?.destroy();
@@ -355,9 +369,31 @@ export class Connection {
 
   // ---- writing -------------------------------------------------------------------------
 
+  #retryWhenLoaded(cmd: PendingCommand): void {
+    cmd.state = 'queued';
+    this.#loading.push(cmd);
+    this.#loadingTimer ??= setTimeout(() => this.#resumeAfterLoading(), LOADING_RETRY_MS);
+  }
+
+  /** Puts LOADING-answered commands back at the head of the queue, in order, and writes again. */
+  #resumeAfterLoading(): void {
+    clearTimeout(this.#loadingTimer);
+    this.#loadingTimer = undefined;
+    const held = this.#loading;
+    this.#loading = [];
+    for (let i = held.length - 1; i >= 0; i--) {
+      if (held[i].isSettled) continue;
+      this.#queue.unshift(held[i]);
+      this.#queuedBytes += held[i].bytes;
+      if (held[i].deadline < this.#timerAt) this.#armTimer(held[i].deadline);
+    }
+    if (this.state === 'ready' || this.state === 'closing') this.#flush();
+  }
+
   #flush(): void {
     this.#isFlushScheduled = false;
-    if (this.#queue.length === 0 || !this.#isWritable || (this.state !== 'ready' && this.state !== 'closing')) return;
+    if (this.#loadingTimer !== undefined) return; // the server is loading: wait, then retry
+    if (this.#queue.length === 0 || !this.#isWritable || this.#socket === undefined || (this.state !== 'ready' && this.state !== 'closing')) return;
     let written = 0;
     let cmd: PendingCommand | undefined;
     while ((cmd = this.#queue.shift()) !== undefined) {
@@ -394,7 +430,9 @@ export class Connection {
       socket.uncork();
     }
     // Past the socket's high-water mark: keep commands in our bounded queue until 'drain'.
-    if (!ok) this.#isWritable = false;
+    // A write of 16 KiB or more returns false even when the kernel took it all at once, so
+    // only a real backlog (bytes still buffered in the socket) stops writing.
+    if (!ok && socket.writableLength >= socket.writableHighWaterMark) this.#isWritable = false;
   }
 
   // ---- reading -------------------------------------------------------------------------
@@ -418,8 +456,11 @@ export class Connection {
     if (cmd === undefined) throw new ProtocolError('received a reply with no command waiting for it');
     if (!cmd.isSettled) {
       if (reply instanceof ReplyError) {
-        reply.command = cmd.name;
-        cmd.fail(reply);
+        if (reply.code === 'LOADING' && !cmd.isInternal) this.#retryWhenLoaded(cmd);
+        else {
+          reply.command = cmd.name;
+          cmd.fail(reply);
+        }
       } else cmd.succeed(reply);
     }
     const next = this.#inFlight.peek();
@@ -479,14 +520,6 @@ export class Connection {
 
 let lastId = 0;
 
-const internalSpecs = new Map<string, CommandSpec>();
-
-/** Specs of the handshake commands (HELLO, AUTH, CLIENT, SELECT), encoded once. */
-function internalSpec(name: string): CommandSpec {
-  let spec = internalSpecs.get(name);
-  if (spec === undefined) internalSpecs.set(name, (spec = { name, prefix: encodeName([name]), tokens: 1, transform: undefined }));
-  return spec;
-}
 
 function onDeadline(conn: Connection): void {
   conn.expireOverdue();

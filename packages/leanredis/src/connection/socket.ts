@@ -2,9 +2,10 @@
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { lazyNet, lazyTls } from '../internal/builtins.js';
-import { CommandTimeoutError, ConnectionError } from '../errors.js';
+import { ClientClosedError, CommandTimeoutError, ConnectionError } from '../errors.js';
 import type { RingQueue } from '../internal/ring-queue.js';
-import { NO_DEADLINE, type PendingCommand } from './pending-command.js';
+import { NO_DEADLINE, type CommandSpec, type PendingCommand } from './pending-command.js';
+import { encodeName } from '../resp/encoder.js';
 
 /** Opens a TCP, TLS or Unix socket. SNI comes from the host name, never from an IP literal. */
 export function openSocket(s: { host: string; port: number; path: string | undefined; tls: tls.ConnectionOptions | undefined }): net.Socket {
@@ -23,6 +24,21 @@ export function isPubSubFrame(reply: unknown): boolean {
   if (!Array.isArray(reply) || reply.length < 3) return false;
   const kind = reply[0];
   return PUBSUB_KINDS.has(typeof kind === 'string' ? kind : Buffer.isBuffer(kind) ? kind.toString('latin1') : '');
+}
+
+/** The error for a command sent to a closed connection: a lease whose socket died says so. */
+export function closedError(lost: Error | undefined, where: string, command: string): Error {
+  if (lost === undefined || lost instanceof ClientClosedError) return new ClientClosedError('the connection is closed', command);
+  return new ConnectionError('ERR_CONNECTION_LOST', `the connection to ${where} was lost`, { cause: lost, command });
+}
+
+/** TLS verification failures: the same certificate will fail the same way on every retry. */
+const PERMANENT_TLS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT|HOSTNAME_MISMATCH/;
+
+/** A dial error that retrying cannot fix (certificate verification); queued commands fail at once. */
+export function isPermanentDialError(error: Error): boolean {
+  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && PERMANENT_TLS.test(code);
 }
 
 export function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
@@ -64,4 +80,13 @@ export function expireCommands(
     } else if (!cmd.isSettled && cmd.deadline < next) next = cmd.deadline;
   }
   return { next, oldestOverdue, removedBytes };
+}
+
+const internalSpecs = new Map<string, CommandSpec>();
+
+/** Specs of the handshake commands (HELLO, AUTH, CLIENT, SELECT), encoded once. */
+export function internalSpec(name: string): CommandSpec {
+  let spec = internalSpecs.get(name);
+  if (spec === undefined) internalSpecs.set(name, (spec = { name, prefix: encodeName([name]), tokens: 1, transform: undefined }));
+  return spec;
 }

@@ -111,7 +111,10 @@ export class Pool implements ConnectionOwner {
     const conn = this.#pickShared();
     let bytes = 0;
     for (const cmd of cmds) bytes += cmd.bytes;
-    if (conn.queuedCount + cmds.length > this.settings.maxQueuedCommands || conn.queuedBytes + bytes > this.settings.maxQueuedBytes) {
+    // A batch is all or nothing (a transaction must not be cut). On a connection that writes at
+    // once, a batch larger than the caps never sits in the queue, so only a backlog counts.
+    const isOver = conn.queuedCount + cmds.length > this.settings.maxQueuedCommands || conn.queuedBytes + bytes > this.settings.maxQueuedBytes;
+    if (isOver && !(conn.isWritingNow && conn.queuedCount === 0)) {
       const error = this.#queueFull(conn, cmds[0]?.name);
       for (const cmd of cmds) cmd.fail(error);
       return;

@@ -534,3 +534,18 @@ forEachProtocol((protocol) => {
     assertBadArgument(() => lease.get(null as unknown as string), /GET: argument 1 is null/);
   });
 });
+
+test('a pipeline or transaction larger than maxQueuedCommands goes through on a connected client (it never sits in the queue)', async () => {
+  await using client = redis.client({ maxQueuedCommands: 1000 });
+  await client.ping();
+  const k = uniqueKey();
+  const pipeline = client.pipeline<number[]>();
+  for (let i = 0; i < 5000; i++) pipeline.incr(k);
+  const results = await pipeline.exec();
+  assert.equal(results.length, 5000);
+  assert.equal(results[4999], 5000);
+  const multi = client.multi<number[]>();
+  for (let i = 0; i < 3000; i++) multi.incr(k);
+  const tx = await multi.exec();
+  assert.equal(tx?.[2999], 8000);
+});

@@ -81,7 +81,9 @@ describe('invalid options throw ArgumentError ERR_INVALID_OPTION at construction
   test('port, database and decoder limits are checked against their ranges', () => {
     for (const port of [0, -1, 65536, 80.5]) assertBadOption(() => createClient({ port }), /"port"/, /from 1 to 65535/);
     for (const database of [-1, 1.5]) assertBadOption(() => createClient({ database }), /"database"/, /from 0 to/);
-    assertBadOption(() => createClient({ maxDepth: 0 }), /"maxDepth"/, /from 1 to 1000/);
+    assertBadOption(() => createClient({ maxDepth: 0 }), /"maxDepth"/, /from 4 to 1000/);
+    // Below these the handshake's own reply (HELLO) could not be decoded.
+    assertBadOption(() => createClient({ maxAggregateLength: 8 }), /"maxAggregateLength"/, /from 64/);
     assertBadOption(() => createClient({ maxBulkBytes: 0 }), /"maxBulkBytes"/, /bytes/);
     assertBadOption(() => createClient({ maxConnections: 0 }), /"maxConnections"/, /from 1 to 10000/);
     assertBadOption(() => createClient({ maxQueuedCommands: 0 }), /"maxQueuedCommands"/);

@@ -69,7 +69,7 @@ const ACKED = 1,
   MAYBE = 2,
   NEVER = 3;
 
-const ALLOWED_CODES = new Set(['ERR_CONNECTION_LOST_AFTER_WRITE', 'ERR_COMMAND_TIMEOUT(written)', 'ERR_COMMAND_TIMEOUT(queued)', 'reply LOADING']);
+const ALLOWED_CODES = new Set(['ERR_CONNECTION_LOST_AFTER_WRITE', 'ERR_SOCKET_TIMEOUT', 'ERR_COMMAND_TIMEOUT(written)', 'ERR_COMMAND_TIMEOUT(queued)', 'reply LOADING']);
 
 export async function runR1(options: R1Options): Promise<R1Result> {
   const { protocol } = options;

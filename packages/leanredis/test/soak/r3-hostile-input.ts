@@ -161,7 +161,8 @@ export interface R3ClientResult {
 }
 
 /** Client limits the workers rotate through. */
-const LIMITS: (ClientOptions | Omit<BufferClientOptions, 'url'>)[] = [{}, { maxDepth: 4, maxAggregateLength: 16, maxBulkBytes: 64 }, { returnBuffers: true }, { maxDepth: 2, returnBuffers: true }];
+// The lowest limits the options accept (the handshake reply must stay decodable).
+const LIMITS: (ClientOptions | Omit<BufferClientOptions, 'url'>)[] = [{}, { maxDepth: 4, maxAggregateLength: 64, maxBulkBytes: 1024 }, { returnBuffers: true }, { maxDepth: 4, returnBuffers: true }];
 
 interface Step {
   /** When the hostile bytes were all written (or the connection dropped first); 0 until then. */
@@ -194,8 +195,8 @@ function commandsFor(c: Client, id: string, kind: number, isTyped: boolean): Pro
 
 /**
  * What a caller may see from a hostile server: a ReplyError (the input was an error frame), a
- * ProtocolError, or ERR_CONNECTION_LOST_AFTER_WRITE whose cause is the ProtocolError (the
- * decoder failed while the command was in flight) or the server's hang-up. A ProtocolError that
+ * ProtocolError (the decoder failed while the command was in flight), or
+ * ERR_CONNECTION_LOST_AFTER_WRITE whose cause is the server's hang-up. A ProtocolError that
  * wraps an exception the decoder did not raise itself ("decoder failed") is a violation.
  */
 export function judge(err: unknown): { code: string; isAllowed: boolean } {

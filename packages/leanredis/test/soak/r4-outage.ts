@@ -86,7 +86,7 @@ function summarize(ms: number[]): LatencySummary {
   return { count: ms.length, p50Ms: round(percentile(ms, 50), 3), p99Ms: round(percentile(ms, 99), 3), maxMs: round(ms.length > 0 ? Math.max(...ms) : Number.NaN, 3) };
 }
 
-const ALLOWED = new Set(['ERR_CONNECTION_LOST_AFTER_WRITE', 'ERR_COMMAND_TIMEOUT(written)', 'ERR_COMMAND_TIMEOUT(queued)', 'ERR_QUEUE_FULL', 'reply LOADING']);
+const ALLOWED = new Set(['ERR_CONNECTION_LOST_AFTER_WRITE', 'ERR_SOCKET_TIMEOUT', 'ERR_COMMAND_TIMEOUT(written)', 'ERR_COMMAND_TIMEOUT(queued)', 'ERR_QUEUE_FULL', 'reply LOADING']);
 
 export async function runR4(options: R4Options): Promise<R4Result> {
   const { mode, protocol, rate, outageMs } = options;

@@ -150,7 +150,8 @@ export class SecretWatch {
  * What a rejection says about whether the command ran:
  * - 'never': it was never written (queued and expired, queue full, connection failed) or the
  *   server refused it (a ReplyError such as LOADING or a failed handshake);
- * - 'maybe': written, then the connection died or the deadline passed (it may have run);
+ * - 'maybe': written, then the connection died, the deadline passed or the socket timed out
+ *   (it may have run);
  * - 'violation': not a typed leanredis error, or one a workload must not see.
  */
 export type Verdict = 'never' | 'maybe' | 'violation';
@@ -158,7 +159,7 @@ export type Verdict = 'never' | 'maybe' | 'violation';
 export function classify(err: unknown): { verdict: Verdict; code: string } {
   if (!(err instanceof LeanRedisError)) return { verdict: 'violation', code: `untyped ${err instanceof Error ? err.name : typeof err}` };
   if (err instanceof CommandTimeoutError) return { verdict: err.wasWritten ? 'maybe' : 'never', code: err.wasWritten ? 'ERR_COMMAND_TIMEOUT(written)' : 'ERR_COMMAND_TIMEOUT(queued)' };
-  if (err.code === 'ERR_CONNECTION_LOST_AFTER_WRITE') return { verdict: 'maybe', code: err.code };
+  if (err.code === 'ERR_CONNECTION_LOST_AFTER_WRITE' || err.code === 'ERR_SOCKET_TIMEOUT') return { verdict: 'maybe', code: err.code };
   if (err instanceof ConnectionError || err instanceof QueueFullError) return { verdict: 'never', code: err.code };
   if (err instanceof ReplyError) return { verdict: 'never', code: `reply ${err.code}` };
   if (err instanceof ProtocolError) return { verdict: 'maybe', code: err.code };

@@ -1,0 +1,44 @@
+/**
+ * A server that answers LOADING (it is reading its dataset after a restart) did not run the
+ * command: the client sends it again after a short pause instead of failing it, writes wait
+ * meanwhile, and the order of a connection's commands is kept.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from '../../src/index.ts';
+import { forEachProtocol } from '../helpers/setup.ts';
+import { scripts, startHostileServer } from '../helpers/hostile-server.ts';
+
+const LOADING = '-LOADING Redis is loading the dataset in memory\r\n';
+
+forEachProtocol((protocol) => {
+  test('commands answered LOADING are sent again until the server has loaded, in order, within their deadline', async () => {
+    let loadingUntil = performance.now() + 300;
+    await using server = await startHostileServer((command, conn) => {
+      if (performance.now() < loadingUntil) conn.write(LOADING);
+      else scripts.answer()(command, conn);
+    });
+    await using client = createClient({ url: server.url, protocol, commandTimeoutMs: 3000 });
+    await client.connect();
+    const t0 = performance.now();
+    const results = await Promise.all([client.incr('a'), client.ping(), client.get('b'), client.call('SET', 'c', 'd')]);
+    assert.deepEqual(results, [1, 'PONG', null, 'OK']);
+    assert.ok(performance.now() - t0 >= 250, 'answered only once loading was over');
+    // Each command reached the server several times (once per LOADING answer), and the last
+    // round kept the callers' order.
+    const names = server.commandNames().filter((n) => n !== 'HELLO');
+    assert.ok(names.length > 4, `retried: ${names.join(' ')}`);
+    assert.deepEqual(names.slice(-4), ['INCR', 'PING', 'GET', 'SET']);
+    loadingUntil = 0;
+    assert.equal(await client.ping(), 'PONG');
+  });
+
+  test('a command still answered LOADING at its deadline rejects with ERR_COMMAND_TIMEOUT', async () => {
+    await using server = await startHostileServer((_command, conn) => void conn.write(LOADING));
+    await using client = createClient({ url: server.url, protocol, commandTimeoutMs: 400 });
+    await client.connect().catch(() => undefined);
+    const t0 = performance.now();
+    await assert.rejects(client.get('k'), { code: 'ERR_COMMAND_TIMEOUT' });
+    assert.ok(performance.now() - t0 < 400 + 500);
+  });
+});
