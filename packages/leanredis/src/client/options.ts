@@ -78,7 +78,12 @@ export interface ClientOptions {
   idleOrder?: 'lifo' | 'fifo';
 
   // ---- queueing and reconnect ----------------------------------------------------------
-  /** Most commands waiting to be written (e.g. during a reconnect); more reject with ERR_QUEUE_FULL. @default 5000 */
+  /**
+   * Most commands waiting to be written (while dialling or reconnecting); more reject with
+   * ERR_QUEUE_FULL. On a connected client commands are written as they come, so this bounds
+   * an outage, not throughput. A burst larger than this before the first connection is ready
+   * is rejected: `await client.connect()` at start-up avoids that. @default 3000
+   */
   maxQueuedCommands?: number;
   /** Most bytes of commands waiting to be written. @default 4194304 (bytes, 4 MiB) */
   maxQueuedBytes?: number;
@@ -287,8 +292,9 @@ function resolvePool(options: Omit<ClientOptions, 'returnBuffers'>, connection: 
     acquireTimeoutMs: integer('acquireTimeoutMs', options.acquireTimeoutMs, 5000, 0, MAX_TIMER_MS, 'ms'),
     leakDetectionThresholdMs,
     idleOrder,
-    // ~600 bytes of heap per queued command (with its caller's promise): 5,000 keep an outage under ~3 MB.
-    maxQueuedCommands: integer('maxQueuedCommands', options.maxQueuedCommands, 5000, 1, 2 ** 31 - 1),
+    // ~600 bytes of heap per queued command (with its caller's promise): 3,000 keep an outage
+    // under ~2 MB (issue 4's R4: at most 4 MB of heap growth through a 10 s outage at 5,000/s).
+    maxQueuedCommands: integer('maxQueuedCommands', options.maxQueuedCommands, 3000, 1, 2 ** 31 - 1),
     maxQueuedBytes: integer('maxQueuedBytes', options.maxQueuedBytes, 4 * 1024 * 1024, 1, 2 ** 48, 'bytes'),
   };
 }
