@@ -22,6 +22,8 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { ProtocolError, ReplyError } from '../errors.js';
 import { PushMessage } from './types.js';
+import { joinSlab, JOIN_SLAB_MIN_BYTES } from './join-slab.js';
+import { BIG_NUMBER_TEXT, parseDouble, stripUndefined, toMap } from './scalars.js';
 
 const SIMPLE_STRING = 43, // '+'
   SIMPLE_ERROR = 45, // '-'
@@ -379,22 +381,20 @@ export class Decoder {
     }
     parts.push(chunk.subarray(pos, stop));
     const total = length + 2;
-    if (total < JOIN_SLAB_MIN) {
+    if (total < JOIN_SLAB_MIN_BYTES) {
       const whole = Buffer.concat(parts, total);
       if (whole[length] !== CR || whole[length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
       // `whole` is private to this reply: hand out a view of it, never a second copy.
       this.#bulk(this.#bulkType, whole, 0, length, length);
       return stop;
     }
-    const slab = joinSlab(total);
-    const start = joinOffset;
-    for (let i = 0; i < parts.length; i++) joinOffset += parts[i].copy(slab, joinOffset);
+    const start = joinSlab.join(parts, total);
+    const slab = joinSlab.buffer;
     if (slab[start + length] !== CR || slab[start + length + 1] !== LF) throw new ProtocolError('bulk string not terminated by CRLF');
     const keepsView = this.returnBuffers && this.#bulkType !== BULK_ERROR;
     this.#bulk(this.#bulkType, slab, start, start + length, total);
     // Decoded to a string (or an error): nothing points into the region, so it is reused.
-    if (!keepsView) joinOffset = start;
-    else if (slab.length > JOIN_SLAB_KEEP) joinSlabBuffer = null;
+    joinSlab.done(start, keepsView);
     return stop;
   }
 
@@ -501,77 +501,3 @@ export class Decoder {
 }
 
 const EMPTY: unknown[] = [];
-
-/*
- * Large bulks that span chunks are joined into a slab shared by every decoder in the process,
- * instead of a fresh allocation per reply: fresh memory for every 1 MiB reply costs a page
- * fault per 4 KiB (measured: ~250 faults and ~30% of throughput per 1 MiB GET). A Buffer reply
- * is a view of the slab, so a region handed out is never written again, and a slab is at most
- * twice the size of any reply placed in it: no view keeps more than twice its size alive. A
- * reply decoded to a string leaves nothing pointing into its region, which is then reused.
- * Slabs above JOIN_SLAB_KEEP serve one reply and are dropped, so a rare huge reply does not
- * leave a huge slab behind.
- */
-const JOIN_SLAB_MIN = 64 * 1024;
-const JOIN_SLAB_KEEP = 16 * 1024 * 1024;
-let joinSlabBuffer: Buffer | null = null;
-let joinOffset = 0;
-
-/** A slab with room for `total` bytes at joinOffset, under the twice-the-size rule. */
-function joinSlab(total: number): Buffer {
-  const slab = joinSlabBuffer;
-  if (slab !== null && slab.length - joinOffset >= total && total * 2 >= slab.length) return slab;
-  joinSlabBuffer = Buffer.allocUnsafeSlow(total * 2);
-  joinOffset = 0;
-  return joinSlabBuffer;
-}
-
-function toMap(items: unknown[]): Map<unknown, unknown> {
-  const map = new Map<unknown, unknown>();
-  for (let i = 0; i < items.length; i += 2) map.set(items[i], items[i + 1]);
-  return map;
-}
-
-// Redis before 7.2 sent NaN as libc printed it: "nan", "-nan", "NAN", "nan(char-sequence)".
-const NAN_TEXT = /^[+-]?nan(?:\([0-9A-Za-z_]*\))?$/i;
-const BIG_NUMBER_TEXT = /^[+-]?\d+$/;
-
-function isDigit(c: number): boolean {
-  return c >= ZERO && c <= ZERO + 9;
-}
-
-/**
- * RESP3 double: digits, optional '.' and digits, optional exponent; or inf, -inf, nan. Number()
- * also takes "", " 1", "1 ", ".5", "1.", "0x10" and "Infinity": a RESP3 double starts (after
- * its sign) and ends with a digit, and a leading 0 is not followed by a radix letter. These
- * checks cost a few ns against ~20 for a full grammar regex; the one form they let through,
- * "1.e5", is still an unambiguous number.
- */
-function parseDouble(text: string): number {
-  const n = Number(text);
-  if (n === n) {
-    const first = text.charCodeAt(0);
-    const lead = first === PLUS || first === MINUS ? 1 : 0;
-    const c = text.charCodeAt(lead);
-    if (isDigit(c) && isDigit(text.charCodeAt(text.length - 1))) {
-      const radix = c === ZERO ? text.charCodeAt(lead + 1) | 0x20 : 0; // 'x', 'o', 'b' in any case
-      if (radix !== 0x78 && radix !== 0x6f && radix !== 0x62) return n;
-    }
-    throw new ProtocolError('invalid double');
-  }
-  switch (text) {
-    case 'inf':
-    case '+inf':
-      return Infinity;
-    case '-inf':
-      return -Infinity;
-  }
-  if (NAN_TEXT.test(text)) return NaN;
-  throw new ProtocolError('invalid double');
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined && k !== 'returnBuffers') out[k] = o[k];
-  return out;
-}
