@@ -105,3 +105,4 @@ if (lean) {
   );
 }
 if (clients.length === 1) console.log('(ioredis and node-redis are compared too once the bench workspace has installed them: npm run bench)');
+console.log('One process per client; heap figures move by tens of KB with what V8 has compiled so far. The measured import cost, with its method: npm run bench:import.');

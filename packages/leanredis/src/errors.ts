@@ -22,8 +22,22 @@ export type ErrorCode =
   | 'ERR_LEASE_RELEASED'
   | 'ERR_PIPELINE';
 
+// A brand per class on the prototypes, read by Symbol.hasInstance: `err instanceof ReplyError`
+// stays true even when a second copy of this module exists (a test runner's module registry, a
+// require hook that re-compiles ESM, two installed copies of the package), because the brands
+// are registered symbols shared by every copy. The brand symbol is cached on each class.
+const BRAND = Symbol('leanredis.brand');
+const brandOf = (name: string): symbol => Symbol.for(`leanredis.error.${name}`);
+
 /** Base class of every leanredis error. */
 export class LeanRedisError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    // A class of ours has its own brand; a user's subclass does not: the prototype chain decides.
+    if (!Object.hasOwn(this, BRAND)) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (value as Record<symbol, unknown>)[(this as unknown as Record<symbol, symbol>)[BRAND]] === true;
+  }
+
   /** Stable machine-readable code; see docs/errors.md. */
   readonly code: string;
   /** Name of the command that failed (upper case), when the error belongs to one. */
@@ -171,6 +185,8 @@ for (const [cls, name] of [
 ] as const) {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(cls, 'name', { value: name, configurable: true });
+  Object.defineProperty(cls.prototype, brandOf(name), { value: true });
+  Object.defineProperty(cls, BRAND, { value: brandOf(name) });
 }
 
 /** Whether `value` is a leanredis error with the given code. */

@@ -3,7 +3,7 @@
  */
 export { createClient, Client, type ClientEvents, type ClientStats } from './client/client.js';
 export { Lease } from './client/lease.js';
-export { Subscription, type PubSubMessage, type MessageListener, type SubscribeOptions, type SubscriptionKind } from './client/pubsub.js';
+export type { Subscription, PubSubMessage, MessageListener, SubscribeOptions, SubscriptionKind } from './client/pubsub.js';
 export type { PoolStats } from './pool/stats.js';
 export type { LeakReport } from './pool/pool.js';
 export type { ClientOptions, BufferClientOptions } from './client/options.js';

@@ -11,7 +11,8 @@ import type { Arg } from '../resp/encoder.js';
 import type { CommandDefinition, Key } from '../commands/define.js';
 import type { PoolStats } from '../pool/stats.js';
 import { Lease } from './lease.js';
-import { PubSub, type MessageListener, type SubscribeOptions, type Subscription } from './pubsub.js';
+import type { PubSub, MessageListener, SubscribeOptions, Subscription } from './pubsub.js';
+import { loadPubSub } from './pubsub-loader.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import { Dispatcher, checkCallOptions } from './dispatcher.js';
 import { resolveOptions, type BufferClientOptions, type ClientOptions } from './options.js';
@@ -214,7 +215,8 @@ export class Client<S = string> extends Runner<S> {
   }
 
   #pubsubManager(): PubSub<S> {
-    return (this.#pubsub ??= new PubSub<S>(this.#dispatcher, (err) => this.#emit('error', err instanceof Error ? err : new Error(String(err)))));
+    const PubSubClass = loadPubSub();
+    return (this.#pubsub ??= new PubSubClass<S>(this.#dispatcher, (err) => this.#emit('error', err instanceof Error ? err : new Error(String(err)))));
   }
 
   /** A snapshot of the pool (connections, leases, waits, queues, bytes, reconnects) and of pub/sub. */

@@ -4,7 +4,7 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ArgumentError } from '../errors.js';
-import { DEFAULT_DECODER_LIMITS } from '../resp/decoder.js';
+import { DEFAULT_DECODER_LIMITS } from '../resp/types.js';
 import type { Credentials } from '../connection/handshake.js';
 import type { ConnectionSettings } from '../connection/connection.js';
 import type { PoolSettings } from '../pool/pool.js';

@@ -3,35 +3,8 @@
  * adding one entry to a family file; client, lease, pipeline and transaction pick it up.
  */
 import type { CommandDefinition } from './define.js';
-import { stringCommands } from './strings.js';
-import { keyCommands } from './keys.js';
-import { hashCommands } from './hashes.js';
-import { setCommands } from './sets.js';
-import { sortedSetCommands } from './sorted-sets.js';
-import { sortedSetRangeCommands } from './sorted-sets-range.js';
-import { listCommands } from './lists.js';
-import { hyperLogLogCommands } from './hyperloglog.js';
-import { bitmapCommands } from './bitmaps.js';
-import { geoCommands } from './geo.js';
-import { serverCommands } from './server.js';
-import { scriptingCommands } from './scripting.js';
-
-// The table is built on first use, not at import: ~300 definitions with their closures are
-// most of what this package would otherwise add to the heap of a process that only imports it.
-const buildTable = () => ({
-  ...stringCommands(),
-  ...keyCommands(),
-  ...hashCommands(),
-  ...setCommands(),
-  ...sortedSetCommands(),
-  ...sortedSetRangeCommands(),
-  ...listCommands(),
-  ...hyperLogLogCommands(),
-  ...bitmapCommands(),
-  ...geoCommands(),
-  ...serverCommands(),
-  ...scriptingCommands(),
-});
+import type { buildTable } from './table.js';
+import { loadTable } from './table-loader.js';
 
 export type CommandTable = ReturnType<typeof buildTable>;
 export type CommandName = keyof CommandTable;
@@ -74,7 +47,7 @@ let table: CommandTable | undefined;
 
 /** The command table, built on first call. */
 export function commandTable(): CommandTable {
-  return (table ??= buildTable());
+  return (table ??= loadTable() as CommandTable);
 }
 
 /**

@@ -26,7 +26,8 @@
  */
 import type * as net from 'node:net';
 import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
-import { Decoder } from '../resp/decoder.js';
+import type { Decoder } from '../resp/decoder.js';
+import { loadDecoder } from '../resp/decoder-loader.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
 import { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
@@ -98,7 +99,8 @@ export class Connection {
     this.#settings = settings;
     this.#owner = owner;
     this.reconnect = settings.reconnect;
-    this.#decoder = new Decoder(
+    const DecoderClass = loadDecoder();
+    this.#decoder = new DecoderClass(
       (reply) => this.#onReply(reply),
       (message) => this.#owner.onPush(this, message),
       { ...settings.limits, returnBuffers: settings.returnBuffers },

@@ -1,6 +1,6 @@
 /** What a connection is configured with, and what it reports to its owner. */
 import type * as tls from 'node:tls';
-import type { DecoderLimits } from '../resp/decoder.js';
+import type { DecoderLimits } from '../resp/types.js';
 import type { PushMessage } from '../resp/types.js';
 import type { Credentials } from './handshake.js';
 import type { Connection } from './connection.js';

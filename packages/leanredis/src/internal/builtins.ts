@@ -19,3 +19,4 @@ export const lazyTls = (): typeof Tls => load('node:tls');
 export const lazyCrypto = (): typeof Crypto => load('node:crypto');
 export const lazyEvents = (): typeof Events => load('node:events');
 export const lazyDiagnostics = (): typeof Diagnostics => load('node:diagnostics_channel');
+

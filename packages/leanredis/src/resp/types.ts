@@ -20,3 +20,26 @@ export class PushMessage {
     return typeof first === 'string' ? first : Buffer.isBuffer(first) ? first.toString() : '';
   }
 }
+
+/** Limits that protect the process from a broken or hostile server. */
+export interface DecoderLimits {
+  /**
+   * Longest bulk string accepted. A bulk decoded as a string (not returnBuffers) is also limited
+   * to the longest string V8 can build, 536870888 characters on 64-bit.
+   * @default 536870912 (bytes, 512 MiB, the server's proto-max-bulk-len)
+   */
+  maxBulkBytes: number;
+  /** Most elements in one array, set, push or map (map pairs count twice). @default 268435455 */
+  maxAggregateLength: number;
+  /** Deepest nesting of aggregates (maps and attributes count as levels, empty ones too). @default 64 */
+  maxDepth: number;
+  /** Longest line between its type byte and its CRLF (simple string, error, number, header). @default 65536 (bytes) */
+  maxLineBytes: number;
+}
+
+export const DEFAULT_DECODER_LIMITS: Readonly<DecoderLimits> = Object.freeze({
+  maxBulkBytes: 512 * 1024 * 1024,
+  maxAggregateLength: 2 ** 28 - 1,
+  maxDepth: 64,
+  maxLineBytes: 64 * 1024,
+});

@@ -35,10 +35,12 @@ export const ERROR_CLASSES = [
 ];
 
 /** Runtime exports the public API promises (types are checked by typecheck, not here). */
-export const RUNTIME_EXPORTS = ['createClient', 'Client', 'Lease', 'Pipeline', 'Multi', 'Subscription', 'PushMessage', 'hasCode', ...ERROR_CLASSES];
+// Subscription is exported as a type only: the pub/sub code lives in dist/extras.js, which is
+// loaded at the first subscribe, so a value export would pull it into every import.
+export const RUNTIME_EXPORTS = ['createClient', 'Client', 'Lease', 'Pipeline', 'Multi', 'PushMessage', 'hasCode', ...ERROR_CLASSES];
 
 /** Internals that must not be reachable from the package entry. */
-export const PRIVATE_NAMES = ['Pool', 'Connection', 'Dispatcher', 'Decoder', 'Encoder', 'PendingCommand', 'RingQueue', 'Runner', 'resolveOptions', 'COMMANDS'];
+export const PRIVATE_NAMES = ['Pool', 'Connection', 'Dispatcher', 'Decoder', 'Encoder', 'PendingCommand', 'RingQueue', 'Runner', 'resolveOptions', 'COMMANDS', 'Subscription', 'PubSub', 'buildTable'];
 
 function newestIn(dir) {
   let newest = 0;

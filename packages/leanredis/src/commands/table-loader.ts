@@ -1,0 +1,10 @@
+/**
+ * Loads the command table. From the sources it is a static import; the build replaces this
+ * file (build.mjs) with a synchronous require() of dist/extras.js, so the definitions are
+ * read when the first client is created, not when the package is imported.
+ */
+import { buildTable } from './table.js';
+
+export function loadTable(): ReturnType<typeof buildTable> {
+  return buildTable();
+}

@@ -1,0 +1,34 @@
+/**
+ * The command table: every family's definitions, merged. In the published bundle this module
+ * is in dist/extras.js, loaded on the first client rather than at import (see
+ * table-loader.ts): the definitions and their closures are most of what the package would
+ * otherwise add to the heap of a process that only imports it.
+ */
+import { stringCommands } from './strings.js';
+import { keyCommands } from './keys.js';
+import { hashCommands } from './hashes.js';
+import { setCommands } from './sets.js';
+import { sortedSetCommands } from './sorted-sets.js';
+import { sortedSetRangeCommands } from './sorted-sets-range.js';
+import { listCommands } from './lists.js';
+import { hyperLogLogCommands } from './hyperloglog.js';
+import { bitmapCommands } from './bitmaps.js';
+import { geoCommands } from './geo.js';
+import { serverCommands } from './server.js';
+import { scriptingCommands } from './scripting.js';
+
+/** Builds the table (once per process, by commandTable()). */
+export const buildTable = () => ({
+  ...stringCommands(),
+  ...keyCommands(),
+  ...hashCommands(),
+  ...setCommands(),
+  ...sortedSetCommands(),
+  ...sortedSetRangeCommands(),
+  ...listCommands(),
+  ...hyperLogLogCommands(),
+  ...bitmapCommands(),
+  ...geoCommands(),
+  ...serverCommands(),
+  ...scriptingCommands(),
+});
