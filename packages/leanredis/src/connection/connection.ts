@@ -6,23 +6,11 @@
  *     |   nothing to do           v  | backoff timer          | socket lost
  *     +---------------------- reconnecting <------------------+
  *
- * Commands wait in #queue until the socket is ready and writable. All commands queued in one
- * tick are encoded into the shared slab and leave in one socket write (auto-pipelining); they
- * then sit in #inFlight, a FIFO matched one-to-one with replies. A command that times out or
- * is aborted after being written keeps its slot, so its late reply is read and dropped rather
- * than handed to the next caller.
- *
- * When the socket is lost, written commands may have executed: they are rejected with
- * ERR_CONNECTION_LOST_AFTER_WRITE (with the ProtocolError or ERR_SOCKET_TIMEOUT itself when
- * that was the cause), unless retryable (read-only or opted in): those go back to the head of
- * the queue. Unwritten commands stay queued for the next socket, dialled with exponential
- * backoff while there is work; with none, the connection rests in 'idle' with no socket and no
- * timer. `reconnect: false` connections (leases) close for good instead. Commands answered
- * LOADING did not run: they are sent again after a short pause.
- *
- * Deadlines use one timer per connection, armed at the earliest deadline and re-armed lazily
- * when it fires, never per command. When a written command is overdue by socketTimeoutMs the
- * socket is dropped: the server or the network stopped answering.
+ * #queue holds accepted, unwritten commands; a tick's worth leaves in one socket write into
+ * #inFlight, a FIFO matched one-to-one with replies. A command settled after being written
+ * (timeout, abort) keeps its slot, so its late reply is dropped, never handed to the next
+ * caller. One deadline timer per connection, armed lazily at the earliest deadline. What
+ * happens to each command when the socket is lost: docs/ARCHITECTURE.md, "Connection loss".
  */
 import type * as net from 'node:net';
 import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';

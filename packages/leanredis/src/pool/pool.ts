@@ -1,18 +1,14 @@
 /*
  * The connection pool: owns every socket a client opens to one server, under one hard cap.
  *
- *   shared     up to `sharedConnections`, multiplexed (auto-pipelined), least-loaded first;
- *              they reconnect on their own and are dialled on first use, never at construction.
- *   exclusive  idle + leased + dialling, at most `maxConnections - sharedConnections`, so
- *              leases (blocking commands, WATCH, pub/sub, `acquire()`) never starve ordinary
- *              traffic and ordinary traffic never waits behind a blocking command.
+ *   shared     up to `sharedConnections`, multiplexed, least-loaded first; they reconnect on
+ *              their own and are dialled on first use, never at construction.
+ *   exclusive  idle + leased + dialling, at most `maxConnections - sharedConnections`: leases
+ *              (blocking commands, WATCH, pub/sub, `acquire()`) never starve ordinary traffic.
  *
- * Sockets to the server never exceed `maxConnections`: a shared connection past its lifetime
- * is only replaced while a slot is free, otherwise it is retired once idle.
- *
- * Waiters for a lease queue FIFO with their own timeout; a released connection goes straight
- * to the first waiter. Idle connections are reaped by one timer armed at the next expiry
- * (idle timeout or max lifetime), so an unused pool has no timer at all.
+ * Waiters queue FIFO with their own timeout; a released connection goes straight to the first.
+ * One maintenance timer, armed at the next expiry, so an unused pool has none. See
+ * docs/ARCHITECTURE.md, "The pool".
  */
 import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../errors.js';
 import { Connection, type ConnectionOwner, type ConnectionSettings } from '../connection/connection.js';
