@@ -43,19 +43,14 @@ export class Connection {
   keepConnected = false;
   /** Dial a new socket after a loss; false closes the connection instead. */
   reconnect: boolean;
-  /**
-   * Subscriber connection: under RESP2, pub/sub messages and (un)subscribe confirmations
-   * arrive as plain arrays and are routed as pushes (RESP3 marks them as pushes itself).
-   */
+  /** Subscriber connection: RESP2 pub/sub arrays are routed as pushes (RESP3 marks its own). */
   isPubSub = false;
   bytesIn = 0;
   bytesOut = 0;
   /** Sockets this connection lost (each one followed by a reconnect or the end). */
   losses = 0;
-  /** performance.now() at creation, when the current socket became ready, and when the last reply arrived. */
-  readonly createdAt = performance.now();
-  readyAt = 0;
-  lastActiveAt = this.createdAt;
+  /** performance.now() when the last reply arrived (or the socket became ready). */
+  lastActiveAt = performance.now();
 
   readonly #settings: ConnectionSettings;
   readonly #owner: ConnectionOwner;
@@ -72,9 +67,7 @@ export class Connection {
   #timerAt = NO_DEADLINE;
   #connectTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
-  // Commands the server answered with LOADING (it is reading its dataset after a restart): they
-  // did not run, so they are sent again once LOADING_RETRY_MS has passed; writes wait meanwhile.
-  #loading: PendingCommand[] = [];
+  #loading: PendingCommand[] = []; // answered LOADING: did not run, sent again after a pause
   #loadingTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
   #finalError: Error | undefined;
@@ -215,7 +208,7 @@ export class Connection {
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       this.#socketError ??= new ConnectionError(
-        this.readyAt === 0 || this.state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
+        this.state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
         `connection to ${this.#where()} failed: ${err.code ?? err.message}`,
         { cause: err },
       );
@@ -253,7 +246,7 @@ export class Connection {
     this.#connectTimer = undefined;
     this.state = 'ready';
     this.#attempt = 0;
-    this.readyAt = this.lastActiveAt = performance.now();
+    this.lastActiveAt = performance.now();
     for (const w of this.#readyWaiters.splice(0)) w.resolve();
     this.#owner.onReady(this);
     this.#flush();
