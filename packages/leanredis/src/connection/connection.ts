@@ -13,7 +13,7 @@
  * happens to each command when the socket is lost: docs/ARCHITECTURE.md, "Connection loss".
  */
 import type * as net from 'node:net';
-import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
+import { ConnectionError, ConnectTimeoutError, CommandTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
 import type { Decoder } from '../resp/decoder.js';
 import { loadDecoder } from '../resp/decoder-loader.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
@@ -295,7 +295,9 @@ export class Connection {
     this.#owner.onLost(this, error);
     // A rejected handshake (WRONGPASS, NOAUTH...) or a certificate that fails verification will
     // not fix itself by waiting: fail the queue now rather than at each command's deadline.
-    if (error instanceof ReplyError || isPermanentDialError(error) || !this.#settings.offlineQueue) this.#failQueue(error);
+    // LOADING is the exception: the server is reading its dataset and will answer soon.
+    const isPermanent = (error instanceof ReplyError && error.code !== 'LOADING') || isPermanentDialError(error);
+    if (isPermanent || !this.#settings.offlineQueue) this.#failQueue(error);
     if (this.state === 'closed') return;
     if (this.#queue.length > 0 || this.keepConnected) {
       this.state = 'reconnecting';
@@ -483,6 +485,12 @@ export class Connection {
     const scan = expireCommands(this.#queue, this.#inFlight, now);
     this.#queuedBytes -= scan.removedBytes;
     let next = scan.next;
+    // Commands answered LOADING wait outside both queues; their deadlines count all the same.
+    for (const cmd of this.#loading) {
+      if (cmd.isSettled || cmd.deadline === NO_DEADLINE) continue;
+      if (cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
+      else if (cmd.deadline < next) next = cmd.deadline;
+    }
     const oldestOverdue = scan.oldestOverdue;
     if (oldestOverdue !== NO_DEADLINE) {
       const socketDeadline = oldestOverdue + this.#settings.socketTimeoutMs;
