@@ -5,7 +5,9 @@
 import type { EventEmitter } from 'node:events';
 import { channels } from '../internal/channels.js';
 import { lazyEvents } from '../internal/builtins.js';
-import type { LeakReport } from '../pool/pool.js';
+import type { LeakReport, PoolObserver } from '../pool/pool.js';
+import type { Connection } from '../connection/connection.js';
+import type { PushMessage } from '../resp/types.js';
 import { ArgumentError, ClientClosedError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import type { CommandDefinition, Key } from '../commands/define.js';
@@ -62,7 +64,7 @@ export interface ClientEvents {
 
 export class Client<S = string> extends Runner<S> {
   readonly #dispatcher: Dispatcher;
-  readonly #sendBatch: BatchSender;
+  #sendBatch: BatchSender | undefined;
   #closing: Promise<void> | undefined;
   #events: EventEmitter | undefined;
   #pubsub: PubSub<S> | undefined;
@@ -71,28 +73,48 @@ export class Client<S = string> extends Runner<S> {
     super();
     const dispatcher = new Dispatcher(resolveOptions(options));
     this.#dispatcher = dispatcher;
-    this.#sendBatch = (cmds) => dispatcher.pool.dispatchBatch(cmds);
-    const address = dispatcher.options.address;
-    dispatcher.pool.observer = {
-      ready: (conn) => {
-        this.#pubsub?.onReady(conn);
-        if (channels().poolReady.hasSubscribers) channels().poolReady.publish({ address, connectionId: conn.id });
-        this.#emit('ready', { connectionId: conn.id });
-      },
-      lost: (conn, error) => {
-        if (channels().poolLost.hasSubscribers) channels().poolLost.publish({ address, connectionId: conn.id, error });
-        this.#emit('reconnecting', { connectionId: conn.id, error });
-        this.#emit('error', error);
-      },
-      push: (conn, message) => this.#pubsub?.onPush(conn, message),
-      closed: (conn, error) => {
-        if (channels().poolClose.hasSubscribers) channels().poolClose.publish({ address, connectionId: conn.id, error });
-      },
-      leak: (report) => {
-        if (channels().poolLeak.hasSubscribers) channels().poolLeak.publish({ address, ...report });
-        this.#emit('leak', report);
-      },
-    };
+    dispatcher.pool.observer = new Client.#Observer(this as Client<unknown>);
+  }
+
+  /**
+   * What the pool reports, turned into events and diagnostics_channel messages. One small object
+   * per client whose methods are shared, rather than a closure per event (declared in the class
+   * body so it may reach the client's private fields).
+   */
+  static readonly #Observer = class ClientObserver implements PoolObserver {
+    readonly #client: Client<unknown>;
+    constructor(client: Client<unknown>) {
+      this.#client = client;
+    }
+    ready(conn: Connection): void {
+      const client = this.#client;
+      client.#pubsub?.onReady(conn);
+      if (channels().poolReady.hasSubscribers) channels().poolReady.publish({ address: client.#dispatcher.options.address, connectionId: conn.id });
+      client.#emit('ready', { connectionId: conn.id });
+    }
+    lost(conn: Connection, error: Error): void {
+      const client = this.#client;
+      if (channels().poolLost.hasSubscribers) channels().poolLost.publish({ address: client.#dispatcher.options.address, connectionId: conn.id, error });
+      client.#emit('reconnecting', { connectionId: conn.id, error });
+      client.#emit('error', error);
+    }
+    push(conn: Connection, message: PushMessage): void {
+      this.#client.#pubsub?.onPush(conn, message);
+    }
+    closed(conn: Connection, error: Error | undefined): void {
+      if (channels().poolClose.hasSubscribers) channels().poolClose.publish({ address: this.#client.#dispatcher.options.address, connectionId: conn.id, error });
+    }
+    leak(report: LeakReport): void {
+      const client = this.#client;
+      if (channels().poolLeak.hasSubscribers) channels().poolLeak.publish({ address: client.#dispatcher.options.address, ...report });
+      client.#emit('leak', report);
+    }
+  };
+
+  /** Sends a pipeline's or transaction's commands on a shared connection (made on first use). */
+  get #batchSender(): BatchSender {
+    const pool = this.#dispatcher.pool;
+    return (this.#sendBatch ??= (cmds) => pool.dispatchBatch(cmds));
   }
 
   /** Adds an event listener (see ClientEvents). */
@@ -146,12 +168,12 @@ export class Client<S = string> extends Runner<S> {
    * give the element type: `client.pipeline<number[]>()`.
    */
   pipeline<T extends unknown[] = []>(): Pipeline<T, S> {
-    return new Pipeline<T, S>(this.#dispatcher, this.#sendBatch);
+    return new Pipeline<T, S>(this.#dispatcher, this.#batchSender);
   }
 
   /** A MULTI/EXEC transaction, sent in one write. */
   multi<T extends unknown[] = []>(): Multi<T, S> {
-    return new Multi<T, S>(this.#dispatcher, this.#sendBatch);
+    return new Multi<T, S>(this.#dispatcher, this.#batchSender);
   }
 
   /**

@@ -281,7 +281,6 @@ function resolvePool(options: Omit<ClientOptions, 'returnBuffers'>, connection: 
   return {
     address,
     shared: connection,
-    exclusive: { ...connection, reconnect: false },
     maxConnections,
     sharedConnections,
     minIdle,

@@ -34,6 +34,10 @@ const FLUSH_EARLY = 1024;
 /** Pause before re-sending commands the server refused with LOADING. */
 const LOADING_RETRY_MS = 100;
 
+/** The connection a socket belongs to, kept on the socket for the shared event listeners. */
+const OWNER = Symbol('leanredis.connection');
+type OwnedSocket = net.Socket & { [OWNER]?: Connection };
+
 export class Connection {
   /** Process-unique number, for stats and diagnostics. */
   readonly id: number;
@@ -57,7 +61,6 @@ export class Connection {
   readonly #queue = new RingQueue<PendingCommand>();
   readonly #inFlight = new RingQueue<PendingCommand>();
   readonly #decoder: Decoder;
-  readonly #flushLater = (): void => this.#flush();
   #socket: net.Socket | undefined;
   #queuedBytes = 0;
   #isFlushScheduled = false;
@@ -139,7 +142,7 @@ export class Connection {
       if (this.#queue.length >= FLUSH_EARLY) this.#flush();
       else if (!this.#isFlushScheduled && this.#isWritable) {
         this.#isFlushScheduled = true;
-        process.nextTick(this.#flushLater);
+        process.nextTick(Connection.#flushLater, this);
       }
     } else if (state === 'idle') this.#dial();
   }
@@ -198,35 +201,68 @@ export class Connection {
     }, s.connectTimeoutMs);
     socket.setNoDelay(true);
     if (s.keepAliveMs > 0) socket.setKeepAlive(true, s.keepAliveMs);
-    socket.on('data', (chunk: Buffer) => {
-      if (socket === this.#socket) this.#onData(chunk);
-    });
-    socket.on('drain', () => {
-      if (socket !== this.#socket) return;
-      this.#isWritable = true;
-      this.#flush();
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      this.#socketError ??= new ConnectionError(
-        this.state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
-        `connection to ${this.#where()} failed: ${err.code ?? err.message}`,
-        { cause: err },
-      );
-    });
-    socket.on('close', () => {
-      if (socket !== this.#socket) return;
-      this.#onSocketGone(this.#socketError ?? new ConnectionError('ERR_CONNECTION_LOST', `connection to ${this.#where()} closed by the server`));
-    });
-    socket.once(s.tls !== undefined ? 'secureConnect' : 'connect', () => {
-      this.#runHandshake().then(
-        () => this.#onHandshakeDone(socket),
-        (err: Error) => {
-          if (socket !== this.#socket) return;
-          this.#socketError = err;
-          socket.destroy();
-        },
-      );
-    });
+    // The listeners are shared functions (called with the socket as `this`) rather than closures
+    // per socket: ~300 bytes less for every open connection.
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on('data', Connection.#onSocketData);
+    socket.on('drain', Connection.#onSocketDrain);
+    socket.on('error', Connection.#onSocketError);
+    socket.on('close', Connection.#onSocketClose);
+    socket.once(s.tls !== undefined ? 'secureConnect' : 'connect', Connection.#onSocketConnect);
+  }
+
+  static #flushLater(conn: Connection): void {
+    conn.#flush();
+  }
+
+  /** The connection a socket event is for, or undefined when that socket was replaced. */
+  static #ownerOf(socket: net.Socket): Connection | undefined {
+    const conn = (socket as OwnedSocket)[OWNER];
+    return conn !== undefined && conn.#socket === socket ? conn : undefined;
+  }
+
+  static #onSocketData(this: net.Socket, chunk: Buffer): void {
+    const conn = Connection.#ownerOf(this);
+    if (conn !== undefined) conn.#onData(chunk);
+  }
+
+  static #onSocketDrain(this: net.Socket): void {
+    const conn = Connection.#ownerOf(this);
+    if (conn === undefined) return;
+    conn.#isWritable = true;
+    conn.#flush();
+  }
+
+  static #onSocketError(this: net.Socket, err: NodeJS.ErrnoException): void {
+    const conn = (this as OwnedSocket)[OWNER];
+    // Errors of a replaced socket set nothing: its connection has moved on (the old 'close'
+    // listener ignored them the same way).
+    if (conn === undefined || conn.#socket !== this) return;
+    conn.#socketError ??= new ConnectionError(
+      conn.state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
+      `connection to ${conn.#where()} failed: ${err.code ?? err.message}`,
+      { cause: err },
+    );
+  }
+
+  static #onSocketClose(this: net.Socket): void {
+    const conn = Connection.#ownerOf(this);
+    if (conn === undefined) return;
+    conn.#onSocketGone(conn.#socketError ?? new ConnectionError('ERR_CONNECTION_LOST', `connection to ${conn.#where()} closed by the server`));
+  }
+
+  static #onSocketConnect(this: net.Socket): void {
+    const conn = Connection.#ownerOf(this);
+    if (conn === undefined) return;
+    const socket = conn.#socket!;
+    conn.#runHandshake().then(
+      () => conn.#onHandshakeDone(socket),
+      (err: Error) => {
+        if (socket !== conn.#socket) return;
+        conn.#socketError = err;
+        socket.destroy();
+      },
+    );
   }
 
   async #runHandshake(): Promise<void> {

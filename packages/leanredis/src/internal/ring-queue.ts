@@ -8,10 +8,13 @@
 
 const MIN_CAPACITY = 4;
 const SHRINK_ABOVE = 256;
+// Shared by every empty queue that never held anything: an idle connection (two queues) or a
+// pool without waiters allocates no ring until its first push. Never written to (capacity 0).
+const NONE: never[] = [];
 
 /** First-in first-out queue with O(1) push and shift. */
 export class RingQueue<T> {
-  #items: (T | undefined)[] = new Array(MIN_CAPACITY);
+  #items: (T | undefined)[] = NONE;
   #head = 0;
   #length = 0;
 
@@ -20,14 +23,14 @@ export class RingQueue<T> {
   }
 
   push(item: T): void {
-    if (this.#length === this.#items.length) this.#resize(this.#items.length * 2);
+    if (this.#length === this.#items.length) this.#resize(Math.max(MIN_CAPACITY, this.#items.length * 2));
     this.#items[(this.#head + this.#length) & (this.#items.length - 1)] = item;
     this.#length++;
   }
 
   /** Puts an item back at the head (it will be the next one shifted). */
   unshift(item: T): void {
-    if (this.#length === this.#items.length) this.#resize(this.#items.length * 2);
+    if (this.#length === this.#items.length) this.#resize(Math.max(MIN_CAPACITY, this.#items.length * 2));
     this.#head = (this.#head - 1 + this.#items.length) & (this.#items.length - 1);
     this.#items[this.#head] = item;
     this.#length++;
@@ -64,7 +67,7 @@ export class RingQueue<T> {
     if (kept.length === this.#length) return;
     let capacity = MIN_CAPACITY;
     while (capacity < kept.length) capacity *= 2;
-    this.#items = new Array(capacity);
+    this.#items = kept.length === 0 ? NONE : new Array(capacity);
     for (let i = 0; i < kept.length; i++) this.#items[i] = kept[i];
     this.#head = 0;
     this.#length = kept.length;
@@ -74,7 +77,7 @@ export class RingQueue<T> {
   drain(): T[] {
     const out: T[] = new Array(this.#length);
     for (let i = 0; i < out.length; i++) out[i] = this.at(i) as T;
-    this.#items = new Array(MIN_CAPACITY);
+    this.#items = NONE;
     this.#head = 0;
     this.#length = 0;
     return out;

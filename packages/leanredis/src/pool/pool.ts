@@ -11,7 +11,7 @@
  * docs/ARCHITECTURE.md, "The pool".
  */
 import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../errors.js';
-import { Connection, type ConnectionOwner, type ConnectionSettings } from '../connection/connection.js';
+import { Connection, type ConnectionOwner } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import type { PushMessage } from '../resp/types.js';
@@ -139,14 +139,16 @@ export class Pool implements ConnectionOwner {
       if (best === undefined || conn.load < best.load) best = conn;
     }
     if (best === undefined || (best.load > 0 && this.#shared.length < this.settings.sharedConnections && this.#meta.size < this.settings.maxConnections)) {
-      best = this.#create('shared', this.settings.shared);
+      best = this.#create('shared');
       this.#shared.push(best);
     }
     return best;
   }
 
-  #create(role: Role, settings: ConnectionSettings): Connection {
-    const conn = this.#factory(settings, this);
+  #create(role: 'shared' | 'dialling'): Connection {
+    const conn = this.#factory(this.settings.shared, this);
+    // A lost exclusive connection is closed, not re-dialled: its lease (or idle slot) ends with it.
+    if (role !== 'shared') conn.reconnect = false;
     const { maxLifetimeMs, maxLifetimeJitterMs } = this.settings;
     const now = performance.now();
     this.#meta.set(conn, {
@@ -252,7 +254,7 @@ export class Pool implements ConnectionOwner {
   }
 
   #dialFor(waiter: Waiter): void {
-    const conn = this.#create('dialling', this.settings.exclusive);
+    const conn = this.#create('dialling');
     this.#exclusive++;
     conn.connect().then(
       () => {
@@ -352,7 +354,7 @@ export class Pool implements ConnectionOwner {
     for (const meta of this.#meta.values()) if (meta.role === 'dialling') dialling++;
     while (this.#idle.length + dialling < this.settings.minIdle && this.#exclusive < this.leaseCapacity) {
       dialling++;
-      const conn = this.#create('dialling', this.settings.exclusive);
+      const conn = this.#create('dialling');
       this.#exclusive++;
       conn.connect().then(
         () => (this.#state === 'open' ? this.#handTo(this.#nextWaiter(), conn) : conn.close()),

@@ -5,10 +5,8 @@ import type { PushMessage } from '../resp/types.js';
 export interface PoolSettings {
   /** host:port or socket path, for messages. */
   address: string;
-  /** Settings of shared connections (they reconnect). */
+  /** Settings of every connection. Exclusive ones get `reconnect = false` (a lost lease is not re-dialled). */
   shared: ConnectionSettings;
-  /** Settings of exclusive connections (a lost lease connection is not re-dialled). */
-  exclusive: ConnectionSettings;
   maxConnections: number;
   sharedConnections: number;
   minIdle: number;

@@ -86,7 +86,6 @@ function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = 
   const settings: PoolSettings = {
     address: 'fake:6379',
     shared: {} as ConnectionSettings,
-    exclusive: {} as ConnectionSettings,
     maxConnections: 4,
     sharedConnections: 1,
     minIdle: 0,
