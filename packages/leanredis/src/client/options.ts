@@ -4,7 +4,7 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ArgumentError } from '../errors.js';
-import { DEFAULT_DECODER_LIMITS } from '../resp/types.js';
+import { DEFAULT_DECODER_LIMITS, type DecoderLimits } from '../resp/types.js';
 import type { Credentials } from '../connection/handshake.js';
 import type { ConnectionSettings } from '../connection/connection.js';
 import type { PoolSettings } from '../pool/pool.js';
@@ -230,14 +230,7 @@ export function resolveOptions(input: string | ClientOptions | BufferClientOptio
     clientName,
     credentials,
     returnBuffers: options.returnBuffers ?? false,
-    limits: {
-      // Lower bounds keep the handshake itself decodable (HELLO's reply is a map of 7 pairs
-      // holding an array: 14 elements, 2 levels).
-      maxBulkBytes: integer('maxBulkBytes', options.maxBulkBytes, DEFAULT_DECODER_LIMITS.maxBulkBytes, 1024, 2 ** 32, 'bytes'),
-      maxAggregateLength: integer('maxAggregateLength', options.maxAggregateLength, DEFAULT_DECODER_LIMITS.maxAggregateLength, 64, 2 ** 32),
-      maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_DECODER_LIMITS.maxDepth, 4, 1000),
-      maxLineBytes: DEFAULT_DECODER_LIMITS.maxLineBytes,
-    },
+    limits: resolveLimits(options),
     reconnect: true,
     reconnectBaseDelayMs: integer('reconnectBaseDelayMs', options.reconnectBaseDelayMs, 100, 1, MAX_TIMER_MS, 'ms'),
     reconnectMaxDelayMs: integer('reconnectMaxDelayMs', options.reconnectMaxDelayMs, 1000, 1, MAX_TIMER_MS, 'ms'),
@@ -254,6 +247,20 @@ export function resolveOptions(input: string | ClientOptions | BufferClientOptio
     pool: resolvePool(options, connection, address),
     address,
   };
+}
+
+function resolveLimits(options: Omit<ClientOptions, 'returnBuffers'>): Readonly<DecoderLimits> {
+  // Lower bounds keep the handshake itself decodable (HELLO's reply is a map of 7 pairs
+  // holding an array: 14 elements, 2 levels).
+  const limits: DecoderLimits = {
+    maxBulkBytes: integer('maxBulkBytes', options.maxBulkBytes, DEFAULT_DECODER_LIMITS.maxBulkBytes, 1024, 2 ** 32, 'bytes'),
+    maxAggregateLength: integer('maxAggregateLength', options.maxAggregateLength, DEFAULT_DECODER_LIMITS.maxAggregateLength, 64, 2 ** 32),
+    maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_DECODER_LIMITS.maxDepth, 4, 1000),
+    maxLineBytes: DEFAULT_DECODER_LIMITS.maxLineBytes,
+  };
+  // The defaults are one frozen object shared by every client and connection.
+  const isDefault = limits.maxBulkBytes === DEFAULT_DECODER_LIMITS.maxBulkBytes && limits.maxAggregateLength === DEFAULT_DECODER_LIMITS.maxAggregateLength && limits.maxDepth === DEFAULT_DECODER_LIMITS.maxDepth;
+  return isDefault ? DEFAULT_DECODER_LIMITS : limits;
 }
 
 function resolvePool(options: Omit<ClientOptions, 'returnBuffers'>, connection: ConnectionSettings, address: string): PoolSettings {

@@ -13,7 +13,7 @@
  * happens to each command when the socket is lost: docs/ARCHITECTURE.md, "Connection loss".
  */
 import type * as net from 'node:net';
-import { ConnectionError, ConnectTimeoutError, CommandTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
+import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
 import type { Decoder } from '../resp/decoder.js';
 import { loadDecoder } from '../resp/decoder-loader.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
@@ -22,7 +22,7 @@ import { RingQueue } from '../internal/ring-queue.js';
 import { backoffDelay } from '../internal/backoff.js';
 import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type PendingCommand } from './pending-command.js';
 import { handshake, type ServerInfo } from './handshake.js';
-import { openSocket, closedError, internalSpec, isPubSubFrame, isPermanentDialError, lostAfterWrite, expireCommands } from './socket.js';
+import { openSocket, closedError, internalSpec, isPubSubFrame, isPermanentDialError, lostAfterWrite, expireCommands, writeChunks, settleInFlight } from './socket.js';
 import type { ConnectionOwner, ConnectionSettings } from './settings.js';
 
 export type { ConnectionOwner, ConnectionSettings } from './settings.js';
@@ -70,11 +70,11 @@ export class Connection {
   #timerAt = NO_DEADLINE;
   #connectTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
-  #loading: PendingCommand[] = []; // answered LOADING: did not run, sent again after a pause
+  #loading: PendingCommand[] | undefined; // answered LOADING: did not run, sent again after a pause
   #loadingTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
   #finalError: Error | undefined;
-  #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] | undefined;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
 
@@ -84,11 +84,8 @@ export class Connection {
     this.#owner = owner;
     this.reconnect = settings.reconnect;
     const DecoderClass = loadDecoder();
-    this.#decoder = new DecoderClass(
-      (reply) => this.#onReply(reply),
-      (message) => this.#owner.onPush(this, message),
-      { ...settings.limits, returnBuffers: settings.returnBuffers },
-    );
+    this.#decoder = new DecoderClass(Connection.#onReply, Connection.#onDecodedPush, settings.limits, this);
+    this.#decoder.returnBuffers = settings.returnBuffers;
   }
 
   /** Commands accepted but not yet written. */
@@ -118,7 +115,7 @@ export class Connection {
   connect(): Promise<void> {
     if (this.state === 'ready') return Promise.resolve();
     if (this.state === 'closed' || this.state === 'closing') return Promise.reject(new ClientClosedError('the connection is closed'));
-    const ready = new Promise<void>((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+    const ready = new Promise<void>((resolve, reject) => (this.#readyWaiters ??= []).push({ resolve, reject }));
     if (this.state === 'idle' || this.state === 'reconnecting') this.#dial();
     return ready;
   }
@@ -175,7 +172,7 @@ export class Connection {
   /** Closes at once: everything in flight rejects with `error`; unsent commands go to the owner. */
   destroy(error: Error = new ClientClosedError()): void {
     if (this.state === 'closed') return;
-    this.#failInFlight(() => error);
+    settleInFlight(this.#inFlight, () => error);
     this.#finish(error, error);
   }
 
@@ -211,6 +208,10 @@ export class Connection {
     socket.once(s.tls !== undefined ? 'secureConnect' : 'connect', Connection.#onSocketConnect);
   }
 
+  static #onDecodedPush(this: Connection, message: PushMessage): void {
+    this.#owner.onPush(this, message);
+  }
+
   static #flushLater(conn: Connection): void {
     conn.#flush();
   }
@@ -234,10 +235,8 @@ export class Connection {
   }
 
   static #onSocketError(this: net.Socket, err: NodeJS.ErrnoException): void {
-    const conn = (this as OwnedSocket)[OWNER];
-    // Errors of a replaced socket set nothing: its connection has moved on (the old 'close'
-    // listener ignored them the same way).
-    if (conn === undefined || conn.#socket !== this) return;
+    const conn = Connection.#ownerOf(this); // a replaced socket's errors are not ours any more
+    if (conn === undefined) return;
     conn.#socketError ??= new ConnectionError(
       conn.state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
       `connection to ${conn.#where()} failed: ${err.code ?? err.message}`,
@@ -283,7 +282,7 @@ export class Connection {
     this.state = 'ready';
     this.#attempt = 0;
     this.lastActiveAt = performance.now();
-    for (const w of this.#readyWaiters.splice(0)) w.resolve();
+    for (const w of this.#readyWaiters?.splice(0) ?? []) w.resolve();
     this.#owner.onReady(this);
     this.#flush();
     if (this.#closed !== undefined && this.state === 'ready') {
@@ -315,7 +314,7 @@ export class Connection {
     // is re-sent (the same server may answer the same way). A socket timeout is its own answer
     // too. Any other loss: ERR_CONNECTION_LOST_AFTER_WRITE, read-only commands re-sent.
     const isOwnAnswer = error instanceof ProtocolError || (error instanceof ConnectionError && error.code === 'ERR_SOCKET_TIMEOUT');
-    const requeue = this.#failInFlight((cmd) =>
+    const requeue = settleInFlight(this.#inFlight, (cmd) =>
       error instanceof ProtocolError ? error : canRetry && cmd.isRetryable ? undefined : isOwnAnswer ? error : lostAfterWrite(cmd, error),
     );
     for (let i = requeue.length - 1; i >= 0; i--) {
@@ -323,7 +322,7 @@ export class Connection {
       this.#queuedBytes += requeue[i].bytes;
     }
     if (this.#loadingTimer !== undefined) this.#resumeAfterLoading();
-    for (const w of this.#readyWaiters.splice(0)) w.reject(error);
+    for (const w of this.#readyWaiters?.splice(0) ?? []) w.reject(error);
     if (!canRetry) {
       this.#finish(error, error);
       return;
@@ -344,24 +343,6 @@ export class Connection {
     }
   }
 
-  /** Settles or hands back every in-flight command; returns those `decide` chose to keep (undefined). */
-  #failInFlight(decide: (cmd: PendingCommand) => Error | undefined): PendingCommand[] {
-    const kept: PendingCommand[] = [];
-    for (const cmd of this.#inFlight.drain()) {
-      if (cmd.isSettled) continue;
-      if (cmd.isInternal) {
-        cmd.fail(new ConnectionError('ERR_CONNECTION_LOST', 'connection lost during the handshake'));
-        continue;
-      }
-      const error = decide(cmd);
-      if (error === undefined) {
-        cmd.state = 'queued';
-        kept.push(cmd);
-      } else cmd.fail(error);
-    }
-    return kept;
-  }
-
   #failQueue(error: Error): void {
     for (const cmd of this.#queue.drain()) cmd.fail(error);
     this.#queuedBytes = 0;
@@ -380,7 +361,7 @@ export class Connection {
     this.#socket?.destroy();
     this.#socket = undefined;
     this.#decoder.reset();
-    for (const w of this.#readyWaiters.splice(0)) w.reject(pendingError);
+    for (const w of this.#readyWaiters?.splice(0) ?? []) w.reject(pendingError);
     const unsent: PendingCommand[] = [];
     for (const cmd of this.#queue.drain()) if (!cmd.isSettled) unsent.push(cmd);
     this.#queuedBytes = 0;
@@ -392,7 +373,7 @@ export class Connection {
 
   #retryWhenLoaded(cmd: PendingCommand): void {
     cmd.state = 'queued';
-    this.#loading.push(cmd);
+    (this.#loading ??= []).push(cmd);
     this.#loadingTimer ??= setTimeout(() => this.#resumeAfterLoading(), LOADING_RETRY_MS);
   }
 
@@ -400,8 +381,8 @@ export class Connection {
   #resumeAfterLoading(): void {
     clearTimeout(this.#loadingTimer);
     this.#loadingTimer = undefined;
-    const held = this.#loading;
-    this.#loading = [];
+    const held = this.#loading ?? [];
+    this.#loading = undefined;
     for (let i = held.length - 1; i >= 0; i--) {
       if (held[i].isSettled) continue;
       this.#queue.unshift(held[i]);
@@ -437,23 +418,11 @@ export class Connection {
 
   #writeChunks(chunks: Buffer[]): void {
     const socket = this.#socket!;
-    let ok: boolean;
-    if (chunks.length === 1) {
-      this.bytesOut += chunks[0].length;
-      ok = socket.write(chunks[0]);
-    } else {
-      socket.cork();
-      ok = true;
-      for (const c of chunks) {
-        this.bytesOut += c.length;
-        ok = socket.write(c) && ok;
-      }
-      socket.uncork();
-    }
-    // Past the socket's high-water mark: keep commands in our bounded queue until 'drain'.
-    // A write of 16 KiB or more returns false even when the kernel took it all at once, so
-    // only a real backlog (bytes still buffered in the socket) stops writing.
-    if (!ok && socket.writableLength >= socket.writableHighWaterMark) this.#isWritable = false;
+    this.bytesOut += writeChunks(socket, chunks);
+    // Past the socket's high-water mark: keep commands in our bounded queue until 'drain'. (A
+    // write of 16 KiB or more returns false even when the kernel took it all: only a real
+    // backlog, bytes still buffered in the socket, stops writing.)
+    if (socket.writableLength >= socket.writableHighWaterMark) this.#isWritable = false;
   }
 
   // ---- reading -------------------------------------------------------------------------
@@ -468,7 +437,8 @@ export class Connection {
     }
   }
 
-  #onReply(reply: unknown): void {
+  /** The decoder's callback, with the connection as `this` (no closure per connection). */
+  static #onReply(this: Connection, reply: unknown): void {
     if (this.isPubSub && isPubSubFrame(reply)) {
       this.#owner.onPush(this, new PushMessage(reply as unknown[]));
       return;
@@ -518,15 +488,9 @@ export class Connection {
     this.#timerAt = NO_DEADLINE;
     if (this.state === 'closed') return;
     const now = performance.now();
-    const scan = expireCommands(this.#queue, this.#inFlight, now);
+    const scan = expireCommands(this.#queue, this.#inFlight, now, this.#loading);
     this.#queuedBytes -= scan.removedBytes;
     let next = scan.next;
-    // Commands answered LOADING wait outside both queues; their deadlines count all the same.
-    for (const cmd of this.#loading) {
-      if (cmd.isSettled || cmd.deadline === NO_DEADLINE) continue;
-      if (cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
-      else if (cmd.deadline < next) next = cmd.deadline;
-    }
     const oldestOverdue = scan.oldestOverdue;
     if (oldestOverdue !== NO_DEADLINE) {
       const socketDeadline = oldestOverdue + this.#settings.socketTimeoutMs;
@@ -536,7 +500,7 @@ export class Connection {
         this.#onSocketGone(this.#socketError);
         if ((this.state as ConnectionState) === 'closed') return;
         // Retryable commands went back to the queue: their deadlines still count.
-        const again = expireCommands(this.#queue, this.#inFlight, now);
+        const again = expireCommands(this.#queue, this.#inFlight, now, this.#loading);
         this.#queuedBytes -= again.removedBytes;
         next = again.next;
       } else if (socketDeadline < next) next = socketDeadline;

@@ -73,9 +73,19 @@ function parseHello(reply: unknown, protocol: 2 | 3): ServerInfo {
   const proto = Number(get('proto'));
   return {
     protocol: proto === 2 || proto === 3 ? proto : protocol,
-    version: String(get('version') ?? ''),
+    version: intern(String(get('version') ?? '')),
     id: Number(get('id') ?? -1),
-    mode: String(get('mode') ?? ''),
-    role: String(get('role') ?? ''),
+    mode: intern(String(get('mode') ?? '')),
+    role: intern(String(get('role') ?? '')),
   };
+}
+
+// Every connection's HELLO says the same few words ("7.0.15", "standalone", "master"): keep one
+// copy of each rather than three fresh strings per connection. Bounded: a server cannot grow it.
+const interned = new Map<string, string>();
+function intern(text: string): string {
+  const known = interned.get(text);
+  if (known !== undefined) return known;
+  if (interned.size < 64) interned.set(text, text);
+  return text;
 }

@@ -22,7 +22,7 @@ export interface ConnectionSettings {
   clientName: string | undefined;
   credentials: (() => Credentials | undefined | Promise<Credentials | undefined>) | undefined;
   returnBuffers: boolean;
-  limits: DecoderLimits;
+  limits: Readonly<DecoderLimits>;
   /** Dial a new socket after a loss (shared connections); false closes the connection (leases). */
   reconnect: boolean;
   reconnectBaseDelayMs: number;

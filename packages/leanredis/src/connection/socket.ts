@@ -54,11 +54,13 @@ export function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
  * memory even while no socket is there to flush it. Written ones keep their slot in `inFlight`
  * until their reply is read. Returns the earliest remaining deadline, the deadline of the
  * oldest overdue written command (NO_DEADLINE when none) and the bytes removed from the queue.
+ * `held` commands (answered LOADING, sent again later) expire like queued ones.
  */
 export function expireCommands(
   queue: RingQueue<PendingCommand>,
   inFlight: RingQueue<PendingCommand>,
   now: number,
+  held: readonly PendingCommand[] = [],
 ): { next: number; oldestOverdue: number; removedBytes: number } {
   let next = NO_DEADLINE;
   let removedBytes = 0;
@@ -79,6 +81,12 @@ export function expireCommands(
       cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, true));
     } else if (!cmd.isSettled && cmd.deadline < next) next = cmd.deadline;
   }
+  // Commands held back (answered LOADING: they did not run) wait outside both queues.
+  for (const cmd of held) {
+    if (cmd.isSettled || cmd.deadline === NO_DEADLINE) continue;
+    if (cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
+    else if (cmd.deadline < next) next = cmd.deadline;
+  }
   return { next, oldestOverdue, removedBytes };
 }
 
@@ -89,4 +97,42 @@ export function internalSpec(name: string): CommandSpec {
   let spec = internalSpecs.get(name);
   if (spec === undefined) internalSpecs.set(name, (spec = { name, prefix: encodeName([name]), tokens: 1, transform: undefined }));
   return spec;
+}
+
+/** Writes an encoded batch (corked when it is several chunks); returns the bytes written. */
+export function writeChunks(socket: net.Socket, chunks: Buffer[]): number {
+  if (chunks.length === 1) {
+    socket.write(chunks[0]);
+    return chunks[0].length;
+  }
+  let bytes = 0;
+  socket.cork();
+  for (const c of chunks) {
+    bytes += c.length;
+    socket.write(c);
+  }
+  socket.uncork();
+  return bytes;
+}
+
+/**
+ * Empties a connection's in-flight FIFO after its socket is gone: settles each command with the
+ * error `decide` gives it, or hands it back (`decide` returned undefined) to be queued again.
+ * Handshake commands always fail: the next socket runs its own handshake.
+ */
+export function settleInFlight(inFlight: RingQueue<PendingCommand>, decide: (cmd: PendingCommand) => Error | undefined): PendingCommand[] {
+  const kept: PendingCommand[] = [];
+  for (const cmd of inFlight.drain()) {
+    if (cmd.isSettled) continue;
+    if (cmd.isInternal) {
+      cmd.fail(new ConnectionError('ERR_CONNECTION_LOST', 'connection lost during the handshake'));
+      continue;
+    }
+    const error = decide(cmd);
+    if (error === undefined) {
+      cmd.state = 'queued';
+      kept.push(cmd);
+    } else cmd.fail(error);
+  }
+  return kept;
 }

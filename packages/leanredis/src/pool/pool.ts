@@ -18,31 +18,9 @@ import type { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
 import { PoolCounters, type PoolStats } from './stats.js';
 import type { ConnectionFactory, PoolObserver, PoolSettings } from './settings.js';
+import { watchForLeak, type Meta, type Waiter } from './entries.js';
 
 export type { ConnectionFactory, LeakReport, PoolObserver, PoolSettings } from './settings.js';
-
-type Role = 'shared' | 'retiring' | 'idle' | 'leased' | 'dialling';
-
-interface Meta {
-  role: Role;
-  expiresAt: number;
-  idleSince: number;
-  leasedAt: number;
-  leakTimer: NodeJS.Timeout | undefined;
-  stack: string | undefined;
-}
-
-interface Waiter {
-  resolve: (conn: Connection) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout | undefined;
-  since: number;
-  isDone: boolean;
-  /** Waited in the queue (counted in waitCount / waitDurationMs), rather than for its own dial. */
-  hasQueued: boolean;
-  /** Where the lease was requested, when leak detection is on (long-lived leases are exempt). */
-  stack: string | undefined;
-}
 
 type PoolState = 'open' | 'closing' | 'closed';
 
@@ -293,12 +271,10 @@ export class Pool implements ConnectionOwner {
     const threshold = this.settings.leakDetectionThresholdMs;
     if (stack !== undefined) {
       meta.stack = stack;
-      meta.leakTimer = setTimeout(() => {
-        meta.leakTimer = undefined;
+      watchForLeak(meta, threshold, (heldMs) => {
         this.#counters.leaks++;
-        this.observer.leak?.({ connectionId: conn.id, heldMs: Math.round(performance.now() - meta.leasedAt), stack: meta.stack ?? '' });
-      }, threshold);
-      meta.leakTimer.unref();
+        this.observer.leak?.({ connectionId: conn.id, heldMs, stack: meta.stack ?? '' });
+      });
     }
   }
 

@@ -60,6 +60,10 @@ const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 /** 19 digits hold any signed 64-bit value, 20 any unsigned one; more is hostile, not a slow network. */
 const MAX_DIGITS = 20;
 
+function isComplete(limits: Partial<DecoderLimits>): limits is DecoderLimits {
+  return limits.maxBulkBytes !== undefined && limits.maxAggregateLength !== undefined && limits.maxDepth !== undefined && limits.maxLineBytes !== undefined;
+}
+
 type FrameKind = 'array' | 'set' | 'push' | 'map' | 'attribute';
 
 class Frame {
@@ -76,9 +80,10 @@ export class Decoder {
   /** Called with each RESP3 attribute map, before the reply (or element) it annotates. */
   onAttribute: ((attribute: Map<unknown, unknown>) => void) | undefined;
 
-  readonly #onReply: (value: unknown) => void;
-  readonly #onPush: (message: PushMessage) => void;
-  readonly #limits: DecoderLimits;
+  readonly #onReply: (this: unknown, value: unknown) => void;
+  readonly #onPush: (this: unknown, message: PushMessage) => void;
+  readonly #context: unknown;
+  readonly #limits: Readonly<DecoderLimits>;
   #stack: Frame[] = [];
   #depth = 0;
   #line: Buffer | null = null; // scratch holding an unfinished line
@@ -91,14 +96,22 @@ export class Decoder {
   #resets = 0; // bumped by reset(), so a write() interrupted by one stops reading its chunk
   #span = 0; // memory a view of the current chunk keeps alive: its whole ArrayBuffer
 
+  /**
+   * `onReply` and `onPush` are called with `context` as `this`, so one owner can pass shared
+   * functions instead of a closure pair per decoder.
+   */
   constructor(
-    onReply: (value: unknown) => void,
-    onPush: (message: PushMessage) => void,
+    onReply: (this: never, value: unknown) => void,
+    onPush: (this: never, message: PushMessage) => void,
     options: Partial<DecoderLimits> & { returnBuffers?: boolean } = {},
+    context?: unknown,
   ) {
-    this.#onReply = onReply;
-    this.#onPush = onPush;
-    this.#limits = { ...DEFAULT_DECODER_LIMITS, ...stripUndefined(options) };
+    // `never` above accepts a callback expecting any `this`; the caller vouches that it matches `context`.
+    this.#onReply = onReply as (this: unknown, value: unknown) => void;
+    this.#onPush = onPush as (this: unknown, message: PushMessage) => void;
+    this.#context = context;
+    // Complete limits (a connection's resolved settings) are shared, not copied per decoder.
+    this.#limits = isComplete(options) ? options : { ...DEFAULT_DECODER_LIMITS, ...stripUndefined(options) };
     this.returnBuffers = options.returnBuffers ?? false;
   }
 
@@ -464,17 +477,17 @@ export class Decoder {
         return;
       }
       if (frame.kind === 'push' && this.#depth === 0) {
-        this.#onPush(new PushMessage(items));
+        this.#onPush.call(this.#context, new PushMessage(items));
         return;
       }
       value = frame.kind === 'map' ? toMap(items) : items;
     }
-    this.#onReply(value);
+    this.#onReply.call(this.#context, value);
   }
 
   #finish(kind: FrameKind, items: unknown[]): void {
     if (kind === 'attribute') this.onAttribute?.(new Map());
-    else if (kind === 'push' && this.#depth === 0) this.#onPush(new PushMessage(items));
+    else if (kind === 'push' && this.#depth === 0) this.#onPush.call(this.#context, new PushMessage(items));
     else this.#value(kind === 'map' ? new Map() : items);
   }
 }

@@ -1,0 +1,40 @@
+/** What the pool keeps per connection and per waiting acquire() call, and the leak watch. */
+import type { Connection } from '../connection/connection.js';
+
+export type Role = 'shared' | 'retiring' | 'idle' | 'leased' | 'dialling';
+
+export interface Meta {
+  role: Role;
+  expiresAt: number;
+  idleSince: number;
+  leasedAt: number;
+  leakTimer: NodeJS.Timeout | undefined;
+  stack: string | undefined;
+}
+
+export interface Waiter {
+  resolve: (conn: Connection) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  since: number;
+  isDone: boolean;
+  /** Waited in the queue (counted in waitCount / waitDurationMs), rather than for its own dial. */
+  hasQueued: boolean;
+  /** Where the lease was requested, when leak detection is on (long-lived leases are exempt). */
+  stack: string | undefined;
+}
+
+/**
+ * Calls `report` once the lease described by `meta` has been held `thresholdMs`, unless the
+ * timer is cleared first (release). Timers count from the event loop's cached clock, so one may
+ * fire a little early: it re-arms for the rest, and only a lease really held that long is reported.
+ */
+export function watchForLeak(meta: Meta, thresholdMs: number, report: (heldMs: number) => void, delayMs = thresholdMs): void {
+  meta.leakTimer = setTimeout(() => {
+    meta.leakTimer = undefined;
+    const heldMs = performance.now() - meta.leasedAt;
+    if (heldMs < thresholdMs) watchForLeak(meta, thresholdMs, report, Math.ceil(thresholdMs - heldMs));
+    else report(Math.floor(heldMs));
+  }, delayMs);
+  meta.leakTimer.unref();
+}
