@@ -22,6 +22,7 @@ import { RingQueue } from '../internal/ring-queue.js';
 import { backoffDelay } from '../internal/backoff.js';
 import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type PendingCommand } from './pending-command.js';
 import { handshake, type ServerInfo } from './handshake.js';
+import { deferred, type Deferred } from '../internal/deferred.js';
 import { openSocket, closedError, internalSpec, isPubSubFrame, isPermanentDialError, lostAfterWrite, expireCommands, writeChunks, settleInFlight } from './socket.js';
 import type { ConnectionOwner, ConnectionSettings } from './settings.js';
 
@@ -74,7 +75,7 @@ export class Connection {
   #loadingTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
   #finalError: Error | undefined;
-  #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] | undefined;
+  #ready: Deferred | undefined; // what connect() callers wait on; dropped once settled
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
 
@@ -115,9 +116,9 @@ export class Connection {
   connect(): Promise<void> {
     if (this.state === 'ready') return Promise.resolve();
     if (this.state === 'closed' || this.state === 'closing') return Promise.reject(new ClientClosedError('the connection is closed'));
-    const ready = new Promise<void>((resolve, reject) => (this.#readyWaiters ??= []).push({ resolve, reject }));
+    const ready = (this.#ready ??= deferred());
     if (this.state === 'idle' || this.state === 'reconnecting') this.#dial();
-    return ready;
+    return ready.promise;
   }
 
   /** Accepts a command. The caller owns validation; a closed connection rejects it. */
@@ -208,6 +209,13 @@ export class Connection {
     socket.once(s.tls !== undefined ? 'secureConnect' : 'connect', Connection.#onSocketConnect);
   }
 
+  #settleReady(error: Error | undefined): void {
+    const ready = this.#ready;
+    this.#ready = undefined;
+    if (error === undefined) ready?.resolve();
+    else ready?.reject(error);
+  }
+
   static #onDecodedPush(this: Connection, message: PushMessage): void {
     this.#owner.onPush(this, message);
   }
@@ -282,7 +290,7 @@ export class Connection {
     this.state = 'ready';
     this.#attempt = 0;
     this.lastActiveAt = performance.now();
-    for (const w of this.#readyWaiters?.splice(0) ?? []) w.resolve();
+    this.#settleReady(undefined);
     this.#owner.onReady(this);
     this.#flush();
     if (this.#closed !== undefined && this.state === 'ready') {
@@ -322,7 +330,7 @@ export class Connection {
       this.#queuedBytes += requeue[i].bytes;
     }
     if (this.#loadingTimer !== undefined) this.#resumeAfterLoading();
-    for (const w of this.#readyWaiters?.splice(0) ?? []) w.reject(error);
+    this.#settleReady(error);
     if (!canRetry) {
       this.#finish(error, error);
       return;
@@ -361,7 +369,7 @@ export class Connection {
     this.#socket?.destroy();
     this.#socket = undefined;
     this.#decoder.reset();
-    for (const w of this.#readyWaiters?.splice(0) ?? []) w.reject(pendingError);
+    this.#settleReady(pendingError);
     const unsent: PendingCommand[] = [];
     for (const cmd of this.#queue.drain()) if (!cmd.isSettled) unsent.push(cmd);
     this.#queuedBytes = 0;

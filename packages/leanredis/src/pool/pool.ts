@@ -16,6 +16,7 @@ import type { PendingCommand } from '../connection/pending-command.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import type { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
+import { appended } from '../internal/arrays.js';
 import { PoolCounters, type PoolStats } from './stats.js';
 import type { ConnectionFactory, PoolObserver, PoolSettings } from './settings.js';
 import { watchForLeak, type Meta, type Waiter } from './entries.js';
@@ -24,12 +25,14 @@ export type { ConnectionFactory, LeakReport, PoolObserver, PoolSettings } from '
 
 type PoolState = 'open' | 'closing' | 'closed';
 
+const newConnection: ConnectionFactory = (settings, owner) => new Connection(settings, owner);
+
 export class Pool implements ConnectionOwner {
   readonly settings: PoolSettings;
   observer: PoolObserver = {};
   readonly #factory: ConnectionFactory;
   readonly #meta = new Map<Connection, Meta>();
-  readonly #shared: Connection[] = [];
+  #shared: Connection[] = []; // replaced, not pushed to: a push() reserves 17 slots for 1 or 2
   readonly #idle: Connection[] = [];
   readonly #waiters = new RingQueue<Waiter>();
   readonly #counters = new PoolCounters();
@@ -41,7 +44,7 @@ export class Pool implements ConnectionOwner {
   #reaperAt = Infinity;
   #isUsed = false;
 
-  constructor(settings: PoolSettings, factory: ConnectionFactory = (s, o) => new Connection(s, o)) {
+  constructor(settings: PoolSettings, factory: ConnectionFactory = newConnection) {
     this.settings = settings;
     this.#factory = factory;
   }
@@ -118,7 +121,7 @@ export class Pool implements ConnectionOwner {
     }
     if (best === undefined || (best.load > 0 && this.#shared.length < this.settings.sharedConnections && this.#meta.size < this.settings.maxConnections)) {
       best = this.#create('shared');
-      this.#shared.push(best);
+      this.#shared = appended(this.#shared, best);
     }
     return best;
   }

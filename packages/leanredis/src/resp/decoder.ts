@@ -26,6 +26,7 @@ import { PushMessage, DEFAULT_DECODER_LIMITS, type DecoderLimits } from './types
 export { DEFAULT_DECODER_LIMITS, type DecoderLimits } from './types.js';
 import { joinSlab, JOIN_SLAB_MIN_BYTES } from './join-slab.js';
 import { BIG_NUMBER_TEXT, parseDouble, stripUndefined, toMap } from './scalars.js';
+import { appended } from '../internal/arrays.js';
 
 const SIMPLE_STRING = 43, // '+'
   SIMPLE_ERROR = 45, // '-'
@@ -453,7 +454,7 @@ export class Decoder {
     let frame = this.#stack[this.#depth];
     if (frame === undefined) {
       frame = new Frame();
-      this.#stack.push(frame);
+      this.#stack = appended(this.#stack, frame);
     }
     frame.kind = kind;
     frame.items = count <= PREALLOCATE_MAX ? new Array(count) : [];
