@@ -354,8 +354,12 @@ export class Pool implements ConnectionOwner {
     if (next === Infinity || next >= this.#reaperAt) return;
     clearTimeout(this.#reaper);
     this.#reaperAt = next;
-    this.#reaper = setTimeout(() => this.#reap(), Math.max(1, Math.ceil(next - performance.now())));
+    this.#reaper = setTimeout(Pool.#onReaper, Math.max(1, Math.ceil(next - performance.now())), this);
     this.#reaper.unref();
+  }
+
+  static #onReaper(pool: Pool): void {
+    pool.#reap();
   }
 
   #reap(): void {
