@@ -1,8 +1,10 @@
-/** The small data structures under everything: the ring FIFO and reconnect backoff. */
+/** The small data structures under everything: the ring FIFO, exact-size append, deferreds and reconnect backoff. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RingQueue } from '../../src/internal/ring-queue.ts';
 import { backoffDelay } from '../../src/internal/backoff.ts';
+import { appended } from '../../src/internal/arrays.ts';
+import { deferred } from '../../src/internal/deferred.ts';
 
 test('RingQueue is FIFO across growth, wrap-around, unshift and drain', () => {
   const q = new RingQueue<number>();
@@ -40,6 +42,42 @@ test('RingQueue keeps working after a burst empties it (the ring is reset to its
   assert.equal(q.length, 0);
   for (let i = 0; i < 10; i++) q.push(i);
   assert.deepEqual(q.drain(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
+test('a fresh or drained RingQueue holds no ring, and unshift, retain and at work from empty', () => {
+  const q = new RingQueue<number>();
+  q.unshift(1);
+  q.unshift(0);
+  q.push(2);
+  assert.deepEqual([...q], [0, 1, 2]);
+  q.retain(() => false);
+  assert.equal(q.length, 0);
+  assert.equal(q.at(0), undefined);
+  q.push(7);
+  assert.deepEqual(q.drain(), [7]);
+  q.retain(() => true);
+  assert.deepEqual(q.drain(), []);
+  q.push(8);
+  assert.equal(q.shift(), 8);
+});
+
+test('appended copies the list with the item at the end and leaves the input alone', () => {
+  const empty: number[] = [];
+  const one = appended(empty, 1);
+  const two = appended(one, 2);
+  assert.deepEqual(empty, []);
+  assert.deepEqual(one, [1]);
+  assert.deepEqual(two, [1, 2]);
+  assert.notEqual(two, one);
+});
+
+test('deferred settles its promise from outside', async () => {
+  const ok = deferred<number>();
+  ok.resolve(3);
+  assert.equal(await ok.promise, 3);
+  const bad = deferred();
+  bad.reject(new Error('no'));
+  await assert.rejects(bad.promise, /no/);
 });
 
 test('backoffDelay is full jitter: between 0 and min(max, base * 2^attempt)', () => {
