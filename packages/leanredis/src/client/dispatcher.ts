@@ -10,11 +10,11 @@ import { blockingTimeoutMs } from '../commands/blocking.js';
 import {
   BatchedCommand,
   PromisedCommand,
+  RAW,
   RETRYABLE,
   WANTS_BUFFERS,
   WANTS_STRINGS,
   type BatchResults,
-  type Transform,
 } from '../connection/pending-command.js';
 import { Pool } from '../pool/pool.js';
 import { channels } from '../internal/channels.js';
@@ -34,23 +34,21 @@ export class Dispatcher {
    * Builds a command. Throws ArgumentError (synchronously) on a bad argument. `blockMs` is the
    * server-side block time of a blocking command: its deadline is that plus commandTimeoutMs.
    */
-  create(
-    definition: CommandDefinition,
-    args: readonly Arg[],
-    call: CallOptions | undefined,
-    transform: Transform | undefined = definition.transform,
-    blockMs?: number,
-  ): PromisedCommand {
+  create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs?: number): PromisedCommand {
     const bytes = measureArgs(definition.name, args);
     prefixOf(definition);
-    return new PromisedCommand(definition, args, this.#timeoutMs(call, blockMs), bytes, flagsOf(definition, call), call?.signal, transform);
+    return new PromisedCommand(definition, args, this.#timeoutMs(call, blockMs), bytes, flagsOf(definition, call), call?.signal);
   }
 
-  /** Builds command `index` of a pipeline or transaction, reporting into `batch`. */
-  createBatched(definition: CommandDefinition, args: readonly Arg[], transform: Transform | undefined, batch: BatchResults, index: number): BatchedCommand {
+  /**
+   * Builds command `index` of a pipeline or transaction, reporting into `batch`. `isRaw`: the
+   * reply is delivered untransformed (a command inside MULTI answers QUEUED; EXEC transforms).
+   */
+  createBatched(definition: CommandDefinition, args: readonly Arg[], isRaw: boolean, batch: BatchResults, index: number): BatchedCommand {
     const bytes = measureArgs(definition.name, args);
     prefixOf(definition);
-    return new BatchedCommand(definition, args, this.options.commandTimeoutMs, bytes, flagsOf(definition, undefined), transform, batch, index);
+    const flags = flagsOf(definition, undefined) | (isRaw ? RAW : 0);
+    return new BatchedCommand(definition, args, this.options.commandTimeoutMs, bytes, flags, batch, index);
   }
 
   #timeoutMs(call: CallOptions | undefined, blockMs: number | undefined): number {
@@ -63,7 +61,7 @@ export class Dispatcher {
     if (!this.pool.isOpen) return Promise.reject(new ClientClosedError(undefined, definition.name));
     const blockMs = definition.isBlocking ? blockingTimeoutMs(definition.name, args) : undefined;
     // Created (and so validated: ArgumentError is thrown) before anything asynchronous.
-    const cmd = this.create(definition, args, call, definition.transform, blockMs);
+    const cmd = this.create(definition, args, call, blockMs);
     if (blockMs !== undefined) this.#runLeased(cmd);
     else this.pool.dispatch(cmd);
     if (channels().commandEnd.hasSubscribers) this.#observe(cmd);

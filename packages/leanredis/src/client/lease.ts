@@ -52,7 +52,7 @@ export class Lease<S = string> extends Runner<S> {
     this.#track(definition.name, args);
     const blockMs = definition.isBlocking ? blockingTimeoutMs(definition.name, args) : undefined;
     // Like the client: a bad argument throws ArgumentError synchronously.
-    const cmd = this.#dispatcher.create(definition, args, undefined, definition.transform, blockMs);
+    const cmd = this.#dispatcher.create(definition, args, undefined, blockMs);
     this.#send(cmd);
     return cmd.promise;
   }

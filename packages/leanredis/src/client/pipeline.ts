@@ -9,7 +9,7 @@
  */
 import { LeanRedisError, PipelineError, ReplyError } from '../errors.js';
 import { measureArgs, type Arg } from '../resp/encoder.js';
-import { define, type CommandDefinition } from '../commands/define.js';
+import { define, prefixOf, type CommandDefinition } from '../commands/define.js';
 import { SEND, ensureCommands, installCommands, type ArgsOf, type CommandName, type CommandTable, type Reply, type ReplyOf } from '../commands/index.js';
 import { BatchResults, type PendingCommand } from '../connection/pending-command.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -111,7 +111,7 @@ export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
     // One promise for the whole batch: each command writes its outcome into its slot.
     const batch = new BatchResults(items.length);
     const cmds: PendingCommand[] = new Array(items.length);
-    for (let i = 0; i < items.length; i++) cmds[i] = this.dispatcher.createBatched(items[i].definition, items[i].args, items[i].definition.transform, batch, i);
+    for (let i = 0; i < items.length; i++) cmds[i] = this.dispatcher.createBatched(items[i].definition, items[i].args, false, batch, i);
     if (cmds.length > 0) this.sender(cmds);
     return batch.promise as Promise<Settled<T>>;
   }
@@ -156,9 +156,10 @@ export class Multi<T extends unknown[] = [], S = string> extends Batch {
     };
     // MULTI, the queued commands (each answers QUEUED, or an error) and EXEC, in one batch.
     const batch = new BatchResults(items.length + 2);
-    const cmds: PendingCommand[] = [this.dispatcher.createBatched(MULTI, [], undefined, batch, 0)];
-    for (let i = 0; i < items.length; i++) cmds.push(this.dispatcher.createBatched(items[i].definition, items[i].args, undefined, batch, i + 1));
-    cmds.push(this.dispatcher.createBatched(EXEC, [], readExec, batch, items.length + 1));
+    const cmds: PendingCommand[] = [this.dispatcher.createBatched(MULTI, [], false, batch, 0)];
+    for (let i = 0; i < items.length; i++) cmds.push(this.dispatcher.createBatched(items[i].definition, items[i].args, true, batch, i + 1));
+    // EXEC's reply is read by this transaction's own transform: a definition made for it.
+    cmds.push(this.dispatcher.createBatched({ ...EXEC, prefix: prefixOf(EXEC), transform: readExec }, [], false, batch, items.length + 1));
     this.sender(cmds);
     const outcomes = await batch.promise;
     const exec = outcomes[outcomes.length - 1];

@@ -380,7 +380,7 @@ export class Connection {
   // ---- writing -------------------------------------------------------------------------
 
   #retryWhenLoaded(cmd: PendingCommand): void {
-    cmd.state = 'queued';
+    cmd.markQueued();
     (this.#loading ??= []).push(cmd);
     this.#loadingTimer ??= setTimeout(() => this.#resumeAfterLoading(), LOADING_RETRY_MS);
   }
@@ -408,7 +408,7 @@ export class Connection {
     let cmd: PendingCommand | undefined;
     while ((cmd = this.#queue.shift()) !== undefined) {
       this.#queuedBytes -= cmd.bytes;
-      if (cmd.state !== 'queued') continue; // settled while waiting: an expired command is never written
+      if (!cmd.isQueued) continue; // settled while waiting: an expired command is never written
       sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
       this.#markWritten(cmd);
       written++;
@@ -418,7 +418,7 @@ export class Connection {
   }
 
   #markWritten(cmd: PendingCommand): void {
-    cmd.state = 'written';
+    cmd.markWritten();
     // The decoder reads the next reply with the bulk type its command asked for.
     if (this.#inFlight.length === 0) this.#decoder.returnBuffers = cmd.returnBuffers ?? this.#settings.returnBuffers;
     this.#inFlight.push(cmd);

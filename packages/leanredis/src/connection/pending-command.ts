@@ -2,9 +2,9 @@
  * One command on its way to the server: what to send, how to read the reply, when it expires
  * and whom to tell. Besides its promise (and the promise's resolving functions) it is the only
  * object allocated per command, so it is kept small: what every command of a kind shares
- * (name, encoded name, transform) stays on the command's spec, booleans share one flags
- * integer, the deadline is an integer (a small integer is stored unboxed), and the promise
- * executor is one shared function rather than a closure per command.
+ * (name, encoded name, transform) stays on the command's spec, booleans and the state share one
+ * flags integer, the deadline is an integer (a small integer is stored unboxed), and the
+ * promise executor is one shared function rather than a closure per command.
  */
 import { AbortError, ProtocolError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
@@ -22,18 +22,20 @@ export interface CommandSpec {
   readonly transform: Transform | undefined;
 }
 
-/**
- * Where a command is: waiting to be written, written and awaiting its reply, or settled
- * (answered, timed out, aborted or failed). A settled command that was written keeps its place
- * in the in-flight FIFO until its reply arrives and is thrown away.
- */
-export type CommandState = 'queued' | 'written' | 'settled';
-
 /** Per-command options packed in `flags`. */
 export const RETRYABLE = 1, // may be sent again after its connection died
   WANTS_BUFFERS = 2, // read this reply's bulk strings as Buffers
   WANTS_STRINGS = 4, // read them as strings (whatever the connection default)
-  INTERNAL = 8; // a handshake command, answered to the connection
+  INTERNAL = 8, // a handshake command, answered to the connection
+  RAW = 16; // deliver the reply as is, without the spec's transform (commands inside MULTI)
+
+// Also in `flags`: where the command is (queued: neither bit; written and awaiting its reply;
+// settled: answered, timed out, aborted or failed - a settled command that was written keeps its
+// place in the in-flight FIFO until its reply arrives and is thrown away), and whether an
+// AbortSignal is attached.
+const WRITTEN = 32,
+  SETTLED = 64,
+  ABORTABLE = 128;
 
 /** Deadline of a command without one (larger than any real deadline, still a small integer). */
 export const NO_DEADLINE = 0x7fffffff;
@@ -53,28 +55,31 @@ interface Abortable {
   onAbort: () => void;
 }
 
+// Few commands carry an AbortSignal, so its listener lives here rather than in a field of every
+// command (each field is 8 bytes on every command).
+const abortables = new WeakMap<PendingCommand, Abortable>();
+
 /**
  * A command in flight. Two kinds: a PromisedCommand settles its own promise (one per call), a
  * BatchedCommand writes its outcome into a slot of a BatchResults shared by a pipeline or
- * transaction (one promise for the whole batch, none per command).
+ * transaction (one promise for the whole batch, none per command). Kept to six fields: the
+ * state and the options share `flags`, and the class has no private methods (V8 gives every
+ * instance of a class with private methods an extra slot for its brand).
  */
 export abstract class PendingCommand {
   readonly spec: CommandSpec;
   readonly args: readonly Arg[];
-  readonly transform: Transform | undefined;
   /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. */
   readonly deadline: number;
   readonly timeoutMs: number;
   /** Estimated encoded size, for maxQueuedBytes. */
   readonly bytes: number;
-  readonly flags: number;
-  state: CommandState = 'queued';
-  #abortable: Abortable | undefined = undefined;
+  /** The options above, plus the state bits. */
+  protected flags: number;
 
-  constructor(spec: CommandSpec, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number, transform: Transform | undefined) {
+  constructor(spec: CommandSpec, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number) {
     this.spec = spec;
     this.args = args;
-    this.transform = transform;
     this.timeoutMs = timeoutMs;
     this.deadline = timeoutMs > 0 ? Math.ceil(performance.now()) + timeoutMs : NO_DEADLINE;
     this.bytes = bytes;
@@ -91,7 +96,8 @@ export abstract class PendingCommand {
       return;
     }
     const onAbort = (): void => this.fail(new AbortError(this.spec.name, signal.reason));
-    this.#abortable = { signal, onAbort };
+    abortables.set(this, { signal, onAbort });
+    this.flags |= ABORTABLE;
     signal.addEventListener('abort', onAbort, { once: true });
   }
 
@@ -99,8 +105,23 @@ export abstract class PendingCommand {
     return this.spec.name;
   }
 
+  /** Accepted and not written yet (nor settled): the only state in which it may be written. */
+  get isQueued(): boolean {
+    return (this.flags & (WRITTEN | SETTLED)) === 0;
+  }
+
   get isSettled(): boolean {
-    return this.state === 'settled';
+    return (this.flags & SETTLED) !== 0;
+  }
+
+  /** Written to a socket; its reply is due (even once settled by a timeout). */
+  markWritten(): void {
+    this.flags |= WRITTEN;
+  }
+
+  /** Back to the queue (its connection was lost before an answer, or the server was LOADING). */
+  markQueued(): void {
+    this.flags &= ~WRITTEN;
   }
 
   /** May be re-sent after a lost connection (read-only command, or the caller opted in). */
@@ -119,16 +140,15 @@ export abstract class PendingCommand {
 
   /** Delivers the reply (already checked not to be an error), applying the transform. */
   succeed(reply: unknown): void {
-    if (this.state === 'settled') return;
-    this.state = 'settled';
-    if (this.#abortable !== undefined) this.#detach();
-    if (this.transform === undefined) {
+    if (!this.settle()) return;
+    const transform = (this.flags & RAW) === 0 ? this.spec.transform : undefined;
+    if (transform === undefined) {
       this.deliver(reply, false);
       return;
     }
     let value: unknown;
     try {
-      value = this.transform(reply);
+      value = transform(reply);
     } catch (err) {
       // The reply was valid RESP but not what this command returns (a broken or hostile server):
       // a typed error for this command only, never a raw TypeError.
@@ -142,16 +162,20 @@ export abstract class PendingCommand {
   }
 
   fail(error: Error): void {
-    if (this.state === 'settled') return;
-    this.state = 'settled';
-    if (this.#abortable !== undefined) this.#detach();
-    this.deliver(error, true);
+    if (this.settle()) this.deliver(error, true);
   }
 
-  #detach(): void {
-    const { signal, onAbort } = this.#abortable!;
-    signal.removeEventListener('abort', onAbort);
-    this.#abortable = undefined;
+  /** Marks the command settled; false if it already was. Detaches its AbortSignal listener. */
+  protected settle(): boolean {
+    const flags = this.flags;
+    if ((flags & SETTLED) !== 0) return false;
+    this.flags = flags | SETTLED;
+    if ((flags & ABORTABLE) !== 0) {
+      const abortable = abortables.get(this)!;
+      abortables.delete(this);
+      abortable.signal.removeEventListener('abort', abortable.onAbort);
+    }
+    return true;
   }
 }
 
@@ -168,9 +192,8 @@ export class PromisedCommand extends PendingCommand {
     bytes: number,
     flags: number,
     signal: AbortSignal | undefined,
-    transform: Transform | undefined = spec.transform,
   ) {
-    super(spec, args, timeoutMs, bytes, flags, transform);
+    super(spec, args, timeoutMs, bytes, flags);
     this.promise = new Promise(captureResolvers);
     this.#resolve = nextResolve;
     this.#reject = nextReject;
@@ -213,8 +236,8 @@ export class BatchedCommand extends PendingCommand {
   readonly #batch: BatchResults;
   readonly #index: number;
 
-  constructor(spec: CommandSpec, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number, transform: Transform | undefined, batch: BatchResults, index: number) {
-    super(spec, args, timeoutMs, bytes, flags, transform);
+  constructor(spec: CommandSpec, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number, batch: BatchResults, index: number) {
+    super(spec, args, timeoutMs, bytes, flags);
     this.#batch = batch;
     this.#index = index;
   }

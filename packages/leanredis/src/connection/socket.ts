@@ -130,7 +130,7 @@ export function settleInFlight(inFlight: RingQueue<PendingCommand>, decide: (cmd
     }
     const error = decide(cmd);
     if (error === undefined) {
-      cmd.state = 'queued';
+      cmd.markQueued();
       kept.push(cmd);
     } else cmd.fail(error);
   }
