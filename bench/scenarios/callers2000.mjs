@@ -34,6 +34,9 @@ export default {
     await c.close();
     return { heapGrowth: peak.heap - base.heapUsed, liveGrowth: live, rssGrowth: peak.rss - base.rss, opsPerSec: r.opsPerSec, errors: r.errors, firstError: r.firstError };
   },
+  // The same 2,000 callers against a fake client answering with resolved promises: what the
+  // callers' own loop puts in the young generation, with no client at all.
+  extras: [{ id: 'floor', label: 'loop floor (no client)', child: true, noRatio: true }],
   metrics: [
     { key: 'heapGrowth', label: 'peak heap growth', unit: 'B', better: 'lower' },
     { key: 'liveGrowth', label: 'live heap growth (after GC, mid-run)', unit: 'B', better: 'lower' },
