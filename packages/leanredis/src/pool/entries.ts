@@ -1,8 +1,10 @@
 /** What the pool keeps per connection and per waiting acquire() call, and the leak watch. */
 import type { Connection } from '../connection/connection.js';
 
+/** What a connection is for right now; 'dialling' also covers one that is closing but still counted. */
 export type Role = 'shared' | 'retiring' | 'idle' | 'leased' | 'dialling';
 
+/** The pool's record of one connection. Times are performance.now() milliseconds. */
 export interface Meta {
   role: Role;
   expiresAt: number;
@@ -12,6 +14,7 @@ export interface Meta {
   stack: string | undefined;
 }
 
+/** One acquire() call waiting for a connection. */
 export interface Waiter {
   resolve: (conn: Connection) => void;
   reject: (error: Error) => void;
