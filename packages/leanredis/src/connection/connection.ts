@@ -19,6 +19,7 @@ import { loadDecoder } from '../resp/decoder-loader.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
 import { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
+import { CommandQueue } from './command-queue.js';
 import { backoffDelay } from '../internal/backoff.js';
 import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type PendingCommand } from './pending-command.js';
 import { handshake, type ServerInfo } from './handshake.js';
@@ -59,11 +60,10 @@ export class Connection {
 
   readonly #settings: ConnectionSettings;
   readonly #owner: ConnectionOwner;
-  readonly #queue = new RingQueue<PendingCommand>();
+  readonly #queue = new CommandQueue();
   readonly #inFlight = new RingQueue<PendingCommand>();
   readonly #decoder: Decoder;
   #socket: net.Socket | undefined;
-  #queuedBytes = 0;
   #isFlushScheduled = false;
   #isWritable = true;
   #attempt = 0;
@@ -94,7 +94,7 @@ export class Connection {
     return this.#queue.length;
   }
   get queuedBytes(): number {
-    return this.#queuedBytes;
+    return this.#queue.bytes;
   }
   /** Commands written and awaiting replies (including timed-out ones whose reply is still due). */
   get inFlightCount(): number {
@@ -134,7 +134,6 @@ export class Connection {
       return;
     }
     this.#queue.push(cmd);
-    this.#queuedBytes += cmd.bytes;
     if (cmd.deadline < this.#timerAt) this.#armTimer(cmd.deadline);
     if (state === 'ready') {
       if (this.#queue.length >= FLUSH_EARLY) this.#flush();
@@ -325,10 +324,7 @@ export class Connection {
     const requeue = settleInFlight(this.#inFlight, (cmd) =>
       error instanceof ProtocolError ? error : canRetry && cmd.isRetryable ? undefined : isOwnAnswer ? error : lostAfterWrite(cmd, error),
     );
-    for (let i = requeue.length - 1; i >= 0; i--) {
-      this.#queue.unshift(requeue[i]);
-      this.#queuedBytes += requeue[i].bytes;
-    }
+    for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]);
     if (this.#loadingTimer !== undefined) this.#resumeAfterLoading();
     this.#settleReady(error);
     if (!canRetry) {
@@ -353,7 +349,6 @@ export class Connection {
 
   #failQueue(error: Error): void {
     for (const cmd of this.#queue.drain()) cmd.fail(error);
-    this.#queuedBytes = 0;
   }
 
   /** Final state: timers cleared, socket gone, unsent commands handed to the owner. */
@@ -372,7 +367,6 @@ export class Connection {
     this.#settleReady(pendingError);
     const unsent: PendingCommand[] = [];
     for (const cmd of this.#queue.drain()) if (!cmd.isSettled) unsent.push(cmd);
-    this.#queuedBytes = 0;
     this.#resolveClosed?.();
     this.#owner.onClosed(this, error, unsent);
   }
@@ -394,7 +388,6 @@ export class Connection {
     for (let i = held.length - 1; i >= 0; i--) {
       if (held[i].isSettled) continue;
       this.#queue.unshift(held[i]);
-      this.#queuedBytes += held[i].bytes;
       if (held[i].deadline < this.#timerAt) this.#armTimer(held[i].deadline);
     }
     if (this.state === 'ready' || this.state === 'closing') this.#flush();
@@ -407,7 +400,6 @@ export class Connection {
     let written = 0;
     let cmd: PendingCommand | undefined;
     while ((cmd = this.#queue.shift()) !== undefined) {
-      this.#queuedBytes -= cmd.bytes;
       if (!cmd.isQueued) continue; // settled while waiting: an expired command is never written
       sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
       this.#markWritten(cmd);
@@ -497,7 +489,6 @@ export class Connection {
     if (this.state === 'closed') return;
     const now = performance.now();
     const scan = expireCommands(this.#queue, this.#inFlight, now, this.#loading);
-    this.#queuedBytes -= scan.removedBytes;
     let next = scan.next;
     const oldestOverdue = scan.oldestOverdue;
     if (oldestOverdue !== NO_DEADLINE) {
@@ -508,9 +499,7 @@ export class Connection {
         this.#onSocketGone(this.#socketError);
         if ((this.state as ConnectionState) === 'closed') return;
         // Retryable commands went back to the queue: their deadlines still count.
-        const again = expireCommands(this.#queue, this.#inFlight, now, this.#loading);
-        this.#queuedBytes -= again.removedBytes;
-        next = again.next;
+        next = expireCommands(this.#queue, this.#inFlight, now, this.#loading).next;
       } else if (socketDeadline < next) next = socketDeadline;
     }
     this.#armTimer(next);

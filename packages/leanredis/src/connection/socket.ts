@@ -52,8 +52,8 @@ export function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
  * Fails every command past its deadline. Queued ones were never written: they (and queued
  * commands settled otherwise, e.g. aborted) leave the queue at once, giving back their slot and
  * memory even while no socket is there to flush it. Written ones keep their slot in `inFlight`
- * until their reply is read. Returns the earliest remaining deadline, the deadline of the
- * oldest overdue written command (NO_DEADLINE when none) and the bytes removed from the queue.
+ * until their reply is read. Returns the earliest remaining deadline and the deadline of the
+ * oldest overdue written command (NO_DEADLINE when none).
  * `held` commands (answered LOADING, sent again later) expire like queued ones.
  */
 export function expireCommands(
@@ -61,15 +61,11 @@ export function expireCommands(
   inFlight: RingQueue<PendingCommand>,
   now: number,
   held: readonly PendingCommand[] = [],
-): { next: number; oldestOverdue: number; removedBytes: number } {
+): { next: number; oldestOverdue: number } {
   let next = NO_DEADLINE;
-  let removedBytes = 0;
   queue.retain((cmd) => {
     if (!cmd.isSettled && cmd.deadline !== NO_DEADLINE && cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
-    if (cmd.isSettled) {
-      removedBytes += cmd.bytes;
-      return false;
-    }
+    if (cmd.isSettled) return false;
     if (cmd.deadline < next) next = cmd.deadline;
     return true;
   });
@@ -87,7 +83,7 @@ export function expireCommands(
     if (cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
     else if (cmd.deadline < next) next = cmd.deadline;
   }
-  return { next, oldestOverdue, removedBytes };
+  return { next, oldestOverdue };
 }
 
 const internalSpecs = new Map<string, CommandSpec>();
