@@ -287,7 +287,7 @@ function resolvePool(options: Omit<ClientOptions, 'returnBuffers'>, connection: 
 
   return {
     address,
-    shared: connection,
+    connection,
     maxConnections,
     sharedConnections,
     minIdle,

@@ -127,7 +127,7 @@ export class Pool implements ConnectionOwner {
   }
 
   #create(role: 'shared' | 'dialling'): Connection {
-    const conn = this.#factory(this.settings.shared, this);
+    const conn = this.#factory(this.settings.connection, this);
     // A lost exclusive connection is closed, not re-dialled: its lease (or idle slot) ends with it.
     if (role !== 'shared') conn.reconnect = false;
     const { maxLifetimeMs, maxLifetimeJitterMs } = this.settings;
@@ -350,7 +350,7 @@ export class Pool implements ConnectionOwner {
       if (meta.role === 'idle') next = Math.min(next, meta.idleSince + s.idleTimeoutMs);
       else if (meta.role === 'shared') next = Math.min(next, conn.lastActiveAt + s.idleTimeoutMs);
     }
-    if (s.minIdle > 0 && this.#isUsed && this.#idle.length < s.minIdle) next = Math.min(next, performance.now() + s.shared.reconnectMaxDelayMs);
+    if (s.minIdle > 0 && this.#isUsed && this.#idle.length < s.minIdle) next = Math.min(next, performance.now() + s.connection.reconnectMaxDelayMs);
     if (next === Infinity || next >= this.#reaperAt) return;
     clearTimeout(this.#reaper);
     this.#reaperAt = next;

@@ -6,7 +6,7 @@ export interface PoolSettings {
   /** host:port or socket path, for messages. */
   address: string;
   /** Settings of every connection. Exclusive ones get `reconnect = false` (a lost lease is not re-dialled). */
-  shared: ConnectionSettings;
+  connection: ConnectionSettings;
   maxConnections: number;
   sharedConnections: number;
   minIdle: number;

@@ -85,7 +85,7 @@ function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = 
   const fakes: Fakes = { dialMs: 1, failDial: false, made: [], ...fake };
   const settings: PoolSettings = {
     address: 'fake:6379',
-    shared: {} as ConnectionSettings,
+    connection: {} as ConnectionSettings,
     maxConnections: 4,
     sharedConnections: 1,
     minIdle: 0,
