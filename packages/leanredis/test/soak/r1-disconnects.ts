@@ -25,7 +25,7 @@
 import { createClient, type Client } from '../../src/index.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
-import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, classify, isMain, prng, report, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
+import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, classify, isMain, argValue, protocolsFromArgs, prng, report, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
 
 export interface R1Options {
   /** Commands to send in all (a set operation counts two). */
@@ -327,16 +327,10 @@ export function r1Bounds(r: R1Result): Bound[] {
   ];
 }
 
-function argValue(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-}
-
 if (isMain(import.meta.url)) {
   const commands = argValue('commands', 200_000);
   const disconnects = argValue('disconnects', 50);
-  const protocols = process.argv.includes('--protocol') ? [argValue('protocol', 3) as 2 | 3] : ([3, 2] as const);
-  for (const protocol of protocols) {
+  for (const protocol of protocolsFromArgs()) {
     const r = await runR1({ commands, disconnects, protocol, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
     report(`R1 RESP${protocol}: ${r.commands} commands, ${r.disconnects.reset + r.disconnects.clientKill + r.disconnects.sigkill} forced disconnects`, r, r1Bounds(r));
   }

@@ -21,7 +21,7 @@
  */
 import { createClient, type Client, type Runner } from '../../src/index.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
-import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, isMain, percentile, report, round, type Bound } from './soak-kit.ts';
+import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, isMain, argValue, protocolsFromArgs, percentile, report, round, type Bound } from './soak-kit.ts';
 
 export interface R2Options {
   rounds: number;
@@ -193,15 +193,9 @@ export function r2Bounds(r: R2Result, limits = { latenessP99Ms: 20 }): Bound[] {
   ];
 }
 
-function argValue(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-}
-
 if (isMain(import.meta.url)) {
   const rounds = argValue('rounds', 10_000);
-  const protocols = process.argv.includes('--protocol') ? [argValue('protocol', 3) as 2 | 3] : ([3, 2] as const);
-  for (const protocol of protocols) {
+  for (const protocol of protocolsFromArgs()) {
     const r = await runR2({ rounds, protocol, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
     report(`R2 RESP${protocol}: ${r.rounds} rounds of CLIENT PAUSE, a ${10} ms-deadline write, then a different command`, r, r2Bounds(r));
   }

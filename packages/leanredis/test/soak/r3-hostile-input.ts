@@ -30,7 +30,7 @@ import { ConnectionError, createClient, ProtocolError, ReplyError, type BufferCl
 import { plausibleReply, startHostileServer, type HostileServer } from '../helpers/hostile-server.ts';
 import { FIXTURES } from '../helpers/resp-fixtures.ts';
 import { fuzzDecoder, serialize, topLevelArb } from '../helpers/resp-fuzz.ts';
-import { CANARY, MB, SecretWatch, type Bound, Tally, countUncaught, isMain, percentile, prng, report, retainedHeap, round, waitUntil } from './soak-kit.ts';
+import { CANARY, MB, SecretWatch, type Bound, Tally, countUncaught, isMain, argValue, percentile, prng, report, retainedHeap, round, waitUntil } from './soak-kit.ts';
 
 // ---- inputs ------------------------------------------------------------------------------------
 
@@ -350,11 +350,6 @@ export function r3ClientBounds(r: R3ClientResult, limits = { settleMs: 100, heap
     { name: 'retained heap growth (MB)', value: round(r.heapGrowthBytes / MB), limit: `<= ${limits.heapMB}`, ok: r.heapGrowthBytes <= limits.heapMB * MB },
     { name: 'canary leaks', value: r.secrets.leaks.length, limit: '0', ok: r.secrets.leaks.length === 0 },
   ];
-}
-
-function argValue(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
 if (isMain(import.meta.url)) {

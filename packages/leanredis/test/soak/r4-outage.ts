@@ -29,7 +29,7 @@
 import { createClient, type Client, type ClientOptions } from '../../src/index.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
-import { CANARY, MB, REQUIRE_CANARY, SecretWatch, Tally, classify, isMain, percentile, report, retainedHeap, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
+import { CANARY, MB, REQUIRE_CANARY, SecretWatch, Tally, classify, isMain, argText, argValue, percentile, report, retainedHeap, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
 
 export type OutageMode = 'sigkill' | 'refuse' | 'blackhole';
 
@@ -304,15 +304,10 @@ export function r4Bounds(r: R4Result, limits: { heapGrowthMB: number; queueFullP
   ];
 }
 
-function arg(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-}
-
 if (isMain(import.meta.url)) {
-  const rate = Number(arg('rate') ?? 5000);
-  const outageMs = Number(arg('outage') ?? 10_000);
-  const modes = (arg('mode')?.split(',') ?? ['sigkill', 'refuse']) as OutageMode[];
+  const rate = argValue('rate', 5000);
+  const outageMs = argValue('outage', 10_000);
+  const modes = (argText('mode')?.split(',') ?? ['sigkill', 'refuse']) as OutageMode[];
   for (const mode of modes) {
     const r = await runR4({ mode, protocol: 3, rate, outageMs, log: (line) => console.log(`  [${mode}] ${line}`) });
     report(`R4 ${mode}: ${outageMs / 1000} s outage at ${rate} INCR/s, default options`, r, r4Bounds(r, { heapGrowthMB: 4, queueFullP99Ms: 1, firstSuccessMs: 2000 }));

@@ -20,7 +20,7 @@
  */
 import { createClient, type Client, type Credentials } from '../../src/index.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
-import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, canary, isMain, report, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
+import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, canary, isMain, argValue, protocolsFromArgs, report, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
 
 export interface S4Options {
   /** Live connections in all. */
@@ -191,15 +191,9 @@ export function s4Bounds(r: S4Result): Bound[] {
   ];
 }
 
-function argValue(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-}
-
 if (isMain(import.meta.url)) {
   const connections = argValue('connections', 100);
-  const protocols = process.argv.includes('--protocol') ? [argValue('protocol', 3) as 2 | 3] : ([3, 2] as const);
-  for (const protocol of protocols) {
+  for (const protocol of protocolsFromArgs()) {
     const r = await runS4({ connections, protocol, rotations: argValue('rotations', 5), log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
     report(`S4 RESP${protocol}: password rotated ${r.rotations} times under ${r.connections} live connections (${r.clients} clients)`, r, s4Bounds(r));
   }

@@ -248,6 +248,23 @@ export function isMain(url: string): boolean {
   return process.argv[1] !== undefined && url === pathToFileURL(process.argv[1]).href;
 }
 
+/** The text after `--name` on the command line, or undefined. */
+export function argText(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? undefined : process.argv[at + 1];
+}
+
+/** The number after `--name` on the command line, or `fallback`. */
+export function argValue(name: string, fallback: number): number {
+  const text = argText(name);
+  return text === undefined ? fallback : Number(text);
+}
+
+/** `--protocol 2|3` runs one RESP version; without it, both (3 first). */
+export function protocolsFromArgs(): readonly (2 | 3)[] {
+  return process.argv.includes('--protocol') ? [argValue('protocol', 3) as 2 | 3] : [3, 2];
+}
+
 /** A bound a soak run checks: name, measured value, limit, and whether it held. */
 export interface Bound {
   name: string;
