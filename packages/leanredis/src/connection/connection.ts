@@ -477,13 +477,17 @@ export class Connection {
     if (at >= NO_DEADLINE) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(onDeadline, Math.max(1, Math.ceil(at - performance.now())), this);
+    this.#timer = setTimeout(Connection.#onDeadline, Math.max(1, Math.ceil(at - performance.now())), this);
     // The socket keeps the process alive while there is work; the timer alone never should.
     this.#timer.unref();
   }
 
+  static #onDeadline(conn: Connection): void {
+    conn.#expireOverdue();
+  }
+
   /** Expires overdue commands, drops the socket if the server stopped answering, re-arms. */
-  expireOverdue(): void {
+  #expireOverdue(): void {
     this.#timer = undefined;
     this.#timerAt = NO_DEADLINE;
     if (this.state === 'closed') return;
@@ -507,8 +511,3 @@ export class Connection {
 }
 
 let lastId = 0;
-
-
-function onDeadline(conn: Connection): void {
-  conn.expireOverdue();
-}
