@@ -33,3 +33,10 @@ if (mtime(built) < Math.max(newestIn(join(pkg, 'src')), mtime(join(pkg, 'build.m
   console.log('> building packages/leanredis');
   execFileSync(process.execPath, [join(pkg, 'build.mjs')], { cwd: pkg, stdio: 'inherit' });
 }
+
+// The doctor (packages/cli): its tests run the built executable, as users do.
+const cli = join(root, 'packages', 'cli');
+if (mtime(join(cli, 'dist', 'bin.js')) < Math.max(newestIn(join(cli, 'src')), mtime(join(cli, 'build.mjs')), mtime(join(cli, 'package.json')))) {
+  console.log('> building packages/cli');
+  execFileSync(process.execPath, [join(cli, 'build.mjs')], { cwd: cli, stdio: 'inherit' });
+}
