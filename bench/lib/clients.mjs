@@ -14,6 +14,8 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -197,6 +199,14 @@ export const FLOOR = {
     };
   },
 };
+
+// Before/after comparisons of a change: LEANREDIS_BASE_DIST=<dir of another build's index.js>
+// adds a `leanredis@base` row, driven exactly like `leanredis` and interleaved with it in every
+// round (e.g. --clients=leanredis,leanredis@base). Absent unless the variable is set.
+if (process.env.LEANREDIS_BASE_DIST) {
+  const entry = pathToFileURL(join(process.env.LEANREDIS_BASE_DIST, 'index.js')).href;
+  CLIENTS['leanredis@base'] = { ...CLIENTS.leanredis, id: 'leanredis@base', label: 'leanredis@base', version: () => 'base build', load: () => import(entry) };
+}
 
 /** Client ids in run order; leanredis first so every ratio has its denominator. */
 export const CLIENT_IDS = Object.keys(CLIENTS);

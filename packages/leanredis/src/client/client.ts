@@ -10,10 +10,10 @@ import type { Connection } from '../connection/connection.js';
 import type { PushMessage } from '../resp/types.js';
 import { ArgumentError, ClientClosedError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import type { CommandDefinition, Key } from '../commands/define.js';
+import type { CommandDefinition, Keys } from '../commands/define.js';
 import type { PoolStats } from '../pool/stats.js';
 import { Lease } from './lease.js';
-import type { PubSub, MessageListener, SubscribeOptions, Subscription } from './pubsub.js';
+import type { PubSub, MessageListener, SubscribeOptions, Subscription, SubscriptionKind } from './pubsub.js';
 import { loadPubSub } from './pubsub-loader.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import { Dispatcher, checkCallOptions } from './dispatcher.js';
@@ -46,9 +46,34 @@ export interface ClientStats extends PoolStats {
   messagesDropped: number;
 }
 
-function toList(names: string | string[]): string[] {
-  return Array.isArray(names) ? names : [names];
+/**
+ * Channel or pattern names by the one `Keys` rule: a string is one name, an array the list; an
+ * empty list, a non-string name (`undefined` would subscribe to "undefined") and unknown options
+ * are refused. Rejects rather than throws, like the rest of subscribe().
+ */
+function subscribeArgs(method: string, command: string, names: unknown, listener: unknown, options: unknown): string[] {
+  const fail = (message: string, code: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_OPTION' = 'ERR_INVALID_ARGUMENT'): never => {
+    const error = new ArgumentError(`${method}: ${message}`, code);
+    error.command = command;
+    throw error;
+  };
+  const list = Array.isArray(names) ? (names as unknown[]) : [names];
+  if (list.length === 0) fail('expected at least one name, got an empty array');
+  for (const name of list) if (typeof name !== 'string') fail(`names must be strings, got ${name === null ? 'null' : typeof name}`);
+  if (listener !== undefined && typeof listener !== 'function') fail('the listener must be a function (options go third)');
+  if (options !== undefined) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options must be an object', 'ERR_INVALID_OPTION');
+    for (const key of Object.keys(options as object)) {
+      if (key !== 'bufferSize' && key !== 'overflow') fail(`unknown option "${key}"${key.toLowerCase().startsWith('buffer') ? ' (use "bufferSize")' : ''}; accepted: bufferSize, overflow`, 'ERR_INVALID_OPTION');
+    }
+    const { bufferSize, overflow } = options as SubscribeOptions;
+    if (bufferSize !== undefined && (!Number.isSafeInteger(bufferSize) || bufferSize < 1)) fail('option "bufferSize" must be an integer >= 1', 'ERR_INVALID_OPTION');
+    if (overflow !== undefined && overflow !== 'pause' && overflow !== 'drop') fail('option "overflow" must be "pause" or "drop"', 'ERR_INVALID_OPTION');
+  }
+  return list as string[];
 }
+
+const WATCH_OPTIONS = new Set(['retries']);
 
 /** Events a client emits (`client.on(name, listener)`). */
 export interface ClientEvents {
@@ -168,12 +193,12 @@ export class Client<S = string> extends Runner<S> {
    * give the element type: `client.pipeline<number[]>()`.
    */
   pipeline<T extends unknown[] = []>(): Pipeline<T, S> {
-    return new Pipeline<T, S>(this.#dispatcher, this.#batchSender);
+    return new Pipeline<T, S>(this.#dispatcher, this.#batchSender, false);
   }
 
   /** A MULTI/EXEC transaction, sent in one write. */
   multi<T extends unknown[] = []>(): Multi<T, S> {
-    return new Multi<T, S>(this.#dispatcher, this.#batchSender);
+    return new Multi<T, S>(this.#dispatcher, this.#batchSender, false);
   }
 
   /**
@@ -182,9 +207,13 @@ export class Client<S = string> extends Runner<S> {
    * acquireTimeoutMs) for a free connection, then rejects with ERR_POOL_TIMEOUT.
    */
   async acquire(options?: { timeoutMs?: number }): Promise<Lease<S>> {
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ArgumentError('acquire: options must be an object', 'ERR_INVALID_OPTION');
+      for (const key of Object.keys(options)) if (key !== 'timeoutMs') throw new ArgumentError(`acquire: unknown option "${key}"; accepted: timeoutMs`, 'ERR_INVALID_OPTION');
+    }
     const timeoutMs = options?.timeoutMs;
     if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) {
-      throw new ArgumentError('acquire: option "timeoutMs" must be a non-negative integer (ms)', 'ERR_INVALID_ARGUMENT');
+      throw new ArgumentError('acquire: option "timeoutMs" must be a non-negative integer (ms)', 'ERR_INVALID_OPTION');
     }
     const conn = await this.#dispatcher.pool.acquire(timeoutMs);
     return new Lease<S>(this.#dispatcher, conn);
@@ -197,24 +226,36 @@ export class Client<S = string> extends Runner<S> {
    * changed on every attempt (`retries` extra attempts are made on conflict).
    */
   async watch<T extends unknown[]>(
-    keys: Key[],
+    keys: Keys,
     body: (tx: Lease<S>) => Promise<Multi<T, S> | undefined> | Multi<T, S> | undefined,
     options?: { retries?: number },
   ): Promise<T | null> {
+    const fail = (message: string, code: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_OPTION' = 'ERR_INVALID_ARGUMENT'): never => {
+      const error = new ArgumentError(`watch: ${message}`, code);
+      error.command = 'WATCH';
+      throw error;
+    };
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options must be an object', 'ERR_INVALID_OPTION');
+      for (const key of Object.keys(options)) if (!WATCH_OPTIONS.has(key)) fail(`unknown option "${key}"${key.toLowerCase().startsWith('retr') ? ' (use "retries")' : ''}; accepted: retries`, 'ERR_INVALID_OPTION');
+    }
     const retries = options?.retries ?? 0;
-    if (!Number.isInteger(retries) || retries < 0) throw new ArgumentError('watch: option "retries" must be a non-negative integer', 'ERR_INVALID_ARGUMENT');
-    if (keys.length === 0) throw new ArgumentError('watch: at least one key is required', 'ERR_INVALID_ARGUMENT');
+    if (!Number.isSafeInteger(retries) || retries < 0) fail('option "retries" must be an integer >= 0', 'ERR_INVALID_OPTION');
+    // The one Keys rule: 'acct:balance' is one key, never the characters of it.
+    const list = Array.isArray(keys) ? keys : [keys];
+    if (list.length === 0) fail('expected at least one key, got an empty array');
+    if (typeof body !== 'function') fail('the body must be a function');
     await using tx = await this.acquire();
     for (let attempt = 0; ; attempt++) {
-      await tx.call('WATCH', ...keys);
+      await tx.watch(list);
       const multi = await body(tx);
       if (multi === undefined) {
-        await tx.call('UNWATCH');
+        await tx.unwatch();
         return null;
       }
       if (!tx.owns(multi)) {
-        await tx.call('UNWATCH');
-        throw new ArgumentError('watch: return the transaction from tx.multi(), not from the client', 'ERR_INVALID_ARGUMENT');
+        await tx.unwatch();
+        fail('return the transaction from tx.multi(), not from the client');
       }
       const results = await multi.exec();
       if (results !== null || attempt >= retries) return results;
@@ -222,18 +263,28 @@ export class Client<S = string> extends Runner<S> {
   }
 
   /** Subscribes to channels (SUBSCRIBE). Without a listener, iterate the subscription: `for await (const m of sub)`. */
-  subscribe(channels: string | string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
-    return this.#pubsubManager().subscribe('channel', toList(channels), listener, options);
+  subscribe(channels: string | readonly string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#subscribe('channel', 'subscribe', 'SUBSCRIBE', channels, listener, options);
   }
 
   /** Subscribes to glob patterns (PSUBSCRIBE); messages carry `pattern`. */
-  pSubscribe(patterns: string | string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
-    return this.#pubsubManager().subscribe('pattern', toList(patterns), listener, options);
+  pSubscribe(patterns: string | readonly string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#subscribe('pattern', 'pSubscribe', 'PSUBSCRIBE', patterns, listener, options);
   }
 
   /** Subscribes to shard channels (SSUBSCRIBE, Redis 7). */
-  sSubscribe(channels: string | string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
-    return this.#pubsubManager().subscribe('shard', toList(channels), listener, options);
+  sSubscribe(channels: string | readonly string[], listener?: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#subscribe('shard', 'sSubscribe', 'SSUBSCRIBE', channels, listener, options);
+  }
+
+  #subscribe(kind: SubscriptionKind, method: string, command: string, names: unknown, listener: MessageListener<S> | undefined, options: SubscribeOptions | undefined): Promise<Subscription<S>> {
+    let list: string[];
+    try {
+      list = subscribeArgs(method, command, names, listener, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#pubsubManager().subscribe(kind, list, listener, options);
   }
 
   #pubsubManager(): PubSub<S> {

@@ -58,8 +58,9 @@ export class Dispatcher {
 
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */
   run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
+    if (definition.state !== undefined) throw needsLease(definition);
     if (!this.pool.isOpen) return Promise.reject(new ClientClosedError(undefined, definition.name));
-    const blockMs = definition.isBlocking ? blockingTimeoutMs(definition.name, args) : undefined;
+    const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Created (and so validated: ArgumentError is thrown) before anything asynchronous.
     const cmd = this.create(definition, args, call, blockMs);
     if (blockMs !== undefined) this.#runLeased(cmd);
@@ -92,6 +93,17 @@ export class Dispatcher {
   }
 }
 
+/** The error for a command that would change a shared connection's state (SELECT, WATCH, CLIENT TRACKING...). */
+export function needsLease(definition: CommandDefinition): ArgumentError {
+  const what = definition.method === 'call' || definition.method === '' ? definition.name : `${definition.method} (${definition.name})`;
+  const error = new ArgumentError(
+    `${what} changes the state of the connection it runs on, and the client's connections are shared: run it on a lease (await using conn = await client.acquire())`,
+    'ERR_INVALID_ARGUMENT',
+  );
+  error.command = definition.name;
+  return error;
+}
+
 function flagsOf(definition: CommandDefinition, call: CallOptions | undefined): number {
   let flags = definition.isReadOnly || call?.retryable === true ? RETRYABLE : 0;
   const buffers = definition.returnBuffers ?? call?.returnBuffers;
@@ -103,16 +115,20 @@ function flagsOf(definition: CommandDefinition, call: CallOptions | undefined): 
 const CALL_OPTIONS = new Set(['timeoutMs', 'signal', 'returnBuffers', 'retryable']);
 
 export function checkCallOptions(options: CallOptions): CallOptions {
-  if (typeof options !== 'object' || options === null) throw new ArgumentError('with: expected an options object', 'ERR_INVALID_ARGUMENT');
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ArgumentError('with: expected an options object', 'ERR_INVALID_OPTION');
   for (const key of Object.keys(options)) {
-    if (!CALL_OPTIONS.has(key)) throw new ArgumentError(`with: unknown option "${key}" (expected timeoutMs, signal, returnBuffers or retryable)`, 'ERR_INVALID_ARGUMENT');
+    if (!CALL_OPTIONS.has(key)) {
+      const hint = key.toLowerCase() === 'timeout' ? ' (use "timeoutMs")' : '';
+      throw new ArgumentError(`with: unknown option "${key}"${hint}; accepted: timeoutMs, signal, returnBuffers, retryable`, 'ERR_INVALID_OPTION');
+    }
   }
-  const { timeoutMs, signal } = options;
+  const { timeoutMs, signal, returnBuffers, retryable } = options;
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 2 ** 31 - 1)) {
-    throw new ArgumentError(`with: option "timeoutMs" must be an integer from 0 to 2147483647 (ms), got ${String(timeoutMs)}`, 'ERR_INVALID_ARGUMENT');
+    throw new ArgumentError(`with: option "timeoutMs" must be an integer from 0 to 2147483647 (ms), got ${typeof timeoutMs === 'number' ? timeoutMs : typeof timeoutMs}`, 'ERR_INVALID_OPTION');
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ArgumentError('with: option "signal" must be an AbortSignal', 'ERR_INVALID_ARGUMENT');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ArgumentError('with: option "signal" must be an AbortSignal', 'ERR_INVALID_OPTION');
+  for (const [name, value] of [['returnBuffers', returnBuffers], ['retryable', retryable]] as const) {
+    if (value !== undefined && typeof value !== 'boolean') throw new ArgumentError(`with: option "${name}" must be true or false, got ${typeof value}`, 'ERR_INVALID_OPTION');
   }
   return { ...options };
 }

@@ -8,16 +8,16 @@ import { LeaseReleasedError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import type { CommandDefinition } from '../commands/define.js';
 import { blockingTimeoutMs } from '../commands/blocking.js';
+import type { LeaseCommandMethods } from '../commands/index.js';
+import type { PromiseKind } from '../commands/kinds.js';
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import type { Dispatcher } from './dispatcher.js';
 import { Multi, Pipeline, type BatchSender } from './pipeline.js';
 import { RUN, Runner } from './runner.js';
 
-// Commands that leave connection state behind; after them the connection is closed on release
-// rather than handed to the next borrower.
-const STATEFUL = new Set(['SELECT', 'SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'MONITOR', 'HELLO', 'AUTH', 'READONLY', 'READWRITE', 'MULTI']);
-const STATEFUL_CLIENT = new Set(['TRACKING', 'REPLY', 'SETNAME', 'NO-EVICT', 'NO-TOUCH']);
+/** The lease's own commands (SELECT, WATCH, CLIENT SETNAME...) besides every client command. */
+export interface Lease<S = string> extends LeaseCommandMethods<PromiseKind<S>> {}
 
 export class Lease<S = string> extends Runner<S> {
   readonly #dispatcher: Dispatcher;
@@ -32,8 +32,7 @@ export class Lease<S = string> extends Runner<S> {
     this.#conn = conn;
     this.#sendBatch = (cmds: PendingCommand[]) => {
       for (const cmd of cmds) {
-        // A Multi always sends MULTI ... EXEC together, so MULTI leaves no state behind.
-        if (cmd.name !== 'MULTI') this.#track(cmd.name, cmd.args);
+        this.#track(cmd.spec as CommandDefinition);
         this.#send(cmd);
       }
     };
@@ -49,8 +48,8 @@ export class Lease<S = string> extends Runner<S> {
   }
 
   [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
-    this.#track(definition.name, args);
-    const blockMs = definition.isBlocking ? blockingTimeoutMs(definition.name, args) : undefined;
+    this.#track(definition);
+    const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Like the client: a bad argument throws ArgumentError synchronously.
     const cmd = this.#dispatcher.create(definition, args, undefined, blockMs);
     this.#send(cmd);
@@ -62,21 +61,24 @@ export class Lease<S = string> extends Runner<S> {
     else this.#conn.send(cmd);
   }
 
-  #track(name: string, args: readonly Arg[]): void {
-    if (name === 'WATCH') this.#isWatching = true;
-    else if (name === 'UNWATCH' || name === 'EXEC' || name === 'DISCARD') this.#isWatching = false;
-    else if (STATEFUL.has(name)) this.#isDirty = true;
-    else if (name === 'CLIENT' && typeof args[0] === 'string' && STATEFUL_CLIENT.has(args[0].toUpperCase())) this.#isDirty = true;
+  // What a command leaves on the connection, from its definition (the MULTI of a transaction
+  // builder has none: it always goes with its EXEC).
+  #track(definition: CommandDefinition): void {
+    const state = definition.state;
+    if (state === undefined) return;
+    if (state === 'watch') this.#isWatching = true;
+    else if (state === 'unwatch') this.#isWatching = false;
+    else this.#isDirty = true;
   }
 
   /** A pipeline on this connection. */
   pipeline<T extends unknown[] = []>(): Pipeline<T, S> {
-    return new Pipeline<T, S>(this.#dispatcher, this.#sendBatch);
+    return new Pipeline<T, S>(this.#dispatcher, this.#sendBatch, true);
   }
 
   /** A MULTI/EXEC transaction on this connection (use after WATCH for optimistic locking). */
   multi<T extends unknown[] = []>(): Multi<T, S> {
-    return new Multi<T, S>(this.#dispatcher, this.#sendBatch);
+    return new Multi<T, S>(this.#dispatcher, this.#sendBatch, true);
   }
 
   /** Whether `batch` was made by this lease (a transaction of another connection would ignore WATCH). */

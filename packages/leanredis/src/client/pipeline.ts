@@ -7,13 +7,14 @@
  * failed, or with a PipelineError (holding every result) if some commands got error replies.
  * `execSettled()` never rejects for error replies: they are values in the result array.
  */
-import { LeanRedisError, PipelineError, ReplyError } from '../errors.js';
+import { ArgumentError, LeanRedisError, PipelineError, ReplyError } from '../errors.js';
 import { measureArgs, type Arg } from '../resp/encoder.js';
-import { define, prefixOf, type CommandDefinition } from '../commands/define.js';
-import { SEND, ensureCommands, installCommands, type ArgsOf, type CommandName, type CommandTable, type Reply, type ReplyOf } from '../commands/index.js';
+import { define, prefixOf, wireArgs, type CommandDefinition } from '../commands/define.js';
+import { blockingTimeoutMs } from '../commands/blocking.js';
+import { SEND, definitionFor, ensureCommands, installCommands, type CommandMethods } from '../commands/index.js';
+import type { Kind, Reply } from '../commands/kinds.js';
 import { BatchResults, type PendingCommand } from '../connection/pending-command.js';
-import type { Dispatcher } from './dispatcher.js';
-import { definitionFor } from './runner.js';
+import { needsLease, type Dispatcher } from './dispatcher.js';
 
 /** A result tuple where any element may be the error its command got. */
 export type Settled<T extends unknown[]> = { [K in keyof T]: T[K] | LeanRedisError };
@@ -32,11 +33,14 @@ abstract class Batch {
   readonly #dispatcher: Dispatcher;
   readonly #items: Queued[] = [];
   readonly #sender: BatchSender;
+  readonly #isLeased: boolean;
 
-  constructor(dispatcher: Dispatcher, sender: BatchSender) {
+  /** `isLeased`: the batch goes to a leased connection, so connection-state commands are allowed. */
+  constructor(dispatcher: Dispatcher, sender: BatchSender, isLeased = false) {
     ensureCommands();
     this.#dispatcher = dispatcher;
     this.#sender = sender;
+    this.#isLeased = isLeased;
   }
 
   protected get dispatcher(): Dispatcher {
@@ -58,15 +62,30 @@ abstract class Batch {
   }
 
   [SEND](definition: CommandDefinition, args: unknown[]): this {
-    return this.queue(definition, definition.build === undefined ? (args as Arg[]) : definition.build(...args));
+    return this.queue(definition, wireArgs(definition, args));
   }
 
   protected queueCall(command: string, args: Arg[]): this {
-    return this.queue(definitionFor(command), args);
+    return this.queue(definitionFor(command, args), args);
   }
+
+  /** Whether a blocking command may be queued (inside MULTI the server never blocks). */
+  protected abstract get allowsBlocking(): boolean;
 
   /** Queues a command; a bad argument throws ArgumentError here, when the method is called. */
   protected queue(definition: CommandDefinition, args: readonly Arg[]): this {
+    if (!this.#isLeased) {
+      if (definition.state !== undefined) throw needsLease(definition);
+      // On a shared connection a blocking command would hold up every other caller's replies.
+      if (definition.block !== undefined && !this.allowsBlocking && blockingTimeoutMs(definition, args) !== undefined) {
+        const error = new ArgumentError(
+          `${definition.method === 'call' ? definition.name : definition.method}: a blocking command cannot be pipelined on the client's shared connection; call it on the client (it gets a connection of its own) or pipeline it on a lease`,
+          'ERR_INVALID_ARGUMENT',
+        );
+        error.command = definition.name;
+        throw error;
+      }
+    }
     measureArgs(definition.name, args);
     this.#items.push({ definition, args });
     return this;
@@ -87,14 +106,27 @@ function unwrap<T>(results: unknown[]): T {
   return results as T;
 }
 
-type PipelineCommands<T extends unknown[], S> = {
-  [K in CommandName]: (...args: ArgsOf<CommandTable[K]>) => Pipeline<[...T, Reply<ReplyOf<CommandTable[K]>, S>], S>;
-};
+/** Pipeline methods: each returns the pipeline with the command's reply type appended to `T`. */
+export interface PipelineKind<T extends unknown[], S> extends Kind {
+  readonly out: Pipeline<[...T, Reply<this['reply'], S>], S>;
+}
 
-export interface Pipeline<T extends unknown[] = [], S = string> extends PipelineCommands<T, S> {}
+/** Transaction methods: each returns the transaction with the command's reply type appended to `T`. */
+export interface MultiKind<T extends unknown[], S> extends Kind {
+  readonly out: Multi<[...T, Reply<this['reply'], S>], S>;
+}
 
-/** Commands sent together without MULTI: no atomicity, one round trip. */
+export interface Pipeline<T extends unknown[] = [], S = string> extends CommandMethods<PipelineKind<T, S>> {}
+
+/**
+ * Commands sent together without MULTI: no atomicity, one round trip. On the client, commands
+ * that change a connection's state and blocking commands are refused (they need a lease).
+ */
 export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
+  protected get allowsBlocking(): boolean {
+    return false;
+  }
+
   /** Queues any command; its result is the raw reply. */
   call(command: string, ...args: Arg[]): Pipeline<[...T, unknown], S> {
     return this.queueCall(command, args) as unknown as Pipeline<[...T, unknown], S>;
@@ -117,20 +149,22 @@ export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
   }
 }
 
-const MULTI = define('MULTI');
-const EXEC = define('EXEC');
+// A transaction always sends MULTI with its EXEC: MULTI leaves no state behind, while EXEC
+// ends any WATCH of a lease.
+const MULTI = define('MULTI', { arity: 0, keys: [] });
+const EXEC = define('EXEC', { arity: 0, keys: [], state: 'unwatch' });
 
-type MultiCommands<T extends unknown[], S> = {
-  [K in CommandName]: (...args: ArgsOf<CommandTable[K]>) => Multi<[...T, Reply<ReplyOf<CommandTable[K]>, S>], S>;
-};
-
-export interface Multi<T extends unknown[] = [], S = string> extends MultiCommands<T, S> {}
+export interface Multi<T extends unknown[] = [], S = string> extends CommandMethods<MultiKind<T, S>> {}
 
 /**
  * A MULTI/EXEC transaction, sent as one write. Resolves null when EXEC was aborted by a WATCH
  * (only possible on a leased connection; see `client.watch`).
  */
 export class Multi<T extends unknown[] = [], S = string> extends Batch {
+  protected get allowsBlocking(): boolean {
+    return true;
+  }
+
   call(command: string, ...args: Arg[]): Multi<[...T, unknown], S> {
     return this.queueCall(command, args) as unknown as Multi<[...T, unknown], S>;
   }

@@ -3,13 +3,14 @@
  * connections: every typed command, `call()`, the SCAN iterators and Lua scripting. Each
  * subclass supplies one method, [RUN], that sends a definition with its wire arguments.
  */
-import { ReplyError } from '../errors.js';
+import { ArgumentError, ReplyError } from '../errors.js';
 import { lazyCrypto } from '../internal/builtins.js';
 import type { Arg } from '../resp/encoder.js';
-import { encodeName } from '../resp/encoder.js';
-import { define, type CommandDefinition, type Key, type Value } from '../commands/define.js';
-import { SEND, ensureCommands, installCommands, type Commands } from '../commands/index.js';
-import type { ScanOptions } from '../commands/keys.js';
+import { define, wireArgs, type CommandDefinition, type Key } from '../commands/define.js';
+import { SEND, definitionFor, ensureCommands, installCommands, type CommandMethods } from '../commands/index.js';
+import type { PromiseKind } from '../commands/kinds.js';
+import type { KeyScanOptions, ScanOptions } from '../commands/arguments.js';
+import type { FunctionCall } from '../commands/scripting.js';
 
 /** Options for one call, through `client.with(options)`. */
 export interface CallOptions {
@@ -23,33 +24,17 @@ export interface CallOptions {
   retryable?: boolean;
 }
 
-/** Keys and arguments of a Lua script call. */
-export interface ScriptCall {
-  keys?: Key[];
-  arguments?: Value[];
-}
+/** Keys and arguments of a Lua script call (as for FCALL). */
+export type ScriptCall = FunctionCall;
 
 export const RUN: unique symbol = Symbol('leanredis.run');
 
-const callDefinitions = new Map<string, CommandDefinition>();
-
-/** A definition for an arbitrary command name, cached (bounded) so `call()` encodes names once. */
-export function definitionFor(name: string): CommandDefinition {
-  let d = callDefinitions.get(name);
-  if (d === undefined) {
-    const upper = name.toUpperCase();
-    // Whether it blocks depends on its arguments (XREAD BLOCK); the executor asks blockingTimeoutMs.
-    d = { ...define(upper, { blocking: true }), tokens: 1, prefix: encodeName([name]) };
-    if (callDefinitions.size >= 512) callDefinitions.clear();
-    callDefinitions.set(name, d);
-  }
-  return d;
-}
-
-const EVALSHA = define('EVALSHA');
-const EVAL = define('EVAL');
-const EVALSHA_RO = define('EVALSHA_RO', { readOnly: true });
-const EVAL_RO = define('EVAL_RO', { readOnly: true });
+// EVAL and EVALSHA: the key count after the script (or its SHA), then the keys.
+const SCRIPT_KEYS = [{ index: 1, keyNumIndex: 0, firstKey: 1 }];
+const EVALSHA = define('EVALSHA', { arity: Infinity, keys: SCRIPT_KEYS });
+const EVAL = define('EVAL', { arity: Infinity, keys: SCRIPT_KEYS });
+const EVALSHA_RO = define('EVALSHA_RO', { arity: Infinity, readOnly: true, keys: SCRIPT_KEYS });
+const EVAL_RO = define('EVAL_RO', { arity: Infinity, readOnly: true, keys: SCRIPT_KEYS });
 const shaCache = new Map<string, string>();
 
 /** SHA-1 of a script, as Redis names it (cached for the last 256 scripts). */
@@ -63,12 +48,36 @@ export function scriptSha(script: string): string {
   return sha;
 }
 
-function scriptArgs(first: string, call: ScriptCall | undefined): Arg[] {
-  const keys = call?.keys ?? [];
-  return [first, keys.length, ...keys, ...(call?.arguments ?? [])];
+/** The one `Keys` rule for a script's keys and arguments: one item or an array (empty allowed: no keys). */
+function listOf(method: string, name: string, items: unknown): Arg[] {
+  if (items === undefined) return [];
+  if (Array.isArray(items)) return items as Arg[];
+  if (typeof items === 'string' || typeof items === 'number' || Buffer.isBuffer(items)) return [items];
+  throw new ArgumentError(`${method}: option "${name}" must be one item or an array, got ${items === null ? 'null' : typeof items}`, 'ERR_INVALID_OPTION');
 }
 
-export interface Runner<S = string> extends Commands<S> {}
+/** numkeys, keys and arguments after the script or its SHA; unknown options are refused. */
+function scriptArgs(method: string, first: string, call: ScriptCall | undefined): Arg[] {
+  if (call === undefined) return [first, 0];
+  if (typeof call !== 'object' || call === null || Array.isArray(call)) throw new ArgumentError(`${method}: options must be an object`, 'ERR_INVALID_OPTION');
+  for (const key of Object.keys(call)) {
+    if (key !== 'keys' && key !== 'arguments') throw new ArgumentError(`${method}: unknown option "${key}"; accepted: keys, arguments`, 'ERR_INVALID_OPTION');
+  }
+  const keys = listOf(method, 'keys', call.keys);
+  return [first, keys.length, ...keys, ...listOf(method, 'arguments', call.arguments)];
+}
+
+/** Runs `send` (which builds arguments), naming `command` in an ArgumentError it throws. */
+function naming<T>(command: string, send: () => T): T {
+  try {
+    return send();
+  } catch (err) {
+    if (err instanceof ArgumentError && err.command === undefined) err.command = command;
+    throw err;
+  }
+}
+
+export interface Runner<S = string> extends CommandMethods<PromiseKind<S>> {}
 
 export abstract class Runner<S = string> {
   constructor() {
@@ -79,12 +88,16 @@ export abstract class Runner<S = string> {
   abstract [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown>;
 
   [SEND](definition: CommandDefinition, args: unknown[]): Promise<unknown> {
-    return this[RUN](definition, definition.build === undefined ? (args as Arg[]) : definition.build(...args));
+    return this[RUN](definition, wireArgs(definition, args));
   }
 
-  /** Sends any command: `call('OBJECT', 'ENCODING', 'k')`. Resolves with the raw reply. */
+  /**
+   * Sends any command: `call('OBJECT', 'ENCODING', 'k')`. Resolves with the raw reply. What the
+   * table knows about the command still applies: a blocking one runs on a lease, one that
+   * changes its connection's state is refused on the client (use a lease).
+   */
   call(command: string, ...args: Arg[]): Promise<unknown> {
-    return this[RUN](definitionFor(command), args);
+    return this[RUN](definitionFor(command, args), args);
   }
 
   /**
@@ -102,15 +115,21 @@ export abstract class Runner<S = string> {
 
   /** EVALSHA sha: runs a script already loaded (SCRIPT LOAD). */
   evalSha(sha: string, call?: ScriptCall): Promise<unknown> {
-    return this[RUN](EVALSHA, scriptArgs(sha, call));
+    return this[RUN](EVALSHA, naming('EVALSHA', () => scriptArgs('evalSha', sha, call)));
   }
 
   async #evalCached(bySha: CommandDefinition, byText: CommandDefinition, script: string, call: ScriptCall | undefined): Promise<unknown> {
+    const method = bySha === EVALSHA ? 'eval' : 'evalRo';
+    const args = naming(bySha.name, () => {
+      if (typeof script !== 'string') throw new ArgumentError(`${method}: script must be a string`, 'ERR_INVALID_ARGUMENT');
+      return scriptArgs(method, scriptSha(script), call);
+    });
     try {
-      return await this[RUN](bySha, scriptArgs(scriptSha(script), call));
+      return await this[RUN](bySha, args);
     } catch (err) {
       if (!(err instanceof ReplyError) || err.code !== 'NOSCRIPT') throw err;
-      return this[RUN](byText, scriptArgs(script, call));
+      args[0] = script;
+      return this[RUN](byText, args);
     }
   }
 
@@ -125,7 +144,7 @@ export abstract class Runner<S = string> {
   }
 
   /** Every [field, value] of a hash, with HSCAN. */
-  async *hScanIterator(key: Key, options?: Omit<ScanOptions, 'type'>): AsyncGenerator<[field: S, value: S]> {
+  async *hScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<[field: S, value: S]> {
     let cursor = '0';
     do {
       const step = (await this.hScan(key, cursor, options)) as unknown as { cursor: string; entries: [S, S][] };
@@ -135,7 +154,7 @@ export abstract class Runner<S = string> {
   }
 
   /** Every member of a set, with SSCAN. */
-  async *sScanIterator(key: Key, options?: Omit<ScanOptions, 'type'>): AsyncGenerator<S> {
+  async *sScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<S> {
     let cursor = '0';
     do {
       const step = (await this.sScan(key, cursor, options)) as unknown as { cursor: string; members: S[] };
@@ -145,7 +164,7 @@ export abstract class Runner<S = string> {
   }
 
   /** Every member and score of a sorted set, with ZSCAN. */
-  async *zScanIterator(key: Key, options?: Omit<ScanOptions, 'type'>): AsyncGenerator<{ member: S; score: number }> {
+  async *zScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<{ member: S; score: number }> {
     let cursor = '0';
     do {
       const step = (await this.zScan(key, cursor, options)) as unknown as { cursor: string; members: { member: S; score: number }[] };

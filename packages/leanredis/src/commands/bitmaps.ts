@@ -1,6 +1,10 @@
 /** Bitmap commands: single bits, bit counts and searches, bitwise operations and BITFIELD. */
 import type { Arg } from '../resp/encoder.js';
-import { define, toNumbersOrNull, invalid, type Key } from './define.js';
+import { checkOptions, describe, integer, oneOf, optionsSpec } from './check-options.js';
+import { invalid, keyList } from './arguments.js';
+import { define, type Key, type Keys } from './define.js';
+import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
+import { toNumbersOrNull } from './replies.js';
 
 /** Whether a range counts bytes (the server default) or bits (Redis 7). */
 export type BitUnit = 'BYTE' | 'BIT';
@@ -77,13 +81,18 @@ const ENCODING = /^(?:i(?:[1-9]|[1-5]\d|6[0-4])|u(?:[1-9]|[1-5]\d|6[0-3]))$/;
 const FIELD_OFFSET = /^#\d{1,10}$/;
 const OVERFLOWS: ReadonlySet<string> = new Set(['WRAP', 'SAT', 'FAIL']);
 const OPERATIONS: ReadonlySet<string> = new Set(['AND', 'OR', 'XOR', 'NOT']);
-const UNITS: ReadonlySet<string> = new Set(['BYTE', 'BIT']);
+const INDEX = integer(Number.MIN_SAFE_INTEGER);
+const BITCOUNT_RANGE = optionsSpec({ start: INDEX, end: INDEX, unit: oneOf('BYTE', 'BIT') });
+const BITPOS_RANGE = optionsSpec({ start: INDEX, end: INDEX, unit: oneOf('BYTE', 'BIT') });
+// The keys each BITFIELD operation may carry: a misspelt one (`incr` for `increment`) is refused.
+const FIELD_KEYS: Readonly<Record<string, ReadonlySet<string>>> = {
+  GET: new Set(['operation', 'encoding', 'offset']),
+  SET: new Set(['operation', 'encoding', 'offset', 'value']),
+  INCRBY: new Set(['operation', 'encoding', 'offset', 'increment']),
+  OVERFLOW: new Set(['operation', 'behavior']),
+};
 
 
-function checkIndex(method: string, name: string, value: unknown): number {
-  if (!Number.isSafeInteger(value)) invalid(method, `${name} must be an integer, got ${describe(value)}`);
-  return value as number;
-}
 
 function checkBitOffset(method: string, offset: unknown): number {
   if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > MAX_BIT_OFFSET) {
@@ -97,14 +106,7 @@ function checkBit(method: string, bit: unknown): 0 | 1 {
   return bit;
 }
 
-function checkUnit(method: string, unit: unknown): void {
-  if (unit !== undefined && !UNITS.has(unit as string)) invalid(method, `unit must be "BYTE" or "BIT", got ${describe(unit)}`);
-}
 
-// Values are described by type only: an argument may be a secret and must not reach a log.
-function describe(value: unknown): string {
-  return typeof value === 'number' ? String(value) : typeof value;
-}
 
 function pushField(out: Arg[], op: BitFieldGet | BitFieldSet | BitFieldIncrBy, method: string): void {
   if (typeof op.encoding !== 'string' || !ENCODING.test(op.encoding)) {
@@ -117,7 +119,7 @@ function pushField(out: Arg[], op: BitFieldGet | BitFieldSet | BitFieldIncrBy, m
   out.push(op.encoding, offset);
 }
 
-function checkInteger(method: string, name: string, value: unknown): number | bigint {
+function checkInt64(method: string, name: string, value: unknown): number | bigint {
   if (typeof value !== 'bigint' && !Number.isSafeInteger(value)) invalid(method, `${name} must be a safe integer or a bigint, got ${describe(value)}`);
   return value as number | bigint;
 }
@@ -126,6 +128,10 @@ function bitFieldArgs(method: string, key: Key, operations: readonly BitFieldOpe
   if (!Array.isArray(operations)) invalid(method, 'expected an array of operations');
   const out: Arg[] = [key];
   for (const op of operations) {
+    const accepted = FIELD_KEYS[(op as { operation?: unknown } | null)?.operation as string];
+    if (accepted !== undefined) {
+      for (const k of Object.keys(op)) if (!accepted.has(k)) invalid(method, `unknown key "${k}" in a ${op.operation} operation; accepted: ${[...accepted].join(', ')}`);
+    }
     switch (op?.operation) {
       case 'GET':
         out.push('GET');
@@ -134,12 +140,12 @@ function bitFieldArgs(method: string, key: Key, operations: readonly BitFieldOpe
       case 'SET':
         out.push('SET');
         pushField(out, op, method);
-        out.push(checkInteger(method, 'value', op.value));
+        out.push(checkInt64(method, 'value', op.value));
         break;
       case 'INCRBY':
         out.push('INCRBY');
         pushField(out, op, method);
-        out.push(checkInteger(method, 'increment', op.increment));
+        out.push(checkInt64(method, 'increment', op.increment));
         break;
       case 'OVERFLOW':
         if (!OVERFLOWS.has(op.behavior)) invalid(method, `overflow behavior must be "WRAP", "SAT" or "FAIL", got ${describe(op.behavior)}`);
@@ -152,81 +158,87 @@ function bitFieldArgs(method: string, key: Key, operations: readonly BitFieldOpe
   return out;
 }
 
-/** The family's definitions, built on first use (see commands/index.ts). */
-export const bitmapCommands = () => ({
+/** Bitmap commands. */
+export interface BitmapCommands<K extends Kind> {
   /** SETBIT key offset 0|1: the bit's previous value. The string grows (zero-filled) as needed. */
-  setBit: define('SETBIT', {
-    build: (key: Key, offset: number, value: 0 | 1) => [key, checkBitOffset('setBit', offset), checkBit('setBit', value)],
-    transform: (r) => r as 0 | 1,
-  }),
+  setBit(key: Key, offset: number, value: 0 | 1): Out<K, 0 | 1>;
   /** GETBIT key offset: the bit at offset; 0 past the end or for a missing key. */
-  getBit: define('GETBIT', {
-    build: (key: Key, offset: number) => [key, checkBitOffset('getBit', offset)],
-    transform: (r) => r as 0 | 1,
-    readOnly: true,
-  }),
+  getBit(key: Key, offset: number): Out<K, 0 | 1>;
   /** BITCOUNT key [start end [BYTE|BIT]]: how many bits are set (in the range). */
-  bitCount: define('BITCOUNT', {
-    build: (key: Key, range?: BitCountRange) => {
-      if (range === undefined) return [key];
-      checkUnit('bitCount', range.unit);
-      const out: Arg[] = [key, checkIndex('bitCount', 'start', range.start), checkIndex('bitCount', 'end', range.end)];
-      if (range.unit !== undefined) out.push(range.unit);
-      return out;
-    },
-    transform: (r) => r as number,
-    readOnly: true,
-  }),
+  bitCount(key: Key, range?: BitCountRange): Out<K, number>;
   /**
    * BITPOS key 0|1 [start [end [BYTE|BIT]]]: position (in bits, from the start of the string) of
    * the first bit with that value; -1 when none. Looking for 0 without an end finds the first
    * bit past the string if it is all ones.
    */
-  bitPos: define('BITPOS', {
-    build: (key: Key, bit: 0 | 1, range?: BitPosRange) => {
-      const out: Arg[] = [key, checkBit('bitPos', bit)];
-      if (range === undefined) return out;
-      checkUnit('bitPos', range.unit);
-      out.push(checkIndex('bitPos', 'start', range.start));
-      if (range.end !== undefined) out.push(checkIndex('bitPos', 'end', range.end));
-      else if (range.unit !== undefined) invalid('bitPos', 'unit needs an end');
-      if (range.unit !== undefined) out.push(range.unit);
-      return out;
-    },
-    transform: (r) => r as number,
-    readOnly: true,
-  }),
+  bitPos(key: Key, bit: 0 | 1, range?: BitPosRange): Out<K, number>;
   /**
    * BITOP AND|OR|XOR|NOT destination source [source ...]: stores the result in destination and
    * replies with its length (bytes, the longest source). NOT takes exactly one source.
    */
-  bitOp: define('BITOP', {
-    build: (operation: BitOperation, destination: Key, ...sources: Key[]) => {
-      if (!OPERATIONS.has(operation)) invalid('bitOp', `operation must be AND, OR, XOR or NOT, got ${describe(operation)}`);
-      if (operation === 'NOT' ? sources.length !== 1 : sources.length === 0) {
-        invalid('bitOp', operation === 'NOT' ? 'NOT takes exactly one source key' : 'expected at least one source key');
-      }
-      return [operation, destination, ...sources];
-    },
-    transform: (r) => r as number,
-    firstKey: 1,
-  }),
+  bitOp(operation: BitOperation, destination: Key, sources: Keys): Out<K, number>;
   /**
    * BITFIELD key [GET|SET|INCRBY|OVERFLOW ...]: one reply per GET, SET (the old value) and
    * INCRBY (the new value), in order; null where OVERFLOW FAIL stopped a write. OVERFLOW has no
    * reply of its own. Values beyond 2^53 lose precision (integers are read as numbers).
    */
+  bitField(key: Key, operations: readonly BitFieldOperation[]): Out<K, (number | null)[]>;
+  /** BITFIELD_RO key GET type offset [GET ...]: the values read, allowed on replicas (Redis 6.2). */
+  bitFieldRo(key: Key, operations: readonly Omit<BitFieldGet, 'operation'>[]): Out<K, number[]>;
+}
+
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const bitmapCommands = (): Definitions<BitmapCommands<DefinitionKind>> => ({
+  setBit: define('SETBIT', { build: (key: Key, offset: number, value: 0 | 1) => [key, checkBitOffset('setBit', offset), checkBit('setBit', value)] }),
+  getBit: define('GETBIT', { build: (key: Key, offset: number) => [key, checkBitOffset('getBit', offset)], readOnly: true }),
+  bitCount: define('BITCOUNT', {
+    build: (key: Key, range?: BitCountRange) => {
+      if (range === undefined) return [key];
+      checkOptions('bitCount', range, BITCOUNT_RANGE);
+      if (range.start === undefined || range.end === undefined) invalid('bitCount', 'a range needs both start and end');
+      const out: Arg[] = [key, range.start, range.end];
+      if (range.unit !== undefined) out.push(range.unit);
+      return out;
+    },
+    readOnly: true,
+  }),
+  bitPos: define('BITPOS', {
+    build: (key: Key, bit: 0 | 1, range?: BitPosRange) => {
+      const out: Arg[] = [key, checkBit('bitPos', bit)];
+      if (range === undefined) return out;
+      checkOptions('bitPos', range, BITPOS_RANGE);
+      if (range.start === undefined) invalid('bitPos', 'a range needs a start');
+      out.push(range.start);
+      if (range.end !== undefined) out.push(range.end);
+      else if (range.unit !== undefined) invalid('bitPos', 'unit needs an end');
+      if (range.unit !== undefined) out.push(range.unit);
+      return out;
+    },
+    readOnly: true,
+  }),
+  bitOp: define('BITOP', {
+    build: (operation: BitOperation, destination: Key, sources: Keys) => {
+      if (!OPERATIONS.has(operation)) invalid('bitOp', `operation must be AND, OR, XOR or NOT, got ${describe(operation)}`);
+      const list = keyList('bitOp', sources);
+      if (operation === 'NOT' && list.length !== 1) invalid('bitOp', 'NOT takes exactly one source key');
+      return [operation, destination, ...list];
+    },
+    keys: { index: 1, lastKey: -1 },
+  }),
   bitField: define('BITFIELD', {
-    build: (key: Key, operations: BitFieldOperation[]) => bitFieldArgs('bitField', key, operations),
+    build: (key: Key, operations: readonly BitFieldOperation[]) => bitFieldArgs('bitField', key, operations),
     transform: toNumbersOrNull,
   }),
-  /** BITFIELD_RO key GET type offset [GET ...]: the values read, allowed on replicas (Redis 6.2). */
   bitFieldRo: define('BITFIELD_RO', {
-    build: (key: Key, operations: Omit<BitFieldGet, 'operation'>[]) => {
+    build: (key: Key, operations: readonly Omit<BitFieldGet, 'operation'>[]) => {
       if (!Array.isArray(operations)) invalid('bitFieldRo', 'expected an array of { encoding, offset }');
-      return bitFieldArgs('bitFieldRo', key, operations.map((o) => ({ operation: 'GET', encoding: o?.encoding, offset: o?.offset })));
+      const reads = operations.map((o): BitFieldGet => {
+        // Only reads: an `operation` key (SET, INCRBY) has no place here.
+        if (typeof o !== 'object' || o === null || 'operation' in o) invalid('bitFieldRo', 'expected reads as { encoding, offset }, without operation');
+        return { ...o, operation: 'GET' };
+      });
+      return bitFieldArgs('bitFieldRo', key, reads);
     },
-    transform: (r) => r as number[],
     readOnly: true,
   }),
 });

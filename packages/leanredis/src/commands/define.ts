@@ -1,13 +1,20 @@
 /**
  * Commands are data: a name, how to build the wire arguments from the method's arguments, how
- * to read the reply, and flags. Every executor (client, lease, pipeline, transaction) installs
- * the same table and sends through one funnel, so a command is defined exactly once.
+ * to read the reply, and what the command does to keys and connections: where its keys are
+ * (cluster routing), how long it may block (it then runs on a leased connection) and whether
+ * it leaves state on its connection (it then runs only on a lease). Every executor (client,
+ * lease, pipeline, transaction) installs the same table and sends through one funnel
+ * (`wireArgs`), so a command is defined exactly once.
  *
  * Transforms are written against the reply's shape, not the protocol: they accept the RESP2
  * form (flat arrays, bulk-string numbers) and the RESP3 form (maps, doubles) alike, so typed
  * results are identical under both protocols.
+ *
+ * Each family file declares an interface of typed methods with their documentation (what the
+ * editor shows) and the definitions below it, which the compiler checks against that interface
+ * through `Definitions<...>` (same parameters, same reply type, no method missing or extra).
  */
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, LeanRedisError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { encodeName } from '../resp/encoder.js';
 
@@ -22,22 +29,71 @@ export type ServerText = string & { readonly [SERVER_TEXT]: true };
 
 /** A key: a string or raw bytes. */
 export type Key = string | Buffer;
-/** A value: strings and Buffers are sent as is, numbers as their decimal text. */
+/** A value: strings and Buffers are sent as is, finite numbers as their decimal text. */
 export type Value = string | Buffer | number;
+/**
+ * One key or a list of them. One rule for every command: a string (or a Buffer) is one key,
+ * never split into characters; an array is the list, and an empty array is refused.
+ */
+export type Keys = Key | readonly Key[];
+
+/**
+ * Where a command's keys are in its wire arguments (the arguments after the name tokens, so
+ * index 0 is the first argument of `GET key` and of `OBJECT ENCODING key`). The same model as
+ * the server's key specs (COMMAND INFO), and checked against `COMMAND GETKEYS` by the tests.
+ *
+ * The search begins at `index`, or just after the first `keyword` found from `startFrom`
+ * (negative: searching backwards from that many arguments before the end). From there, either
+ * a range (`lastKey` relative to the beginning: 0 is one key, -1 runs to the last argument, -2
+ * to the one before; every `keyStep`-th argument; with `limit` n, only the first 1/n of the
+ * arguments left, as in XREAD's `STREAMS k1 k2 id1 id2`) or a count (`keyNumIndex`: the number
+ * of keys is at the beginning plus this; the keys start at the beginning plus `firstKey`).
+ */
+export interface KeySpec {
+  readonly index?: number;
+  readonly keyword?: string;
+  readonly startFrom?: number;
+  readonly lastKey?: number;
+  readonly keyStep?: number;
+  readonly limit?: number;
+  readonly keyNumIndex?: number;
+  readonly firstKey?: number;
+}
+
+/**
+ * How long a command may block on the server, read from its wire arguments: the argument at
+ * `at` (negative from the end) in `unit`, or the one after the `keyword` (XREAD's BLOCK,
+ * searched before STREAMS). A command with a block spec runs on a leased connection, with a
+ * deadline of the block time plus `commandTimeoutMs`.
+ */
+export type BlockSpec = { readonly at: number; readonly unit: 's' | 'ms' } | { readonly keyword: string; readonly before: string; readonly unit: 'ms' };
+
+/**
+ * What a command does to the connection that runs it: `leaves` state behind (SELECT, CLIENT
+ * TRACKING, SUBSCRIBE...: allowed on a lease only, which is then closed rather than reused),
+ * `watch`es keys (WATCH) or ends watching (`unwatch`: UNWATCH, EXEC, DISCARD).
+ */
+export type ConnectionState = 'leaves' | 'watch' | 'unwatch';
 
 export interface CommandDefinition<A extends unknown[] = unknown[], R = unknown> {
   /** Display name, upper case, e.g. "GET" or "CLIENT ID". Errors name this, never the arguments. */
   readonly name: string;
+  /** The method that sends it ("get", "clientId"); set when the table is built. */
+  method: string;
   /** Builds wire arguments (after the name tokens). Absent: the method's arguments are sent as given. */
   readonly build: ((...args: A) => Arg[]) | undefined;
   /** Reads the reply; absent: the raw reply is returned. */
   readonly transform: ((reply: unknown) => R) | undefined;
+  /** The most arguments the method takes; more are refused (ERR_INVALID_ARGUMENT). */
+  readonly arity: number;
   /** Never modifies data, so it may be re-sent after a lost connection. */
   readonly isReadOnly: boolean;
-  /** May block on the server (BLPOP, XREAD BLOCK, WAIT; see blockingTimeoutMs): then it runs on a leased connection. */
-  readonly isBlocking: boolean;
-  /** Position of the first key in the wire arguments (0-based), or -1 when the command takes no key. */
-  readonly firstKey: number;
+  /** Where the keys are; empty when the command takes none, undefined when unknown (`call()` of a command not in the table). */
+  readonly keys: readonly KeySpec[] | undefined;
+  /** How long it may block on the server; undefined when it never blocks. */
+  readonly block: BlockSpec | undefined;
+  /** What it does to its connection; undefined for ordinary commands. */
+  readonly state: ConnectionState | undefined;
   /** The reply is binary (DUMP): read bulk strings as Buffers whatever the client's setting. */
   readonly returnBuffers: true | undefined;
   /** Name tokens encoded as RESP bulk strings, built on first use. */
@@ -48,22 +104,50 @@ export interface CommandDefinition<A extends unknown[] = unknown[], R = unknown>
 export interface DefineOptions<A extends unknown[], R> {
   build?: (...args: A) => Arg[];
   transform?: (reply: unknown) => R;
+  /** Arguments of a method without `build` (sent as given). @default 1 */
+  arity?: number;
   readOnly?: boolean;
-  blocking?: boolean;
-  /** @default 0 when the command has arguments */
-  firstKey?: number;
+  /** A key position, a spec, a list of specs, or [] when the command takes no key. @default one key, the first argument */
+  keys?: number | KeySpec | readonly KeySpec[];
+  block?: BlockSpec;
+  state?: ConnectionState;
   returnBuffers?: true;
+}
+
+const specs = (...list: KeySpec[]): readonly KeySpec[] => Object.freeze(list.map((s) => Object.freeze(s)));
+const NO_KEYS = specs();
+// Shared by most definitions: one key, the first argument.
+const FIRST_KEY = specs({ index: 0 });
+/** Every argument is a key (DEL, MGET, SINTER, SINTERSTORE). */
+export const EVERY_KEY = specs({ index: 0, lastKey: -1 });
+/** The first two arguments are keys (RENAME, LMOVE, COPY, SMOVE). */
+export const TWO_KEYS = specs({ index: 0, lastKey: 1 });
+/** numkeys, then that many keys (ZUNION, SINTERCARD, LMPOP). */
+export const COUNTED_KEYS = specs({ index: 0, keyNumIndex: 0, firstKey: 1 });
+/** A destination, then numkeys and the keys (ZUNIONSTORE, ZDIFFSTORE). */
+export const STORE_COUNTED_KEYS = specs({ index: 0 }, { index: 1, keyNumIndex: 0, firstKey: 1 });
+/** Every argument but the last is a key (BLPOP key [key ...] timeout). */
+export const KEYS_THEN_ONE = specs({ index: 0, lastKey: -2 });
+
+function keySpecs(keys: number | KeySpec | readonly KeySpec[] | undefined): readonly KeySpec[] {
+  if (keys === undefined || keys === 0) return FIRST_KEY;
+  if (typeof keys === 'number') return [{ index: keys }];
+  if (Array.isArray(keys)) return keys.length === 0 ? NO_KEYS : keys;
+  return [keys as KeySpec];
 }
 
 /** Defines a command. `A` is the method's parameter list, `R` its resolved value. */
 export function define<A extends unknown[], R>(name: string, options: DefineOptions<A, R> = {}): CommandDefinition<A, R> {
   return {
     name,
+    method: '',
     build: options.build,
     transform: options.transform,
+    arity: options.build?.length ?? options.arity ?? 1,
     isReadOnly: options.readOnly ?? false,
-    isBlocking: options.blocking ?? false,
-    firstKey: options.firstKey ?? 0,
+    keys: keySpecs(options.keys),
+    block: options.block,
+    state: options.state,
     returnBuffers: options.returnBuffers,
     prefix: undefined,
     tokens: name.split(' ').length,
@@ -75,92 +159,28 @@ export function prefixOf(def: CommandDefinition): Buffer {
   return (def.prefix ??= encodeName(def.name.split(' ')));
 }
 
-// ---- argument helpers shared by the families ------------------------------------------------
-
-/** Throws the ArgumentError a method raises for a bad argument (synchronously, from `build`). */
-export function invalid(method: string, message: string): never {
-  throw new ArgumentError(`${method}: ${message}`, 'ERR_INVALID_ARGUMENT');
-}
-
 /**
- * One item or a list of them as a non-empty list. Redis answers an empty list with "wrong
- * number of arguments", which names neither the method nor the argument: fail here instead.
- * Buffers are single items (Array.isArray is false for them).
+ * The funnel of every typed method: checks the argument count and builds the wire arguments.
+ * Throws ArgumentError (synchronously, with `command` set) on a bad argument.
  */
-export function listOf<T extends Arg>(method: string, what: string, items: T | readonly T[]): T[] {
-  const list = (Array.isArray(items) ? items : [items]) as T[];
-  if (list.length === 0) invalid(method, `expected at least one ${what}`);
-  return list;
+export function wireArgs(definition: CommandDefinition, args: unknown[]): readonly Arg[] {
+  if (args.length > definition.arity) throw tooManyArguments(definition, args.length);
+  if (definition.build === undefined) return args as Arg[];
+  try {
+    return definition.build(...args);
+  } catch (err) {
+    if (err instanceof LeanRedisError && err.command === undefined) err.command = definition.name;
+    throw err;
+  }
 }
 
-/** numkeys followed by the keys, for SINTERCARD, ZUNION, LMPOP and the like. */
-export function countedKeys(method: string, keys: Key | readonly Key[]): Arg[] {
-  const list = listOf(method, 'key', keys);
-  return [list.length, ...list];
-}
-
-// ---- reply readers shared by the families --------------------------------------------------
-
-/** A reply as text (ServerText): bulk strings may be Buffers under returnBuffers. */
-export function asString(reply: unknown): ServerText {
-  return (typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString() : String(reply)) as ServerText;
-}
-
-/** A number from an integer, a RESP3 double or a RESP2 bulk string ("inf" included). */
-export function toNumber(reply: unknown): number {
-  if (typeof reply === 'number') return reply;
-  const s = asString(reply);
-  if (s === 'inf' || s === '+inf') return Infinity;
-  if (s === '-inf') return -Infinity;
-  return Number(s);
-}
-
-export function toNumberOrNull(reply: unknown): number | null {
-  return reply === null ? null : toNumber(reply);
-}
-
-export function toBoolean(reply: unknown): boolean {
-  return reply === 1 || reply === true;
-}
-
-export function toBooleans(reply: unknown): boolean[] {
-  return (reply as unknown[]).map(toBoolean);
-}
-
-export function toNumbers(reply: unknown): number[] {
-  return (reply as unknown[]).map(toNumber);
-}
-
-export function toNumbersOrNull(reply: unknown): (number | null)[] {
-  return (reply as unknown[]).map(toNumberOrNull);
-}
-
-/** "OK" status replies. */
-export function toOk(reply: unknown): 'OK' {
-  return asString(reply) as 'OK';
-}
-
-/**
- * A map reply (RESP3 Map, or RESP2 flat [k, v, k, v] array) as a prototype-free record, so a
- * hostile key like "__proto__" is just a key.
- */
-export function toRecord<V = unknown>(reply: unknown, value: (v: unknown) => V = identity as (v: unknown) => V): Record<string, V> {
-  const out: Record<string, V> = Object.create(null);
-  if (reply instanceof Map) for (const [k, v] of reply) out[asString(k)] = value(v);
-  else if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) out[asString(reply[i])] = value(reply[i + 1]);
-  return out;
-}
-
-/** Pairs from a RESP3 array of [member, score] pairs or a RESP2 flat [member, score, ...] list. */
-export function toPairs<A, B>(reply: unknown, first: (v: unknown) => A, second: (v: unknown) => B): [A, B][] {
-  const list = reply as unknown[];
-  if (list.length === 0) return [];
-  if (Array.isArray(list[0])) return list.map((p) => [first((p as unknown[])[0]), second((p as unknown[])[1])]);
-  const out: [A, B][] = [];
-  for (let i = 0; i + 1 < list.length; i += 2) out.push([first(list[i]), second(list[i + 1])]);
-  return out;
-}
-
-function identity<T>(v: T): T {
-  return v;
+function tooManyArguments(definition: CommandDefinition, count: number): ArgumentError {
+  const most = definition.arity;
+  const error = new ArgumentError(
+    `${definition.method}: expected at most ${most} argument${most === 1 ? '' : 's'}, got ${count}` +
+      ' (options go in one object, and several keys or values in one array)',
+    'ERR_INVALID_ARGUMENT',
+  );
+  error.command = definition.name;
+  return error;
 }

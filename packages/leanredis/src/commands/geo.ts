@@ -7,7 +7,11 @@
  * under both protocols.
  */
 import type { Arg } from '../resp/encoder.js';
-import { define, asString, toNumber, invalid, type Key, type Value } from './define.js';
+import { checkOptions, boolean, integer, oneOf, optionsSpec, type OptionCheck } from './check-options.js';
+import { invalid, valueList } from './arguments.js';
+import { define, TWO_KEYS, type Key, type ServerText, type Value } from './define.js';
+import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
+import { asStringOrNull, toNumber, toNumberOrNull } from './replies.js';
 
 /** Distance units: meters, kilometers, miles, feet. */
 export type GeoUnit = 'm' | 'km' | 'mi' | 'ft';
@@ -74,6 +78,15 @@ export interface GeoSearchHit {
 
 const MAX_LATITUDE = 85.05112878;
 const UNITS: ReadonlySet<string> = new Set(['m', 'km', 'mi', 'ft']);
+const any: OptionCheck = () => undefined; // checked by checkCoordinates / checkSize, which name the unit
+const SEARCH = { order: oneOf('ASC', 'DESC'), count: integer(1), any: boolean };
+const GEOADD_OPTIONS = optionsSpec({ condition: oneOf('NX', 'XX'), changed: boolean });
+const SEARCH_OPTIONS = optionsSpec(SEARCH);
+const SEARCH_WITH_OPTIONS = optionsSpec({ ...SEARCH, withCoord: boolean, withDist: boolean, withHash: boolean });
+const SEARCH_STORE_OPTIONS = optionsSpec({ ...SEARCH, storeDist: boolean });
+const FROM = optionsSpec({ member: any, longitude: any, latitude: any }, [['member', 'longitude'], ['member', 'latitude']]);
+const BY = optionsSpec({ radius: any, width: any, height: any, unit: any }, [['radius', 'width'], ['radius', 'height']]);
+const MEMBER = optionsSpec({ member: any, longitude: any, latitude: any });
 
 
 function checkCoordinates(method: string, longitude: unknown, latitude: unknown): [number, number] {
@@ -97,20 +110,19 @@ function checkSize(method: string, name: string, value: unknown): number {
 }
 
 /** FROM..., BY..., ASC|DESC and COUNT [ANY], shared by GEOSEARCH and GEOSEARCHSTORE. */
-function searchArgs(method: string, out: Arg[], from: GeoSearchFrom, by: GeoSearchBy, options: GeoSearchOptions | undefined): Arg[] {
+function searchArgs(method: string, out: Arg[], from: GeoSearchFrom, by: GeoSearchBy, options: GeoSearchOptions | undefined, spec = SEARCH_OPTIONS): Arg[] {
+  checkOptions(method, options, spec);
   if (typeof from !== 'object' || from === null) invalid(method, 'expected { member } or { longitude, latitude } as the origin');
+  checkOptions(method, from, FROM, 'from.');
   if ('member' in from) out.push('FROMMEMBER', from.member);
   else out.push('FROMLONLAT', ...checkCoordinates(method, from.longitude, from.latitude));
   if (typeof by !== 'object' || by === null) invalid(method, 'expected { radius, unit } or { width, height, unit } as the area');
+  checkOptions(method, by, BY, 'by.');
   if ('radius' in by) out.push('BYRADIUS', checkSize(method, 'radius', by.radius), checkUnit(method, by.unit));
   else out.push('BYBOX', checkSize(method, 'width', by.width), checkSize(method, 'height', by.height), checkUnit(method, by.unit));
   if (options === undefined) return out;
-  if (options.order !== undefined) {
-    if (options.order !== 'ASC' && options.order !== 'DESC') invalid(method, 'order must be "ASC" or "DESC"');
-    out.push(options.order);
-  }
+  if (options.order !== undefined) out.push(options.order);
   if (options.count !== undefined) {
-    if (!Number.isSafeInteger(options.count) || options.count < 1) invalid(method, `count must be a positive integer, got ${String(options.count)}`);
     out.push('COUNT', options.count);
     if (options.any) out.push('ANY');
   } else if (options.any) {
@@ -141,61 +153,77 @@ function toHit(reply: unknown): GeoSearchHit {
   return hit;
 }
 
-/** The family's definitions, built on first use (see commands/index.ts). */
-export const geoCommands = () => ({
+/** Geospatial commands. */
+export interface GeoCommands<K extends Kind> {
   /**
    * GEOADD key [NX|XX] [CH] longitude latitude member [...]: how many members were added (with
    * `changed`, added or moved).
    */
-  geoAdd: define('GEOADD', {
-    build: (key: Key, members: GeoMember[], options?: GeoAddOptions) => {
-      if (!Array.isArray(members) || members.length === 0) invalid('geoAdd', 'expected at least one member');
-      const out: Arg[] = [key];
-      if (options?.condition !== undefined) {
-        if (options.condition !== 'NX' && options.condition !== 'XX') invalid('geoAdd', 'condition must be "NX" or "XX"');
-        out.push(options.condition);
-      }
-      if (options?.changed) out.push('CH');
-      for (const m of members) out.push(...checkCoordinates('geoAdd', m?.longitude, m?.latitude), m.member);
-      return out;
-    },
-    transform: (r) => r as number,
-  }),
-  /** GEOPOS key [member ...]: each member's position, null for a missing member. */
-  geoPos: define('GEOPOS', {
-    build: (key: Key, members: Value[]) => [key, ...members],
-    transform: (r) => (r as unknown[]).map(toCoordinates),
-    readOnly: true,
-  }),
+  geoAdd(key: Key, members: GeoMember | readonly GeoMember[], options?: GeoAddOptions): Out<K, number>;
+  /** GEOPOS key member [member ...]: each member's position, null for a missing member. */
+  geoPos(key: Key, members: Value | readonly Value[]): Out<K, (GeoCoordinates | null)[]>;
   /** GEODIST key member1 member2 [unit]: the distance in `unit` (default meters), or null when a member is missing. */
-  geoDist: define('GEODIST', {
-    build: (key: Key, member1: Value, member2: Value, unit?: GeoUnit) =>
-      unit === undefined ? [key, member1, member2] : [key, member1, member2, checkUnit('geoDist', unit)],
-    transform: (r) => (r === null ? null : toNumber(r)),
-    readOnly: true,
-  }),
-  /** GEOHASH key [member ...]: each member's 11-character geohash, null for a missing member. */
-  geoHash: define('GEOHASH', {
-    build: (key: Key, members: Value[]) => [key, ...members],
-    transform: (r) => (r as unknown[]).map((h) => (h === null ? null : asString(h))),
-    readOnly: true,
-  }),
+  geoDist(key: Key, member1: Value, member2: Value, unit?: GeoUnit): Out<K, number | null>;
+  /** GEOHASH key member [member ...]: each member's 11-character geohash, null for a missing member. */
+  geoHash(key: Key, members: Value | readonly Value[]): Out<K, (ServerText | null)[]>;
   /** GEOSEARCH key FROM... BY... [ASC|DESC] [COUNT n [ANY]]: the members found. */
-  geoSearch: define('GEOSEARCH', {
-    build: (key: Key, from: GeoSearchFrom, by: GeoSearchBy, options?: GeoSearchOptions) => searchArgs('geoSearch', [key], from, by, options),
-    transform: (r) => r as string[],
-    readOnly: true,
-  }),
+  geoSearch(key: Key, from: GeoSearchFrom, by: GeoSearchBy, options?: GeoSearchOptions): Out<K, string[]>;
   /**
    * GEOSEARCH ... [WITHCOORD] [WITHDIST] [WITHHASH]: the members found with the details asked
    * for; at least one of withCoord, withDist and withHash is required (else use geoSearch).
    */
+  geoSearchWith(key: Key, from: GeoSearchFrom, by: GeoSearchBy, options: GeoSearchWithOptions): Out<K, GeoSearchHit[]>;
+  /**
+   * GEOSEARCHSTORE destination source FROM... BY... [ASC|DESC] [COUNT n [ANY]] [STOREDIST]:
+   * stores the members found as a sorted set in destination and replies with their number.
+   */
+  geoSearchStore(destination: Key, source: Key, from: GeoSearchFrom, by: GeoSearchBy, options?: GeoSearchStoreOptions): Out<K, number>;
+}
+
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const geoCommands = (): Definitions<GeoCommands<DefinitionKind>> => ({
+  geoAdd: define('GEOADD', {
+    build: (key: Key, members: GeoMember | readonly GeoMember[], options?: GeoAddOptions) => {
+      checkOptions('geoAdd', options, GEOADD_OPTIONS);
+      const out: Arg[] = [key];
+      if (options?.condition !== undefined) out.push(options.condition);
+      if (options?.changed) out.push('CH');
+      const list: readonly GeoMember[] = Array.isArray(members) ? members : [members as GeoMember];
+      if (list.length === 0) invalid('geoAdd', 'expected at least one member, got an empty array');
+      for (const m of list) {
+        if (typeof m !== 'object' || m === null) invalid('geoAdd', 'expected members as { longitude, latitude, member }');
+        checkOptions('geoAdd', m, MEMBER, 'member.');
+        out.push(...checkCoordinates('geoAdd', m.longitude, m.latitude), m.member);
+      }
+      return out;
+    },
+  }),
+  geoPos: define('GEOPOS', {
+    build: (key: Key, members: Value | readonly Value[]) => [key, ...valueList('geoPos', 'member', members)],
+    transform: (r) => (r as unknown[]).map(toCoordinates),
+    readOnly: true,
+  }),
+  geoDist: define('GEODIST', {
+    build: (key: Key, member1: Value, member2: Value, unit?: GeoUnit) =>
+      unit === undefined ? [key, member1, member2] : [key, member1, member2, checkUnit('geoDist', unit)],
+    transform: toNumberOrNull,
+    readOnly: true,
+  }),
+  geoHash: define('GEOHASH', {
+    build: (key: Key, members: Value | readonly Value[]) => [key, ...valueList('geoHash', 'member', members)],
+    transform: (r) => (r as unknown[]).map(asStringOrNull),
+    readOnly: true,
+  }),
+  geoSearch: define('GEOSEARCH', {
+    build: (key: Key, from: GeoSearchFrom, by: GeoSearchBy, options?: GeoSearchOptions) => searchArgs('geoSearch', [key], from, by, options),
+    readOnly: true,
+  }),
   geoSearchWith: define('GEOSEARCH', {
     build: (key: Key, from: GeoSearchFrom, by: GeoSearchBy, options: GeoSearchWithOptions) => {
+      const out = searchArgs('geoSearchWith', [key], from, by, options, SEARCH_WITH_OPTIONS);
       if (!options?.withCoord && !options?.withDist && !options?.withHash) {
         invalid('geoSearchWith', 'give at least one of withCoord, withDist and withHash (or use geoSearch)');
       }
-      const out = searchArgs('geoSearchWith', [key], from, by, options);
       if (options.withCoord) out.push('WITHCOORD');
       if (options.withDist) out.push('WITHDIST');
       if (options.withHash) out.push('WITHHASH');
@@ -204,16 +232,12 @@ export const geoCommands = () => ({
     transform: (r) => (r as unknown[]).map(toHit),
     readOnly: true,
   }),
-  /**
-   * GEOSEARCHSTORE destination source FROM... BY... [ASC|DESC] [COUNT n [ANY]] [STOREDIST]:
-   * stores the members found as a sorted set in destination and replies with their number.
-   */
   geoSearchStore: define('GEOSEARCHSTORE', {
     build: (destination: Key, source: Key, from: GeoSearchFrom, by: GeoSearchBy, options?: GeoSearchStoreOptions) => {
-      const out = searchArgs('geoSearchStore', [destination, source], from, by, options);
+      const out = searchArgs('geoSearchStore', [destination, source], from, by, options, SEARCH_STORE_OPTIONS);
       if (options?.storeDist) out.push('STOREDIST');
       return out;
     },
-    transform: (r) => r as number,
+    keys: TWO_KEYS,
   }),
 });

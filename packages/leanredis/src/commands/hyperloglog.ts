@@ -1,36 +1,42 @@
 /** HyperLogLog commands: approximate distinct counts in at most 12 KiB per key. */
-import { ArgumentError } from '../errors.js';
-import { define, toBoolean, toOk, type Key, type Value } from './define.js';
+import { invalid, keyList } from './arguments.js';
+import { describe } from './check-options.js';
+import { define, EVERY_KEY, type Key, type Keys, type Value } from './define.js';
+import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
+import { toBoolean } from './replies.js';
 
-/** Keys for a command that needs at least one, checked before anything is sent. */
-function someKeys(method: string, keys: Key[]): Key[] {
-  if (keys.length === 0) throw new ArgumentError(`${method}: expected at least one key`, 'ERR_INVALID_ARGUMENT');
-  return keys;
-}
-
-/** The family's definitions, built on first use (see commands/index.ts). */
-export const hyperLogLogCommands = () => ({
+/** HyperLogLog commands. */
+export interface HyperLogLogCommands<K extends Kind> {
   /**
-   * PFADD key [element ...]: true when the estimate changed (or the key was created).
-   * An empty list only creates the key.
+   * PFADD key [element ...]: true when the estimate changed (or the key was created). An empty
+   * array (or no elements) only creates the key.
    */
-  pfAdd: define('PFADD', {
-    build: (key: Key, elements: Value[]) => [key, ...elements],
-    transform: toBoolean,
-  }),
+  pfAdd(key: Key, elements?: Value | readonly Value[]): Out<K, boolean>;
   /**
    * PFCOUNT key [key ...]: the estimated number of distinct elements (of the union, for several
    * keys); 0 for a missing key. Standard error 0.81%. Read-only: the server only refreshes its
    * cached estimate.
    */
-  pfCount: define('PFCOUNT', {
-    build: (...keys: Key[]) => someKeys('pfCount', keys),
-    transform: (r) => r as number,
-    readOnly: true,
-  }),
+  pfCount(keys: Keys): Out<K, number>;
   /** PFMERGE destination [source ...]: merges the sources into destination (kept in the union). */
+  pfMerge(destination: Key, sources?: Keys): Out<K, 'OK'>;
+}
+
+/** The family's definitions, built on first use (see commands/table.ts). */
+export const hyperLogLogCommands = (): Definitions<HyperLogLogCommands<DefinitionKind>> => ({
+  pfAdd: define('PFADD', {
+    // Unlike other lists, an empty one is meaningful here (it creates the key).
+    build: (key: Key, elements?: Value | readonly Value[]) => {
+      if (elements === undefined) return [key];
+      if (Array.isArray(elements)) return [key, ...(elements as Value[])];
+      if (typeof elements === 'string' || typeof elements === 'number' || Buffer.isBuffer(elements)) return [key, elements as Value];
+      return invalid('pfAdd', `expected an element or an array of them, got ${describe(elements)}`);
+    },
+    transform: toBoolean,
+  }),
+  pfCount: define('PFCOUNT', { build: (keys: Keys) => keyList('pfCount', keys), readOnly: true, keys: EVERY_KEY }),
   pfMerge: define('PFMERGE', {
-    build: (destination: Key, ...sources: Key[]) => [destination, ...sources],
-    transform: toOk,
+    build: (destination: Key, sources?: Keys) => (sources === undefined ? [destination] : [destination, ...keyList('pfMerge', sources)]),
+    keys: EVERY_KEY,
   }),
 });

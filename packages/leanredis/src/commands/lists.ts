@@ -1,11 +1,13 @@
 /**
- * List commands, non-blocking and blocking. Blocking commands (blPop, blMove, blmPop...) are
- * flagged so executors can keep them off the shared connection; their timeouts are in seconds
- * (fractions allowed, 0 waits forever), as the server takes them.
+ * List commands, non-blocking and blocking. Blocking commands (blPop, blMove, blmPop...) carry
+ * a block spec, so executors keep them off the shared connection; their timeouts are in
+ * seconds (fractions allowed, 0 waits forever), as the server takes them.
  */
-import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, toOk, countedKeys, listOf, type Key, type Value } from './define.js';
+import { checkOptions, integer, optionsSpec } from './check-options.js';
+import { checkTimeoutSeconds, checkWord, countedKeys, keyList, valueList } from './arguments.js';
+import { define, COUNTED_KEYS, KEYS_THEN_ONE, TWO_KEYS, type BlockSpec, type Key, type Keys, type Value } from './define.js';
+import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
 
 /** An end of a list: LEFT is the head (index 0), RIGHT the tail. */
 export type ListSide = 'LEFT' | 'RIGHT';
@@ -23,7 +25,7 @@ export interface KeyElements {
 }
 
 export interface LPosOptions {
-  /** Which match to return: 2 skips the first match; negative counts from the tail (RANK). @default 1 */
+  /** Which match to return: 2 skips the first match; negative counts from the tail (RANK); not 0. @default 1 */
   rank?: number;
   /** Compare at most this many elements (MAXLEN). @default 0 (the whole list) */
   maxLen?: number;
@@ -34,25 +36,22 @@ export interface LmPopOptions {
   count?: number;
 }
 
-/** A blocking timeout as the server takes it: seconds, fractions allowed, 0 = wait forever. */
-export function checkTimeoutSeconds(method: string, seconds: number): number {
-  // "+inf" or a negative number would come back as "timeout is not a float or out of range".
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new ArgumentError(`${method}: timeout must be a finite number of seconds >= 0, got ${String(seconds)}`, 'ERR_INVALID_ARGUMENT');
-  }
-  return seconds;
-}
+const SIDES: readonly ListSide[] = ['LEFT', 'RIGHT'];
+const LPOS_OPTIONS = optionsSpec({ rank: (v) => (Number.isSafeInteger(v) && v !== 0 ? undefined : 'a non-zero integer'), maxLen: integer(0) });
+const LMPOP_OPTIONS = optionsSpec({ count: integer(1) });
 
-function lPosArgs(key: Key, element: Value, options: LPosOptions | undefined): Arg[] {
+function lPosArgs(method: string, key: Key, element: Value, options: LPosOptions | undefined): Arg[] {
+  checkOptions(method, options, LPOS_OPTIONS);
   const out: Arg[] = [key, element];
   if (options?.rank !== undefined) out.push('RANK', options.rank);
   if (options?.maxLen !== undefined) out.push('MAXLEN', options.maxLen);
   return out;
 }
 
-function lmPopArgs(method: string, keys: Key | Key[], side: ListSide, options: LmPopOptions | undefined): Arg[] {
+function lmPopArgs(method: string, keys: Keys, side: ListSide, options: LmPopOptions | undefined): Arg[] {
+  checkOptions(method, options, LMPOP_OPTIONS);
   const out = countedKeys(method, keys);
-  out.push(side);
+  out.push(checkWord(method, 'side', side, SIDES));
   if (options?.count !== undefined) out.push('COUNT', options.count);
   return out;
 }
@@ -71,107 +70,123 @@ function toKeyElement(r: unknown): KeyElement | null {
   return { key, element };
 }
 
-const push = (method: string) => (key: Key, elements: Value | Value[]) => [key, ...listOf(method, 'element', elements)];
-const asNumber = (r: unknown): number => r as number;
+const push = (method: string) => (key: Key, elements: Value | readonly Value[]) => [key, ...valueList(method, 'element', elements)];
+const move = (method: string) => (source: Key, destination: Key, from: ListSide, to: ListSide) => [
+  source,
+  destination,
+  checkWord(method, 'the source side', from, SIDES),
+  checkWord(method, 'the destination side', to, SIDES),
+];
+const popBlocking = (method: string) => (keys: Keys, timeoutSeconds: number) => [...keyList(method, keys), checkTimeoutSeconds(method, timeoutSeconds)];
+const BLOCK_LAST_SECONDS: BlockSpec = { at: -1, unit: 's' };
 
-/** The family's definitions, built on first use (see commands/index.ts). */
-export const listCommands = () => ({
+/** List commands. */
+export interface ListCommands<K extends Kind> {
   /** LPUSH key element [element ...]: prepends (the last one given ends up first); the new length. */
-  lPush: define('LPUSH', { build: push('lPush'), transform: asNumber }),
+  lPush(key: Key, elements: Value | readonly Value[]): Out<K, number>;
   /** RPUSH key element [element ...]: appends; the new length. */
-  rPush: define('RPUSH', { build: push('rPush'), transform: asNumber }),
+  rPush(key: Key, elements: Value | readonly Value[]): Out<K, number>;
   /** LPUSHX key element [element ...]: prepends only if the list exists; the new length, 0 when it does not. */
-  lPushX: define('LPUSHX', { build: push('lPushX'), transform: asNumber }),
+  lPushX(key: Key, elements: Value | readonly Value[]): Out<K, number>;
   /** RPUSHX key element [element ...]: appends only if the list exists; the new length, 0 when it does not. */
-  rPushX: define('RPUSHX', { build: push('rPushX'), transform: asNumber }),
+  rPushX(key: Key, elements: Value | readonly Value[]): Out<K, number>;
   /** LPOP key: removes and returns the first element, or null when the key does not exist. */
-  lPop: define<[key: Key], string | null>('LPOP'),
+  lPop(key: Key): Out<K, string | null>;
   /** LPOP key count: removes and returns up to count elements from the head; null when the key does not exist. */
-  lPopCount: define('LPOP', { build: (key: Key, count: number) => [key, count], transform: (r) => r as string[] | null }),
+  lPopCount(key: Key, count: number): Out<K, string[] | null>;
   /** RPOP key: removes and returns the last element, or null when the key does not exist. */
-  rPop: define<[key: Key], string | null>('RPOP'),
+  rPop(key: Key): Out<K, string | null>;
   /** RPOP key count: removes and returns up to count elements from the tail (last first); null when the key does not exist. */
-  rPopCount: define('RPOP', { build: (key: Key, count: number) => [key, count], transform: (r) => r as string[] | null }),
+  rPopCount(key: Key, count: number): Out<K, string[] | null>;
   /** LRANGE key start stop: elements from start to stop, both inclusive; negative indexes count from the tail. */
-  lRange: define<[key: Key, start: number, stop: number], string[]>('LRANGE', { readOnly: true }),
+  lRange(key: Key, start: number, stop: number): Out<K, string[]>;
   /** LLEN key: the length; 0 when the key does not exist. */
-  lLen: define<[key: Key], number>('LLEN', { readOnly: true }),
+  lLen(key: Key): Out<K, number>;
   /** LINDEX key index: the element at index (negative from the tail), or null when out of range. */
-  lIndex: define<[key: Key, index: number], string | null>('LINDEX', { readOnly: true }),
+  lIndex(key: Key, index: number): Out<K, string | null>;
   /** LSET key index element: "OK"; rejects with ERR when the index is out of range or the key is missing. */
-  lSet: define('LSET', { build: (key: Key, index: number, element: Value) => [key, index, element], transform: toOk }),
+  lSet(key: Key, index: number, element: Value): Out<K, 'OK'>;
   /** LREM key count element: removes count occurrences (from the tail if negative, all if 0); how many were removed. */
-  lRem: define('LREM', { build: (key: Key, count: number, element: Value) => [key, count, element], transform: asNumber }),
+  lRem(key: Key, count: number, element: Value): Out<K, number>;
   /** LTRIM key start stop: keeps only elements start..stop (inclusive); "OK". */
-  lTrim: define('LTRIM', { build: (key: Key, start: number, stop: number) => [key, start, stop], transform: toOk }),
+  lTrim(key: Key, start: number, stop: number): Out<K, 'OK'>;
   /** LINSERT key BEFORE|AFTER pivot element: the new length; -1 when pivot is absent, 0 when the key does not exist. */
-  lInsert: define('LINSERT', {
-    build: (key: Key, position: 'BEFORE' | 'AFTER', pivot: Value, element: Value) => [key, position, pivot, element],
-    transform: asNumber,
-  }),
+  lInsert(key: Key, position: 'BEFORE' | 'AFTER', pivot: Value, element: Value): Out<K, number>;
   /** LPOS key element [RANK] [MAXLEN]: the index of the matching element, or null when none matches. */
-  lPos: define('LPOS', {
-    build: (key: Key, element: Value, options?: LPosOptions) => lPosArgs(key, element, options),
-    transform: (r) => r as number | null,
-    readOnly: true,
-  }),
+  lPos(key: Key, element: Value, options?: LPosOptions): Out<K, number | null>;
   /** LPOS key element COUNT count [RANK] [MAXLEN]: indexes of up to count matches (0 = all); empty when none. */
+  lPosCount(key: Key, element: Value, count: number, options?: LPosOptions): Out<K, number[]>;
+  /** LMOVE source destination LEFT|RIGHT LEFT|RIGHT: the element moved, or null when source does not exist. */
+  lMove(source: Key, destination: Key, from: ListSide, to: ListSide): Out<K, string | null>;
+  /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT]: elements popped from the first non-empty list, or null when all are empty. */
+  lmPop(keys: Keys, side: ListSide, options?: LmPopOptions): Out<K, KeyElements | null>;
+  /** RPOPLPUSH source destination: the element moved, or null when source does not exist. Prefer lMove. */
+  rPopLPush(source: Key, destination: Key): Out<K, string | null>;
+  /** BLPOP key [key ...] timeout: the first element of the first non-empty list, waiting up to timeoutSeconds (0: forever); null on timeout. */
+  blPop(keys: Keys, timeoutSeconds: number): Out<K, KeyElement | null>;
+  /** BRPOP key [key ...] timeout: like blPop, from the tail. */
+  brPop(keys: Keys, timeoutSeconds: number): Out<K, KeyElement | null>;
+  /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout: the element moved, or null on timeout. */
+  blMove(source: Key, destination: Key, from: ListSide, to: ListSide, timeoutSeconds: number): Out<K, string | null>;
+  /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT]: like lmPop, waiting up to timeout seconds (0: forever); null on timeout. */
+  blmPop(timeoutSeconds: number, keys: Keys, side: ListSide, options?: LmPopOptions): Out<K, KeyElements | null>;
+  /** BRPOPLPUSH source destination timeout: the element moved, or null on timeout. Prefer blMove. */
+  brPopLPush(source: Key, destination: Key, timeoutSeconds: number): Out<K, string | null>;
+}
+
+/** The family's definitions, built on first use (see commands/table.ts). */
+export const listCommands = (): Definitions<ListCommands<DefinitionKind>> => ({
+  lPush: define('LPUSH', { build: push('lPush') }),
+  rPush: define('RPUSH', { build: push('rPush') }),
+  lPushX: define('LPUSHX', { build: push('lPushX') }),
+  rPushX: define('RPUSHX', { build: push('rPushX') }),
+  lPop: define('LPOP'),
+  lPopCount: define('LPOP', { arity: 2 }),
+  rPop: define('RPOP'),
+  rPopCount: define('RPOP', { arity: 2 }),
+  lRange: define('LRANGE', { arity: 3, readOnly: true }),
+  lLen: define('LLEN', { readOnly: true }),
+  lIndex: define('LINDEX', { arity: 2, readOnly: true }),
+  lSet: define('LSET', { arity: 3 }),
+  lRem: define('LREM', { arity: 3 }),
+  lTrim: define('LTRIM', { arity: 3 }),
+  lInsert: define('LINSERT', {
+    build: (key: Key, position: 'BEFORE' | 'AFTER', pivot: Value, element: Value) => [key, checkWord('lInsert', 'position', position, ['BEFORE', 'AFTER']), pivot, element],
+  }),
+  lPos: define('LPOS', { build: (key: Key, element: Value, options?: LPosOptions) => lPosArgs('lPos', key, element, options), readOnly: true }),
   lPosCount: define('LPOS', {
-    build: (key: Key, element: Value, count: number, options?: LPosOptions) => [...lPosArgs(key, element, options), 'COUNT', count],
-    transform: (r) => r as number[],
+    build: (key: Key, element: Value, count: number, options?: LPosOptions) => [...lPosArgs('lPosCount', key, element, options), 'COUNT', count],
     readOnly: true,
   }),
-  /** LMOVE source destination LEFT|RIGHT LEFT|RIGHT: the element moved, or null when source does not exist. */
-  lMove: define('LMOVE', {
-    build: (source: Key, destination: Key, from: ListSide, to: ListSide) => [source, destination, from, to],
-    transform: (r) => r as string | null,
-  }),
-  /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT]: elements popped from the first non-empty list, or null when all are empty. */
+  lMove: define('LMOVE', { build: move('lMove'), keys: TWO_KEYS }),
   lmPop: define('LMPOP', {
-    build: (keys: Key | Key[], side: ListSide, options?: LmPopOptions) => lmPopArgs('lmPop', keys, side, options),
+    build: (keys: Keys, side: ListSide, options?: LmPopOptions) => lmPopArgs('lmPop', keys, side, options),
     transform: toKeyElements,
-    firstKey: 1,
+    keys: COUNTED_KEYS,
   }),
-  /** RPOPLPUSH source destination: the element moved, or null when source does not exist. Prefer lMove. */
-  rPopLPush: define('RPOPLPUSH', { build: (source: Key, destination: Key) => [source, destination], transform: (r) => r as string | null }),
-  /** BLPOP key [key ...] timeout: the first element of the first non-empty list, waiting up to timeoutSeconds; null on timeout. */
-  blPop: define('BLPOP', {
-    build: (keys: Key | Key[], timeoutSeconds: number) => [...listOf('blPop', 'key', keys), checkTimeoutSeconds('blPop', timeoutSeconds)],
-    transform: toKeyElement,
-    blocking: true,
-  }),
-  /** BRPOP key [key ...] timeout: like blPop, from the tail. */
-  brPop: define('BRPOP', {
-    build: (keys: Key | Key[], timeoutSeconds: number) => [...listOf('brPop', 'key', keys), checkTimeoutSeconds('brPop', timeoutSeconds)],
-    transform: toKeyElement,
-    blocking: true,
-  }),
-  /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout: the element moved, or null on timeout. */
+  rPopLPush: define('RPOPLPUSH', { arity: 2, keys: TWO_KEYS }),
+  blPop: define('BLPOP', { build: popBlocking('blPop'), transform: toKeyElement, block: BLOCK_LAST_SECONDS, keys: KEYS_THEN_ONE }),
+  brPop: define('BRPOP', { build: popBlocking('brPop'), transform: toKeyElement, block: BLOCK_LAST_SECONDS, keys: KEYS_THEN_ONE }),
   blMove: define('BLMOVE', {
     build: (source: Key, destination: Key, from: ListSide, to: ListSide, timeoutSeconds: number) => [
-      source,
-      destination,
-      from,
-      to,
+      ...move('blMove')(source, destination, from, to),
       checkTimeoutSeconds('blMove', timeoutSeconds),
     ],
-    transform: (r) => r as string | null,
-    blocking: true,
+    block: BLOCK_LAST_SECONDS,
+    keys: TWO_KEYS,
   }),
-  /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT]: like lmPop, waiting up to timeout seconds; null on timeout. */
   blmPop: define('BLMPOP', {
-    build: (timeoutSeconds: number, keys: Key | Key[], side: ListSide, options?: LmPopOptions) => [
+    build: (timeoutSeconds: number, keys: Keys, side: ListSide, options?: LmPopOptions) => [
       checkTimeoutSeconds('blmPop', timeoutSeconds),
       ...lmPopArgs('blmPop', keys, side, options),
     ],
     transform: toKeyElements,
-    blocking: true,
-    firstKey: 2,
+    block: { at: 0, unit: 's' },
+    keys: { index: 1, keyNumIndex: 0, firstKey: 1 },
   }),
-  /** BRPOPLPUSH source destination timeout: the element moved, or null on timeout. Prefer blMove. */
   brPopLPush: define('BRPOPLPUSH', {
     build: (source: Key, destination: Key, timeoutSeconds: number) => [source, destination, checkTimeoutSeconds('brPopLPush', timeoutSeconds)],
-    transform: (r) => r as string | null,
-    blocking: true,
+    block: BLOCK_LAST_SECONDS,
+    keys: TWO_KEYS,
   }),
 });

@@ -5,15 +5,18 @@
  * back to EVAL on NOSCRIPT, which needs two round trips and so cannot be a single definition.
  */
 import type { Arg } from '../resp/encoder.js';
-import { define, asString, toBooleans, toOk, toRecord, invalid, type Key, type Value, type ServerText } from './define.js';
-import { flushArgs, type FlushMode } from './server.js';
+import { checkOptions, boolean, bytes, optionsSpec, type OptionCheck } from './check-options.js';
+import { flushArgs, invalid, listOf, type FlushMode } from './arguments.js';
+import { define, type Key, type Value, type ServerText } from './define.js';
+import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
+import { asString, toBooleans, toRecord } from './replies.js';
 
 /** Keys and arguments of a function call (FCALL). */
 export interface FunctionCall {
-  /** Keys the function touches (KEYS in Lua); declared so the server and a cluster can route them. @default [] */
-  keys?: Key[];
-  /** Other arguments (ARGV in Lua). @default [] */
-  arguments?: Value[];
+  /** Keys the function touches (KEYS in Lua): one key or an array; declared so the server and a cluster can route them. @default none */
+  keys?: Key | readonly Key[];
+  /** Other arguments (ARGV in Lua): one or an array. @default none */
+  arguments?: Value | readonly Value[];
 }
 
 export interface FunctionLoadOptions {
@@ -23,7 +26,7 @@ export interface FunctionLoadOptions {
 
 export interface FunctionListOptions {
   /** Only libraries whose name matches this glob-style pattern (LIBRARYNAME). @default all */
-  libraryName?: string;
+  libraryName?: string | Buffer;
   /** Include each library's source code (WITHCODE). @default false */
   withCode?: boolean;
 }
@@ -48,12 +51,25 @@ export interface FunctionLibrary {
 }
 
 
+/** FCALL and EVAL: the key count after the name or script, then the keys. */
+export const FUNCTION_KEYS = [{ index: 1, keyNumIndex: 0, firstKey: 1 }];
+const listCheck: OptionCheck = () => undefined; // item types are checked when the command is measured
+/** FCALL, EVAL and EVALSHA options: keys and arguments. */
+export const CALL_OPTIONS = optionsSpec({ keys: listCheck, arguments: listCheck });
+const FUNCTION_LOAD_OPTIONS = optionsSpec({ replace: boolean });
+const FUNCTION_LIST_OPTIONS = optionsSpec({ libraryName: bytes, withCode: boolean });
+
+/** Keys and arguments as `numkeys key... arg...` after `first` (a function name, a script or its SHA). */
+export function callArgs(method: string, first: string, call: FunctionCall | undefined): Arg[] {
+  checkOptions(method, call, CALL_OPTIONS);
+  const keys = call?.keys === undefined || (Array.isArray(call.keys) && call.keys.length === 0) ? [] : listOf<Key>(method, 'key', call.keys);
+  const args = call?.arguments === undefined || (Array.isArray(call.arguments) && call.arguments.length === 0) ? [] : listOf<Value>(method, 'argument', call.arguments);
+  return [first, keys.length, ...keys, ...args];
+}
+
 function fCallArgs(method: string, name: string, call: FunctionCall | undefined): Arg[] {
   if (typeof name !== 'string' || name === '') invalid(method, 'expected a function name');
-  const keys = call?.keys ?? [];
-  const args = call?.arguments ?? [];
-  if (!Array.isArray(keys) || !Array.isArray(args)) invalid(method, 'keys and arguments must be arrays');
-  return [name, keys.length, ...keys, ...args];
+  return callArgs(method, name, call);
 }
 
 function toLibrary(reply: unknown): FunctionLibrary {
@@ -75,51 +91,59 @@ function toLibrary(reply: unknown): FunctionLibrary {
   return out;
 }
 
-/** The family's definitions, built on first use (see commands/index.ts). */
-export const scriptingCommands = () => ({
+/** The script cache and Redis 7 functions (running scripts: `eval()` on the client). */
+export interface ScriptingCommands<K extends Kind> {
   /** SCRIPT LOAD script: caches a Lua script without running it; replies with its SHA-1 (hex). */
-  scriptLoad: define('SCRIPT LOAD', { build: (script: string) => [script], transform: asString, firstKey: -1 }),
-  /** SCRIPT EXISTS sha [sha ...]: whether each script is in the cache, in order. */
+  scriptLoad(script: string): Out<K, ServerText>;
+  /** SCRIPT EXISTS sha [sha ...]: whether each script is in the cache, in order. One SHA or an array. */
+  scriptExists(shas: string | readonly string[]): Out<K, boolean[]>;
+  /** SCRIPT FLUSH [ASYNC|SYNC]: empties the script cache (`eval()` reloads scripts as needed). */
+  scriptFlush(mode?: FlushMode): Out<K, 'OK'>;
+  /** SCRIPT KILL: stops the running script if it has not written; rejects with NOTBUSY when none runs. */
+  scriptKill(): Out<K, 'OK'>;
+  /** FCALL function numkeys [key ...] [arg ...]: runs a function; resolves with its raw reply. */
+  fCall(name: string, call?: FunctionCall): Out<K, unknown>;
+  /** FCALL_RO: runs a function registered with the "no-writes" flag; allowed on replicas. */
+  fCallRo(name: string, call?: FunctionCall): Out<K, unknown>;
+  /** FUNCTION LOAD [REPLACE] code: loads a library ("#!lua name=..." first line); replies with its name. */
+  functionLoad(code: string, options?: FunctionLoadOptions): Out<K, ServerText>;
+  /** FUNCTION DELETE library: removes a library and its functions. */
+  functionDelete(libraryName: string): Out<K, 'OK'>;
+  /** FUNCTION FLUSH [ASYNC|SYNC]: removes every library. */
+  functionFlush(mode?: FlushMode): Out<K, 'OK'>;
+  /** FUNCTION KILL: stops the running function if it has not written; rejects with NOTBUSY when none runs. */
+  functionKill(): Out<K, 'OK'>;
+  /** FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]: the libraries and their functions. */
+  functionList(options?: FunctionListOptions): Out<K, FunctionLibrary[]>;
+}
+
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const scriptingCommands = (): Definitions<ScriptingCommands<DefinitionKind>> => ({
+  scriptLoad: define('SCRIPT LOAD', { transform: asString, keys: [] }),
   scriptExists: define('SCRIPT EXISTS', {
-    build: (...shas: string[]) => {
-      if (shas.length === 0) invalid('scriptExists', 'expected at least one SHA-1');
-      return shas;
-    },
+    build: (shas: string | readonly string[]) => listOf('scriptExists', 'SHA-1', shas),
     transform: toBooleans,
     readOnly: true,
-    firstKey: -1,
+    keys: [],
   }),
-  /** SCRIPT FLUSH [ASYNC|SYNC]: empties the script cache (`eval()` reloads scripts as needed). */
-  scriptFlush: define('SCRIPT FLUSH', { build: (mode?: FlushMode) => flushArgs('scriptFlush', mode), transform: toOk, firstKey: -1 }),
-  /** SCRIPT KILL: stops the running script if it has not written; rejects with NOTBUSY when none runs. */
-  scriptKill: define<[], 'OK'>('SCRIPT KILL', { transform: toOk, firstKey: -1 }),
-
-  /** FCALL function numkeys [key ...] [arg ...]: runs a function; resolves with its raw reply. */
-  fCall: define('FCALL', {
-    build: (name: string, call?: FunctionCall) => fCallArgs('fCall', name, call),
-    firstKey: 2,
-  }),
-  /** FCALL_RO: runs a function registered with the "no-writes" flag; allowed on replicas. */
-  fCallRo: define('FCALL_RO', {
-    build: (name: string, call?: FunctionCall) => fCallArgs('fCallRo', name, call),
-    readOnly: true,
-    firstKey: 2,
-  }),
-  /** FUNCTION LOAD [REPLACE] code: loads a library ("#!lua name=..." first line); replies with its name. */
+  scriptFlush: define('SCRIPT FLUSH', { build: (mode?: FlushMode) => flushArgs('scriptFlush', mode), keys: [] }),
+  scriptKill: define('SCRIPT KILL', { arity: 0, keys: [] }),
+  fCall: define('FCALL', { build: (name: string, call?: FunctionCall) => fCallArgs('fCall', name, call), keys: FUNCTION_KEYS }),
+  fCallRo: define('FCALL_RO', { build: (name: string, call?: FunctionCall) => fCallArgs('fCallRo', name, call), readOnly: true, keys: FUNCTION_KEYS }),
   functionLoad: define('FUNCTION LOAD', {
-    build: (code: string, options?: FunctionLoadOptions) => (options?.replace ? ['REPLACE', code] : [code]),
+    build: (code: string, options?: FunctionLoadOptions) => {
+      checkOptions('functionLoad', options, FUNCTION_LOAD_OPTIONS);
+      return options?.replace ? ['REPLACE', code] : [code];
+    },
     transform: asString,
-    firstKey: -1,
+    keys: [],
   }),
-  /** FUNCTION DELETE library: removes a library and its functions. */
-  functionDelete: define('FUNCTION DELETE', { build: (libraryName: string) => [libraryName], transform: toOk, firstKey: -1 }),
-  /** FUNCTION FLUSH [ASYNC|SYNC]: removes every library. */
-  functionFlush: define('FUNCTION FLUSH', { build: (mode?: FlushMode) => flushArgs('functionFlush', mode), transform: toOk, firstKey: -1 }),
-  /** FUNCTION KILL: stops the running function if it has not written; rejects with NOTBUSY when none runs. */
-  functionKill: define<[], 'OK'>('FUNCTION KILL', { transform: toOk, firstKey: -1 }),
-  /** FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]: the libraries and their functions. */
+  functionDelete: define('FUNCTION DELETE', { keys: [] }),
+  functionFlush: define('FUNCTION FLUSH', { build: (mode?: FlushMode) => flushArgs('functionFlush', mode), keys: [] }),
+  functionKill: define('FUNCTION KILL', { arity: 0, keys: [] }),
   functionList: define('FUNCTION LIST', {
     build: (options?: FunctionListOptions) => {
+      checkOptions('functionList', options, FUNCTION_LIST_OPTIONS);
       const out: Arg[] = [];
       if (options?.libraryName !== undefined) out.push('LIBRARYNAME', options.libraryName);
       if (options?.withCode) out.push('WITHCODE');
@@ -127,6 +151,6 @@ export const scriptingCommands = () => ({
     },
     transform: (r) => (r as unknown[]).map(toLibrary),
     readOnly: true,
-    firstKey: -1,
+    keys: [],
   }),
 });

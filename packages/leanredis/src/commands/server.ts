@@ -1,16 +1,20 @@
 /**
- * Server and connection commands: health checks, INFO, CONFIG, CLIENT, SLOWLOG, flushing.
- *
- * Left out on purpose, because they change the state of one connection of a pool that the
- * client owns: SELECT (use the `database` option), HELLO, AUTH, CLIENT SETNAME (the
- * `clientName` option), QUIT, RESET, MONITOR, the SUBSCRIBE family and WATCH/MULTI/EXEC.
+ * Server commands: health checks, INFO, CONFIG, CLIENT (of any connection), SLOWLOG, flushing.
+ * Commands that change the state of the connection running them (SELECT, CLIENT SETNAME...)
+ * are in connection.ts: they exist on leases only.
  *
  * Text replies (INFO, CLIENT INFO, CLIENT LIST) are RESP2 bulk strings and RESP3 verbatim
  * strings; the decoder strips the verbatim format, so both parse the same. They are server
  * text, so they are read as strings even when the client returns Buffers.
  */
 import type { Arg } from '../resp/encoder.js';
-import { define, asString, toNumber, toOk, toRecord, invalid, type Key, type Value, type ServerText } from './define.js';
+import { checkOptions, arrayOf, boolean, bytes, integer, oneOf, optionsSpec, text } from './check-options.js';
+import { checkInteger, flushArgs, invalid, listOf, type FlushMode } from './arguments.js';
+import { define, type Key, type Value, type ServerText } from './define.js';
+import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
+import { asString, asStringOrNull, toNumber, toRecord } from './replies.js';
+
+export type { FlushMode };
 
 /** INFO parsed: section name (lower case, e.g. "server", "commandstats") → field → value as sent. */
 export type InfoReply = Record<string, Record<string, ServerText>>;
@@ -21,8 +25,6 @@ export type ClientRecord = Record<string, ServerText>;
 /** Client kinds for CLIENT LIST TYPE and CLIENT KILL TYPE. */
 export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
-/** ASYNC frees memory in a background thread; SYNC before replying. @default the server's lazyfree-lazy-user-flush */
-export type FlushMode = 'ASYNC' | 'SYNC';
 
 /** The server clock (TIME). */
 export interface ServerTime {
@@ -76,26 +78,13 @@ export interface SlowLogEntry {
   clientName: ServerText;
 }
 
-const FLUSH_MODES: ReadonlySet<string> = new Set(['ASYNC', 'SYNC']);
-const CLIENT_TYPES: ReadonlySet<string> = new Set(['normal', 'master', 'replica', 'pubsub']);
+const CLIENT_TYPE = oneOf('normal', 'master', 'replica', 'pubsub');
+const CLIENT_LIST_OPTIONS = optionsSpec({ type: CLIENT_TYPE, ids: arrayOf(integer(1), 'client ids', true) }, [['type', 'ids']]);
+const CLIENT_KILL_FILTERS = optionsSpec({ id: integer(1), type: CLIENT_TYPE, addr: text, laddr: text, user: bytes, skipMe: boolean });
+const MEMORY_USAGE_OPTIONS = optionsSpec({ samples: integer(0) });
 
 
-/** ASYNC or SYNC for the FLUSH commands (FLUSHDB, FLUSHALL, SCRIPT FLUSH, FUNCTION FLUSH). */
-export function flushArgs(method: string, mode: FlushMode | undefined): Arg[] {
-  if (mode === undefined) return [];
-  if (!FLUSH_MODES.has(mode)) invalid(method, 'mode must be "ASYNC" or "SYNC"');
-  return [mode];
-}
 
-function checkClientType(method: string, type: unknown): ClientType {
-  if (!CLIENT_TYPES.has(type as string)) invalid(method, 'type must be "normal", "master", "replica" or "pubsub"');
-  return type as ClientType;
-}
-
-function checkInteger(method: string, name: string, value: unknown, min: number): number {
-  if (!Number.isSafeInteger(value) || (value as number) < min) invalid(method, `${name} must be an integer >= ${min}, got ${typeof value === 'number' ? value : typeof value}`);
-  return value as number;
-}
 
 /** Parses INFO text: "# Section" headers, then "field:value" lines. */
 export function parseInfo(reply: unknown): InfoReply {
@@ -149,104 +138,129 @@ function toSlowLogEntry(reply: unknown): SlowLogEntry {
   };
 }
 
-const asStringOrNull = (r: unknown): ServerText | null => (r === null ? null : asString(r));
 
-/** The family's definitions, built on first use (see commands/index.ts). */
-export const serverCommands = () => ({
+/** Server commands: health, INFO, CONFIG, CLIENT (of any connection), SLOWLOG, flushing. */
+export interface ServerCommands<K extends Kind> {
   /** PING [message]: "PONG", or the message. */
-  ping: define('PING', {
-    build: (message?: Value) => (message === undefined ? [] : [message]),
-    transform: asString,
-    readOnly: true,
-    firstKey: -1,
-  }),
+  ping(message?: Value): Out<K, ServerText>;
   /** ECHO message: the message (a Buffer when the client returns Buffers). */
-  echo: define<[message: Value], string>('ECHO', { readOnly: true, firstKey: -1 }),
+  echo(message: Value): Out<K, string>;
   /**
    * INFO [section ...]: the server's report, by section ("server", "clients", "memory",
    * "commandstats"...; "all" or "everything" for more than the default). Values stay strings
-   * as sent; commandstats values are "calls=N,usec=N,...".
+   * as sent; commandstats values are "calls=N,usec=N,...". One section or an array of them.
    */
+  info(sections?: string | readonly string[]): Out<K, InfoReply>;
+  /** DBSIZE: the number of keys in the client's database. */
+  dbSize(): Out<K, number>;
+  /** FLUSHDB [ASYNC|SYNC]: deletes every key of the client's database. */
+  flushDb(mode?: FlushMode): Out<K, 'OK'>;
+  /** FLUSHALL [ASYNC|SYNC]: deletes every key of every database. */
+  flushAll(mode?: FlushMode): Out<K, 'OK'>;
+  /** TIME: the server clock. */
+  time(): Out<K, ServerTime>;
+  /** LASTSAVE: when the last successful save to disk happened (Unix seconds). */
+  lastSave(): Out<K, number>;
+  /** SWAPDB index1 index2: exchanges the contents of two databases for every client. */
+  swapDb(index1: number, index2: number): Out<K, 'OK'>;
+  /** COMMAND COUNT: how many commands the server has. */
+  commandCount(): Out<K, number>;
+  /** MEMORY USAGE key [SAMPLES n]: bytes the key and its value take, or null when the key does not exist. */
+  memoryUsage(key: Key, options?: MemoryUsageOptions): Out<K, number | null>;
+  /** CLIENT ID: the id of the connection that ran the command (one of the pool's). */
+  clientId(): Out<K, number>;
+  /** CLIENT GETNAME: the connection's name (the `clientName` option), or null. */
+  clientGetName(): Out<K, ServerText | null>;
+  /** CLIENT INFO: fields of the connection that ran the command (id, addr, name, db, resp...). */
+  clientInfo(): Out<K, ClientRecord>;
+  /** CLIENT LIST [TYPE type | ID id ...]: one record per connected client. */
+  clientList(options?: ClientListOptions): Out<K, ClientRecord[]>;
+  /** CLIENT KILL filter [filter ...]: how many clients were closed. At least one filter besides skipMe is required. */
+  clientKill(filters: ClientKillFilters): Out<K, number>;
+  /**
+   * CLIENT PAUSE timeoutMs [WRITE|ALL]: holds clients' commands (only writes with WRITE) for
+   * `timeoutMs` milliseconds; replicas are not paused. Under ALL, CLIENT UNPAUSE waits too.
+   */
+  clientPause(timeoutMs: number, mode?: 'WRITE' | 'ALL'): Out<K, 'OK'>;
+  /** CLIENT UNPAUSE: ends a CLIENT PAUSE early. */
+  clientUnpause(): Out<K, 'OK'>;
+  /** CONFIG GET parameter [parameter ...]: matching parameters (glob patterns allowed) and their values. One name or an array. */
+  configGet(parameters: string | readonly string[]): Out<K, Record<string, ServerText>>;
+  /** CONFIG SET parameter value [parameter value ...]: sets every parameter, or none on error. */
+  configSet(parameters: Record<string, Value>): Out<K, 'OK'>;
+  /** CONFIG RESETSTAT: zeroes INFO statistics (commandstats, errorstats, keyspace hits...). */
+  configResetStat(): Out<K, 'OK'>;
+  /** SLOWLOG GET [count]: the latest slow log entries, newest first (server default 10; -1 for all). */
+  slowLogGet(count?: number): Out<K, SlowLogEntry[]>;
+  /** SLOWLOG LEN: how many entries the slow log holds. */
+  slowLogLen(): Out<K, number>;
+  /** SLOWLOG RESET: empties the slow log. */
+  slowLogReset(): Out<K, 'OK'>;
+}
+
+/** The family's definitions, built on first use (see commands/index.ts). */
+export const serverCommands = (): Definitions<ServerCommands<DefinitionKind>> => ({
+  ping: define('PING', { build: (message?: Value) => (message === undefined ? [] : [message]), transform: asString, readOnly: true, keys: [] }),
+  echo: define('ECHO', { readOnly: true, keys: [] }),
   info: define('INFO', {
-    build: (...sections: string[]) => sections,
+    build: (sections?: string | readonly string[]) => (sections === undefined ? [] : listOf('info', 'section', sections)),
     transform: parseInfo,
     readOnly: true,
-    firstKey: -1,
+    keys: [],
   }),
-  /** DBSIZE: the number of keys in the client's database. */
-  dbSize: define<[], number>('DBSIZE', { readOnly: true, firstKey: -1 }),
-  /** FLUSHDB [ASYNC|SYNC]: deletes every key of the client's database. */
-  flushDb: define('FLUSHDB', { build: (mode?: FlushMode) => flushArgs('flushDb', mode), transform: toOk, firstKey: -1 }),
-  /** FLUSHALL [ASYNC|SYNC]: deletes every key of every database. */
-  flushAll: define('FLUSHALL', { build: (mode?: FlushMode) => flushArgs('flushAll', mode), transform: toOk, firstKey: -1 }),
-  /** TIME: the server clock. */
-  time: define<[], ServerTime>('TIME', {
+  dbSize: define('DBSIZE', { arity: 0, readOnly: true, keys: [] }),
+  flushDb: define('FLUSHDB', { build: (mode?: FlushMode) => flushArgs('flushDb', mode), keys: [] }),
+  flushAll: define('FLUSHALL', { build: (mode?: FlushMode) => flushArgs('flushAll', mode), keys: [] }),
+  time: define('TIME', {
+    arity: 0,
     transform: (r) => ({ seconds: toNumber((r as unknown[])[0]), microseconds: toNumber((r as unknown[])[1]) }),
     readOnly: true,
-    firstKey: -1,
+    keys: [],
   }),
-  /** LASTSAVE: when the last successful save to disk happened (Unix seconds). */
-  lastSave: define<[], number>('LASTSAVE', { readOnly: true, firstKey: -1 }),
-  /** SWAPDB index1 index2: exchanges the contents of two databases for every client. */
+  lastSave: define('LASTSAVE', { arity: 0, readOnly: true, keys: [] }),
   swapDb: define('SWAPDB', {
     build: (index1: number, index2: number) => [checkInteger('swapDb', 'index1', index1, 0), checkInteger('swapDb', 'index2', index2, 0)],
-    transform: toOk,
-    firstKey: -1,
+    keys: [],
   }),
-  /** COMMAND COUNT: how many commands the server has. */
-  commandCount: define<[], number>('COMMAND COUNT', { readOnly: true, firstKey: -1 }),
-  /** MEMORY USAGE key [SAMPLES n]: bytes the key and its value take, or null when the key does not exist. */
+  commandCount: define('COMMAND COUNT', { arity: 0, readOnly: true, keys: [] }),
   memoryUsage: define('MEMORY USAGE', {
-    build: (key: Key, options?: MemoryUsageOptions) =>
-      options?.samples === undefined ? [key] : [key, 'SAMPLES', checkInteger('memoryUsage', 'samples', options.samples, 0)],
-    transform: (r) => r as number | null,
+    build: (key: Key, options?: MemoryUsageOptions) => {
+      checkOptions('memoryUsage', options, MEMORY_USAGE_OPTIONS);
+      return options?.samples === undefined ? [key] : [key, 'SAMPLES', options.samples];
+    },
     readOnly: true,
   }),
-
-  // ---- CLIENT: these act on the connection that runs them, one of the pool's ----
-
-  /** CLIENT ID: the id of the connection that ran the command. */
-  clientId: define<[], number>('CLIENT ID', { readOnly: true, firstKey: -1 }),
-  /** CLIENT GETNAME: the connection's name (the `clientName` option), or null. */
-  clientGetName: define<[], ServerText | null>('CLIENT GETNAME', { transform: asStringOrNull, readOnly: true, firstKey: -1 }),
-  /** CLIENT INFO: fields of the connection that ran the command (id, addr, name, db, resp...). */
-  clientInfo: define<[], ClientRecord>('CLIENT INFO', { transform: (r) => parseClientLine(asString(r).trim()), readOnly: true, firstKey: -1 }),
-  /** CLIENT LIST [TYPE type | ID id ...]: one record per connected client. */
+  clientId: define('CLIENT ID', { arity: 0, readOnly: true, keys: [] }),
+  clientGetName: define('CLIENT GETNAME', { arity: 0, transform: asStringOrNull, readOnly: true, keys: [] }),
+  clientInfo: define('CLIENT INFO', { arity: 0, transform: (r) => parseClientLine(asString(r).trim()), readOnly: true, keys: [] }),
   clientList: define('CLIENT LIST', {
     build: (options?: ClientListOptions) => {
-      if (options?.type !== undefined && options.ids !== undefined) invalid('clientList', 'give type or ids, not both');
-      if (options?.type !== undefined) return ['TYPE', checkClientType('clientList', options.type)];
-      if (options?.ids !== undefined) {
-        if (!Array.isArray(options.ids) || options.ids.length === 0) invalid('clientList', 'ids must be a non-empty array');
-        return ['ID', ...options.ids.map((id) => checkInteger('clientList', 'id', id, 1))];
-      }
+      checkOptions('clientList', options, CLIENT_LIST_OPTIONS);
+      if (options?.type !== undefined) return ['TYPE', options.type];
+      if (options?.ids !== undefined) return ['ID', ...options.ids];
       return [];
     },
     transform: parseClientList,
     readOnly: true,
-    firstKey: -1,
+    keys: [],
   }),
-  /** CLIENT KILL filter [filter ...]: how many clients were closed. */
   clientKill: define('CLIENT KILL', {
     build: (filters: ClientKillFilters) => {
+      if (typeof filters !== 'object' || filters === null) invalid('clientKill', 'expected an object of filters');
+      checkOptions('clientKill', filters, CLIENT_KILL_FILTERS);
       const out: Arg[] = [];
-      if (filters?.id !== undefined) out.push('ID', checkInteger('clientKill', 'id', filters.id, 1));
-      if (filters?.type !== undefined) out.push('TYPE', checkClientType('clientKill', filters.type));
-      if (filters?.addr !== undefined) out.push('ADDR', filters.addr);
-      if (filters?.laddr !== undefined) out.push('LADDR', filters.laddr);
-      if (filters?.user !== undefined) out.push('USER', filters.user);
+      if (filters.id !== undefined) out.push('ID', filters.id);
+      if (filters.type !== undefined) out.push('TYPE', filters.type);
+      if (filters.addr !== undefined) out.push('ADDR', filters.addr);
+      if (filters.laddr !== undefined) out.push('LADDR', filters.laddr);
+      if (filters.user !== undefined) out.push('USER', filters.user);
       // SKIPME alone would close every other client: require a real filter.
       if (out.length === 0) invalid('clientKill', 'give at least one of id, type, addr, laddr and user');
       if (filters.skipMe !== undefined) out.push('SKIPME', filters.skipMe ? 'yes' : 'no');
       return out;
     },
-    transform: (r) => r as number,
-    firstKey: -1,
+    keys: [],
   }),
-  /**
-   * CLIENT PAUSE timeoutMs [WRITE|ALL]: holds clients' commands (only writes with WRITE) for
-   * `timeoutMs` milliseconds; replicas are not paused. Under ALL, CLIENT UNPAUSE waits too.
-   */
   clientPause: define('CLIENT PAUSE', {
     build: (timeoutMs: number, mode?: 'WRITE' | 'ALL') => {
       const out: Arg[] = [checkInteger('clientPause', 'timeoutMs', timeoutMs, 0)];
@@ -256,51 +270,31 @@ export const serverCommands = () => ({
       }
       return out;
     },
-    transform: toOk,
-    firstKey: -1,
+    keys: [],
   }),
-  /** CLIENT UNPAUSE: ends a CLIENT PAUSE early. */
-  clientUnpause: define<[], 'OK'>('CLIENT UNPAUSE', { transform: toOk, firstKey: -1 }),
-  /**
-   * CLIENT NO-EVICT ON|OFF: exempts the connection that runs it from client eviction
-   * (maxmemory-clients). It is per connection and lost on reconnect: run it on a leased one.
-   */
-  clientNoEvict: define('CLIENT NO-EVICT', { build: (enabled: boolean) => [enabled ? 'ON' : 'OFF'], transform: toOk, firstKey: -1 }),
-
-  // ---- CONFIG and SLOWLOG ----
-
-  /** CONFIG GET parameter [parameter ...]: matching parameters (glob patterns allowed) and their values. */
+  clientUnpause: define('CLIENT UNPAUSE', { arity: 0, keys: [] }),
   configGet: define('CONFIG GET', {
-    build: (...parameters: string[]) => {
-      if (parameters.length === 0) invalid('configGet', 'expected at least one parameter');
-      return parameters;
-    },
+    build: (parameters: string | readonly string[]) => listOf('configGet', 'parameter', parameters),
     transform: (r) => toRecord(r, asString),
     readOnly: true,
-    firstKey: -1,
+    keys: [],
   }),
-  /** CONFIG SET parameter value [parameter value ...]: sets every parameter, or none on error. */
   configSet: define('CONFIG SET', {
     build: (parameters: Record<string, Value>) => {
       const out: Arg[] = [];
-      if (typeof parameters === 'object' && parameters !== null) for (const name of Object.keys(parameters)) out.push(name, parameters[name]);
+      if (typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters)) for (const name of Object.keys(parameters)) out.push(name, parameters[name]);
       if (out.length === 0) invalid('configSet', 'expected a record of at least one parameter');
       return out;
     },
-    transform: toOk,
-    firstKey: -1,
+    keys: [],
   }),
-  /** CONFIG RESETSTAT: zeroes INFO statistics (commandstats, errorstats, keyspace hits...). */
-  configResetStat: define<[], 'OK'>('CONFIG RESETSTAT', { transform: toOk, firstKey: -1 }),
-  /** SLOWLOG GET [count]: the latest slow log entries, newest first (server default 10; -1 for all). */
+  configResetStat: define('CONFIG RESETSTAT', { arity: 0, keys: [] }),
   slowLogGet: define('SLOWLOG GET', {
     build: (count?: number) => (count === undefined ? [] : [checkInteger('slowLogGet', 'count', count, -1)]),
     transform: (r) => (r as unknown[]).map(toSlowLogEntry),
     readOnly: true,
-    firstKey: -1,
+    keys: [],
   }),
-  /** SLOWLOG LEN: how many entries the slow log holds. */
-  slowLogLen: define<[], number>('SLOWLOG LEN', { readOnly: true, firstKey: -1 }),
-  /** SLOWLOG RESET: empties the slow log. */
-  slowLogReset: define<[], 'OK'>('SLOWLOG RESET', { transform: toOk, firstKey: -1 }),
+  slowLogLen: define('SLOWLOG LEN', { arity: 0, readOnly: true, keys: [] }),
+  slowLogReset: define('SLOWLOG RESET', { arity: 0, keys: [] }),
 });

@@ -3,12 +3,14 @@
  * commands: ZUNION, ZINTER, ZDIFF with their STORE forms, ZINTERCARD, ZMPOP and BZMPOP.
  * Members and scores are read by toScoredMembers, so RESP2 and RESP3 give identical results.
  */
-import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
-import { define, countedKeys, type Key } from './define.js';
-import { checkTimeoutSeconds } from './lists.js';
-import { type SInterCardOptions } from './sets.js';
-import { toScoredMembers, type RangeBound, type ScoredMember } from './sorted-sets.js';
+import { checkOptions, arrayOf, boolean, finite, integer, nested, oneOf, optionsSpec, invalidOption } from './check-options.js';
+import { checkTimeoutSeconds, checkWord, countedKeys, score } from './arguments.js';
+import { define, COUNTED_KEYS, STORE_COUNTED_KEYS, TWO_KEYS, type Key, type Keys } from './define.js';
+import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
+import { toScoredMembers, type ScoredMember } from './replies.js';
+import { INTERCARD_OPTIONS, type SInterCardOptions } from './sets.js';
+import type { RangeBound } from './sorted-sets.js';
 
 export interface ZRangeOptions {
   /**
@@ -43,37 +45,46 @@ export interface KeyScoredMembers {
   members: ScoredMember[];
 }
 
-function rangeArgs(method: string, start: RangeBound, stop: RangeBound, options: ZRangeOptions | undefined): Arg[] {
-  const out: Arg[] = [start, stop];
+const LIMIT = optionsSpec({ offset: integer(0), count: integer(-1) });
+const ZRANGE_OPTIONS = optionsSpec({ by: oneOf('SCORE', 'LEX'), reverse: boolean, limit: nested(LIMIT, ['offset', 'count']) });
+const ZRANGE_SCORES_OPTIONS = optionsSpec({ by: oneOf('SCORE'), reverse: boolean, limit: nested(LIMIT, ['offset', 'count']) });
+const AGGREGATE_OPTIONS = optionsSpec({ weights: arrayOf(finite, 'finite numbers', true), aggregate: oneOf('SUM', 'MIN', 'MAX') });
+const ZMPOP_OPTIONS = optionsSpec({ count: integer(1) });
+const MIN_MAX = ['MIN', 'MAX'] as const;
+
+function rangeArgs(method: string, start: RangeBound, stop: RangeBound, options: ZRangeOptions | undefined, spec = ZRANGE_OPTIONS): Arg[] {
+  checkOptions(method, options, spec);
+  // Ranks are integers; scores may be ±Infinity (sent as ±inf); lex bounds are strings.
+  const out: Arg[] = options?.by === 'SCORE' ? [score(start), score(stop)] : [start, stop];
   if (options === undefined) return out;
   if (options.by === 'SCORE') out.push('BYSCORE');
   else if (options.by === 'LEX') out.push('BYLEX');
   if (options.reverse) out.push('REV');
   if (options.limit !== undefined) {
     // Without BYSCORE/BYLEX the server rejects LIMIT with a bare "syntax error".
-    if (options.by === undefined) throw new ArgumentError(`${method}: limit needs by 'SCORE' or 'LEX'`, 'ERR_INVALID_ARGUMENT');
+    if (options.by === undefined) throw invalidOption(method, 'option "limit" needs "by" (\'SCORE\' or \'LEX\')');
     out.push('LIMIT', options.limit.offset, options.limit.count);
   }
   return out;
 }
 
-function aggregateArgs(method: string, keys: Key | Key[], options: ZAggregateOptions | undefined): Arg[] {
+function aggregateArgs(method: string, keys: Keys, options: ZAggregateOptions | undefined): Arg[] {
+  checkOptions(method, options, AGGREGATE_OPTIONS);
   const out = countedKeys(method, keys);
   if (options === undefined) return out;
   if (options.weights !== undefined) {
     // A weight count other than the key count is a bare "syntax error" from the server.
-    if (options.weights.length !== out[0]) {
-      throw new ArgumentError(`${method}: expected ${String(out[0])} weights (one per key), got ${options.weights.length}`, 'ERR_INVALID_ARGUMENT');
-    }
+    if (options.weights.length !== out[0]) throw invalidOption(method, `expected ${String(out[0])} weights (one per key), got ${options.weights.length}`);
     out.push('WEIGHTS', ...options.weights);
   }
   if (options.aggregate !== undefined) out.push('AGGREGATE', options.aggregate);
   return out;
 }
 
-function zmPopArgs(method: string, keys: Key | Key[], which: 'MIN' | 'MAX', options: ZmPopOptions | undefined): Arg[] {
+function zmPopArgs(method: string, keys: Keys, which: 'MIN' | 'MAX', options: ZmPopOptions | undefined): Arg[] {
+  checkOptions(method, options, ZMPOP_OPTIONS);
   const out = countedKeys(method, keys);
-  out.push(which);
+  out.push(checkWord(method, 'which', which, MIN_MAX));
   if (options?.count !== undefined) out.push('COUNT', options.count);
   return out;
 }
@@ -85,113 +96,118 @@ function toKeyScoredMembers(reply: unknown): KeyScoredMembers | null {
   return { key, members: toScoredMembers(members) };
 }
 
-const asStrings = (r: unknown): string[] => r as string[];
-const asNumber = (r: unknown): number => r as number;
-
-/** The family's definitions, built on first use (see commands/index.ts). */
-export const sortedSetRangeCommands = () => ({
+/** Sorted set ranges and multi-key commands. */
+export interface SortedSetRangeCommands<K extends Kind> {
   /**
    * ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]: members in order. start and
    * stop are ranks (inclusive, negative from the top) unless `by` reads them as scores or lex bounds.
    */
+  zRange(key: Key, start: RangeBound, stop: RangeBound, options?: ZRangeOptions): Out<K, string[]>;
+  /** ZRANGE ... WITHSCORES: like zRange, with scores (not for lex ranges). */
+  zRangeWithScores(key: Key, start: RangeBound, stop: RangeBound, options?: ZRangeWithScoresOptions): Out<K, ScoredMember[]>;
+  /** ZRANGESTORE destination source start stop [BYSCORE|BYLEX] [REV] [LIMIT]: stores the range; its size. */
+  zRangeStore(destination: Key, source: Key, start: RangeBound, stop: RangeBound, options?: ZRangeOptions): Out<K, number>;
+  /** ZUNION numkeys key [key ...] [WEIGHTS] [AGGREGATE]: members of any of the sets, by combined score. */
+  zUnion(keys: Keys, options?: ZAggregateOptions): Out<K, string[]>;
+  /** ZUNION ... WITHSCORES: like zUnion, with the combined scores. */
+  zUnionWithScores(keys: Keys, options?: ZAggregateOptions): Out<K, ScoredMember[]>;
+  /** ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS] [AGGREGATE]: stores the union; its size. */
+  zUnionStore(destination: Key, keys: Keys, options?: ZAggregateOptions): Out<K, number>;
+  /** ZINTER numkeys key [key ...] [WEIGHTS] [AGGREGATE]: members present in every set, by combined score. */
+  zInter(keys: Keys, options?: ZAggregateOptions): Out<K, string[]>;
+  /** ZINTER ... WITHSCORES: like zInter, with the combined scores. */
+  zInterWithScores(keys: Keys, options?: ZAggregateOptions): Out<K, ScoredMember[]>;
+  /** ZINTERSTORE destination numkeys key [key ...] [WEIGHTS] [AGGREGATE]: stores the intersection; its size. */
+  zInterStore(destination: Key, keys: Keys, options?: ZAggregateOptions): Out<K, number>;
+  /** ZINTERCARD numkeys key [key ...] [LIMIT limit]: the size of the intersection. */
+  zInterCard(keys: Keys, options?: SInterCardOptions): Out<K, number>;
+  /** ZDIFF numkeys key [key ...]: members of the first set that are in none of the others, by score. */
+  zDiff(keys: Keys): Out<K, string[]>;
+  /** ZDIFF ... WITHSCORES: like zDiff, with the scores from the first set. */
+  zDiffWithScores(keys: Keys): Out<K, ScoredMember[]>;
+  /** ZDIFFSTORE destination numkeys key [key ...]: stores the difference; its size. */
+  zDiffStore(destination: Key, keys: Keys): Out<K, number>;
+  /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT]: members popped from the first non-empty set, or null when all are empty. */
+  zmPop(keys: Keys, which: 'MIN' | 'MAX', options?: ZmPopOptions): Out<K, KeyScoredMembers | null>;
+  /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT]: like zmPop, waiting up to timeout seconds (0: forever); null on timeout. */
+  bzmPop(timeoutSeconds: number, keys: Keys, which: 'MIN' | 'MAX', options?: ZmPopOptions): Out<K, KeyScoredMembers | null>;
+}
+
+/** The family's definitions, built on first use (see commands/table.ts). */
+export const sortedSetRangeCommands = (): Definitions<SortedSetRangeCommands<DefinitionKind>> => ({
   zRange: define('ZRANGE', {
     build: (key: Key, start: RangeBound, stop: RangeBound, options?: ZRangeOptions) => [key, ...rangeArgs('zRange', start, stop, options)],
-    transform: asStrings,
     readOnly: true,
   }),
-  /** ZRANGE ... WITHSCORES: like zRange, with scores (not for lex ranges). */
   zRangeWithScores: define('ZRANGE', {
-    build: (key: Key, start: RangeBound, stop: RangeBound, options?: ZRangeWithScoresOptions) => {
-      // JavaScript callers can still pass by: 'LEX'; the server would answer "syntax error".
-      if ((options?.by as string | undefined) === 'LEX') throw new ArgumentError("zRangeWithScores: scores cannot be read with by 'LEX'", 'ERR_INVALID_ARGUMENT');
-      return [key, ...rangeArgs('zRangeWithScores', start, stop, options), 'WITHSCORES'];
-    },
+    build: (key: Key, start: RangeBound, stop: RangeBound, options?: ZRangeWithScoresOptions) => [
+      key,
+      ...rangeArgs('zRangeWithScores', start, stop, options, ZRANGE_SCORES_OPTIONS),
+      'WITHSCORES',
+    ],
     transform: toScoredMembers,
     readOnly: true,
   }),
-  /** ZRANGESTORE destination source start stop [BYSCORE|BYLEX] [REV] [LIMIT]: stores the range; its size. */
   zRangeStore: define('ZRANGESTORE', {
     build: (destination: Key, source: Key, start: RangeBound, stop: RangeBound, options?: ZRangeOptions) => [
       destination,
       source,
       ...rangeArgs('zRangeStore', start, stop, options),
     ],
-    transform: asNumber,
+    keys: TWO_KEYS,
   }),
-  /** ZUNION numkeys key [key ...] [WEIGHTS] [AGGREGATE]: members of any of the sets, by combined score. */
-  zUnion: define('ZUNION', {
-    build: (keys: Key | Key[], options?: ZAggregateOptions) => aggregateArgs('zUnion', keys, options),
-    transform: asStrings,
-    readOnly: true,
-    firstKey: 1,
-  }),
-  /** ZUNION ... WITHSCORES: like zUnion, with the combined scores. */
+  zUnion: define('ZUNION', { build: (keys: Keys, options?: ZAggregateOptions) => aggregateArgs('zUnion', keys, options), readOnly: true, keys: COUNTED_KEYS }),
   zUnionWithScores: define('ZUNION', {
-    build: (keys: Key | Key[], options?: ZAggregateOptions) => [...aggregateArgs('zUnionWithScores', keys, options), 'WITHSCORES'],
+    build: (keys: Keys, options?: ZAggregateOptions) => [...aggregateArgs('zUnionWithScores', keys, options), 'WITHSCORES'],
     transform: toScoredMembers,
     readOnly: true,
-    firstKey: 1,
+    keys: COUNTED_KEYS,
   }),
-  /** ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS] [AGGREGATE]: stores the union; its size. */
   zUnionStore: define('ZUNIONSTORE', {
-    build: (destination: Key, keys: Key | Key[], options?: ZAggregateOptions) => [destination, ...aggregateArgs('zUnionStore', keys, options)],
-    transform: asNumber,
+    build: (destination: Key, keys: Keys, options?: ZAggregateOptions) => [destination, ...aggregateArgs('zUnionStore', keys, options)],
+    keys: STORE_COUNTED_KEYS,
   }),
-  /** ZINTER numkeys key [key ...] [WEIGHTS] [AGGREGATE]: members present in every set, by combined score. */
-  zInter: define('ZINTER', {
-    build: (keys: Key | Key[], options?: ZAggregateOptions) => aggregateArgs('zInter', keys, options),
-    transform: asStrings,
-    readOnly: true,
-    firstKey: 1,
-  }),
-  /** ZINTER ... WITHSCORES: like zInter, with the combined scores. */
+  zInter: define('ZINTER', { build: (keys: Keys, options?: ZAggregateOptions) => aggregateArgs('zInter', keys, options), readOnly: true, keys: COUNTED_KEYS }),
   zInterWithScores: define('ZINTER', {
-    build: (keys: Key | Key[], options?: ZAggregateOptions) => [...aggregateArgs('zInterWithScores', keys, options), 'WITHSCORES'],
+    build: (keys: Keys, options?: ZAggregateOptions) => [...aggregateArgs('zInterWithScores', keys, options), 'WITHSCORES'],
     transform: toScoredMembers,
     readOnly: true,
-    firstKey: 1,
+    keys: COUNTED_KEYS,
   }),
-  /** ZINTERSTORE destination numkeys key [key ...] [WEIGHTS] [AGGREGATE]: stores the intersection; its size. */
   zInterStore: define('ZINTERSTORE', {
-    build: (destination: Key, keys: Key | Key[], options?: ZAggregateOptions) => [destination, ...aggregateArgs('zInterStore', keys, options)],
-    transform: asNumber,
+    build: (destination: Key, keys: Keys, options?: ZAggregateOptions) => [destination, ...aggregateArgs('zInterStore', keys, options)],
+    keys: STORE_COUNTED_KEYS,
   }),
-  /** ZINTERCARD numkeys key [key ...] [LIMIT limit]: the size of the intersection. */
   zInterCard: define('ZINTERCARD', {
-    build: (keys: Key | Key[], options?: SInterCardOptions) => {
+    build: (keys: Keys, options?: SInterCardOptions) => {
+      checkOptions('zInterCard', options, INTERCARD_OPTIONS);
       const out = countedKeys('zInterCard', keys);
       if (options?.limit !== undefined) out.push('LIMIT', options.limit);
       return out;
     },
-    transform: asNumber,
     readOnly: true,
-    firstKey: 1,
+    keys: COUNTED_KEYS,
   }),
-  /** ZDIFF numkeys key [key ...]: members of the first set that are in none of the others, by score. */
-  zDiff: define('ZDIFF', { build: (keys: Key | Key[]) => countedKeys('zDiff', keys), transform: asStrings, readOnly: true, firstKey: 1 }),
-  /** ZDIFF ... WITHSCORES: like zDiff, with the scores from the first set. */
+  zDiff: define('ZDIFF', { build: (keys: Keys) => countedKeys('zDiff', keys), readOnly: true, keys: COUNTED_KEYS }),
   zDiffWithScores: define('ZDIFF', {
-    build: (keys: Key | Key[]) => [...countedKeys('zDiffWithScores', keys), 'WITHSCORES'],
+    build: (keys: Keys) => [...countedKeys('zDiffWithScores', keys), 'WITHSCORES'],
     transform: toScoredMembers,
     readOnly: true,
-    firstKey: 1,
+    keys: COUNTED_KEYS,
   }),
-  /** ZDIFFSTORE destination numkeys key [key ...]: stores the difference; its size. */
-  zDiffStore: define('ZDIFFSTORE', { build: (destination: Key, keys: Key | Key[]) => [destination, ...countedKeys('zDiffStore', keys)], transform: asNumber }),
-  /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT]: members popped from the first non-empty set, or null when all are empty. */
+  zDiffStore: define('ZDIFFSTORE', { build: (destination: Key, keys: Keys) => [destination, ...countedKeys('zDiffStore', keys)], keys: STORE_COUNTED_KEYS }),
   zmPop: define('ZMPOP', {
-    build: (keys: Key | Key[], which: 'MIN' | 'MAX', options?: ZmPopOptions) => zmPopArgs('zmPop', keys, which, options),
+    build: (keys: Keys, which: 'MIN' | 'MAX', options?: ZmPopOptions) => zmPopArgs('zmPop', keys, which, options),
     transform: toKeyScoredMembers,
-    firstKey: 1,
+    keys: COUNTED_KEYS,
   }),
-  /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT]: like zmPop, waiting up to timeout seconds; null on timeout. */
   bzmPop: define('BZMPOP', {
-    build: (timeoutSeconds: number, keys: Key | Key[], which: 'MIN' | 'MAX', options?: ZmPopOptions) => [
+    build: (timeoutSeconds: number, keys: Keys, which: 'MIN' | 'MAX', options?: ZmPopOptions) => [
       checkTimeoutSeconds('bzmPop', timeoutSeconds),
       ...zmPopArgs('bzmPop', keys, which, options),
     ],
     transform: toKeyScoredMembers,
-    blocking: true,
-    firstKey: 2,
+    block: { at: 0, unit: 's' },
+    keys: { index: 1, keyNumIndex: 0, firstKey: 1 },
   }),
 });

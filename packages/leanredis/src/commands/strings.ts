@@ -1,12 +1,16 @@
 /** String and counter commands. */
 import type { Arg } from '../resp/encoder.js';
-import { define, toNumber, type Key, type Value } from './define.js';
+import { checkOptions, integer, oneOf, boolean, optionsSpec } from './check-options.js';
+import { flattenEntries, keyList } from './arguments.js';
+import { define, EVERY_KEY, TWO_KEYS, type Key, type Keys, type Value } from './define.js';
+import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
+import { toNumber, toOkOrNull, toBoolean } from './replies.js';
 
 /** Expiry for SET and GETEX; give at most one. */
 export interface ExpiryOptions {
-  /** Expire after this many seconds (EX). */
+  /** Expire after this many seconds (EX); an integer >= 1. */
   expireSeconds?: number;
-  /** Expire after this many milliseconds (PX). */
+  /** Expire after this many milliseconds (PX); an integer >= 1. */
   expireMs?: number;
   /** Expire at this Unix time in seconds (EXAT). */
   expireAtSeconds?: number;
@@ -15,16 +19,24 @@ export interface ExpiryOptions {
 }
 
 export interface SetOptions extends ExpiryOptions {
-  /** Keep the key's existing TTL (KEEPTTL). */
+  /** Keep the key's existing TTL (KEEPTTL); not with an expiry. @default false */
   keepTtl?: boolean;
-  /** Only set if the key does not exist (NX) or only if it exists (XX). */
+  /** Only set if the key does not exist (NX) or only if it exists (XX). @default always set */
   condition?: 'NX' | 'XX';
 }
 
 export interface GetExOptions extends ExpiryOptions {
-  /** Remove the TTL (PERSIST). */
+  /** Remove the TTL (PERSIST); not with an expiry. @default false */
   persist?: boolean;
 }
+
+/** Key-value entries for MSET and HSET: a record, or a list of [key, value] pairs (keys may be Buffers). */
+export type Entries = Record<string, Value> | readonly (readonly [Key, Value])[];
+
+const EXPIRY = ['expireSeconds', 'expireMs', 'expireAtSeconds', 'expireAtMs'] as const;
+const expiryChecks = { expireSeconds: integer(1), expireMs: integer(1), expireAtSeconds: integer(1), expireAtMs: integer(1) };
+const SET_OPTIONS = optionsSpec({ ...expiryChecks, keepTtl: boolean, condition: oneOf('NX', 'XX') }, [[...EXPIRY, 'keepTtl']]);
+const GETEX_OPTIONS = optionsSpec({ ...expiryChecks, persist: boolean }, [[...EXPIRY, 'persist']]);
 
 function pushExpiry(out: Arg[], o: ExpiryOptions): void {
   if (o.expireSeconds !== undefined) out.push('EX', o.expireSeconds);
@@ -33,80 +45,106 @@ function pushExpiry(out: Arg[], o: ExpiryOptions): void {
   else if (o.expireAtMs !== undefined) out.push('PXAT', o.expireAtMs);
 }
 
-function setArgs(key: Key, value: Value, options?: SetOptions): Arg[] {
+function setArgs(method: string, key: Key, value: Value, options: SetOptions | undefined): Arg[] {
+  if (options === undefined) return [key, value];
+  checkOptions(method, options, SET_OPTIONS);
   const out: Arg[] = [key, value];
-  if (options === undefined) return out;
   pushExpiry(out, options);
   if (options.keepTtl) out.push('KEEPTTL');
   if (options.condition !== undefined) out.push(options.condition);
   return out;
 }
 
-const okOrNull = (r: unknown): 'OK' | null => (r === null ? null : 'OK');
-
-/** The family's definitions, built on first use (see commands/index.ts). */
-export const stringCommands = () => ({
+/** String and counter commands. */
+export interface StringCommands<K extends Kind> {
   /** GET key: the value, or null when the key does not exist. */
-  get: define<[key: Key], string | null>('GET', { readOnly: true }),
-  /** SET key value [expiry] [KEEPTTL] [NX|XX]: "OK", or null when NX/XX prevented the write. */
-  set: define('SET', { build: setArgs, transform: okOrNull }),
+  get(key: Key): Out<K, string | null>;
+  /**
+   * SET key value [EX|PX|EXAT|PXAT n | KEEPTTL] [NX|XX]: "OK", or null when the condition
+   * prevented the write. Unknown options and two expiries at once are refused
+   * (ERR_INVALID_OPTION): `{ EX: 10 }` is `{ expireSeconds: 10 }` here.
+   */
+  set(key: Key, value: Value, options?: SetOptions): Out<K, 'OK' | null>;
   /** SET ... GET: sets and returns the previous value (null if none). */
-  setGet: define('SET', {
-    build: (key: Key, value: Value, options?: SetOptions) => [...setArgs(key, value, options), 'GET'],
-    transform: (r): string | null => r as string | null,
-  }),
-  /** SETNX key value: true when the key was set. */
-  setNX: define('SETNX', { build: (key: Key, value: Value) => [key, value], transform: (r) => r === 1 }),
-  /** SETEX key seconds value. */
-  setEx: define('SETEX', { build: (key: Key, seconds: number, value: Value) => [key, seconds, value], transform: okOrNull }),
-  /** PSETEX key milliseconds value. */
-  pSetEx: define('PSETEX', { build: (key: Key, ms: number, value: Value) => [key, ms, value], transform: okOrNull }),
-  /** GETDEL key: the value, deleting the key. */
-  getDel: define<[key: Key], string | null>('GETDEL'),
-  /** GETEX key [expiry|PERSIST]: the value, changing its TTL. */
+  setGet(key: Key, value: Value, options?: SetOptions): Out<K, string | null>;
+  /** SETNX key value: true when the key was set. Prefer set() with `condition: 'NX'`. */
+  setNX(key: Key, value: Value): Out<K, boolean>;
+  /** SETEX key seconds value: sets with a TTL. Prefer set() with `expireSeconds`. */
+  setEx(key: Key, seconds: number, value: Value): Out<K, 'OK'>;
+  /** PSETEX key milliseconds value: sets with a TTL in ms. Prefer set() with `expireMs`. */
+  pSetEx(key: Key, ms: number, value: Value): Out<K, 'OK'>;
+  /** GETDEL key: the value, deleting the key; null when it did not exist. */
+  getDel(key: Key): Out<K, string | null>;
+  /** GETEX key [EX|PX|EXAT|PXAT n | PERSIST]: the value, changing its TTL; null when the key does not exist. */
+  getEx(key: Key, options?: GetExOptions): Out<K, string | null>;
+  /** GETSET key value: sets and returns the previous value. Deprecated by the server: prefer setGet(). */
+  getSet(key: Key, value: Value): Out<K, string | null>;
+  /** GETRANGE key start end: the substring (inclusive, negative from the end). */
+  getRange(key: Key, start: number, end: number): Out<K, string>;
+  /** SUBSTR key start end: the older name of GETRANGE. */
+  substr(key: Key, start: number, end: number): Out<K, string>;
+  /** SETRANGE key offset value: overwrites from offset (zero-padding as needed); the new length. */
+  setRange(key: Key, offset: number, value: Value): Out<K, number>;
+  /** MGET key [key ...]: values in key order, null for missing keys. */
+  mGet(keys: Keys): Out<K, (string | null)[]>;
+  /** MSET key value [key value ...] from a record or a list of pairs. */
+  mSet(entries: Entries): Out<K, 'OK'>;
+  /** MSETNX key value [key value ...]: true when every key was set (none existed), false when none was. */
+  mSetNX(entries: Entries): Out<K, boolean>;
+  /** APPEND key value: the new length. */
+  append(key: Key, value: Value): Out<K, number>;
+  /** STRLEN key: the length of the value in bytes; 0 when the key does not exist. */
+  strLen(key: Key): Out<K, number>;
+  /** INCR key: the new value. */
+  incr(key: Key): Out<K, number>;
+  /** INCRBY key increment: the new value. */
+  incrBy(key: Key, increment: number): Out<K, number>;
+  /** INCRBYFLOAT key increment: the new value as a number. */
+  incrByFloat(key: Key, increment: number): Out<K, number>;
+  /** DECR key: the new value. */
+  decr(key: Key): Out<K, number>;
+  /** DECRBY key decrement: the new value. */
+  decrBy(key: Key, decrement: number): Out<K, number>;
+  /** LCS key1 key2: the longest common subsequence of two strings. */
+  lcs(key1: Key, key2: Key): Out<K, string>;
+  /** LCS key1 key2 LEN: the length of the longest common subsequence. */
+  lcsLen(key1: Key, key2: Key): Out<K, number>;
+}
+
+
+/** The family's definitions, built on first use (see commands/table.ts). */
+export const stringCommands = (): Definitions<StringCommands<DefinitionKind>> => ({
+  get: define('GET', { readOnly: true }),
+  set: define('SET', { build: (key: Key, value: Value, options?: SetOptions) => setArgs('set', key, value, options), transform: toOkOrNull }),
+  setGet: define('SET', { build: (key: Key, value: Value, options?: SetOptions) => [...setArgs('setGet', key, value, options), 'GET'] }),
+  setNX: define('SETNX', { arity: 2, transform: toBoolean }),
+  setEx: define('SETEX', { arity: 3 }),
+  pSetEx: define('PSETEX', { arity: 3 }),
+  getDel: define('GETDEL'),
   getEx: define('GETEX', {
     build: (key: Key, options?: GetExOptions) => {
+      if (options === undefined) return [key];
+      checkOptions('getEx', options, GETEX_OPTIONS);
       const out: Arg[] = [key];
-      if (options !== undefined) {
-        pushExpiry(out, options);
-        if (options.persist) out.push('PERSIST');
-      }
+      pushExpiry(out, options);
+      if (options.persist) out.push('PERSIST');
       return out;
     },
-    transform: (r): string | null => r as string | null,
   }),
-  /** GETRANGE key start end (inclusive, negative from the end). */
-  getRange: define<[key: Key, start: number, end: number], string>('GETRANGE', { readOnly: true }),
-  /** SETRANGE key offset value: the new length. */
-  setRange: define<[key: Key, offset: number, value: Value], number>('SETRANGE'),
-  /** MGET key [key ...]: values in key order, null for missing keys. */
-  mGet: define('MGET', { build: (keys: Key[]) => keys, readOnly: true, transform: (r): (string | null)[] => r as (string | null)[] }),
-  /** MSET key value [key value ...] from a record or a list of pairs. */
-  mSet: define('MSET', { build: (entries: Record<string, Value> | [Key, Value][]) => flattenEntries(entries), transform: (): 'OK' => 'OK' }),
-  /** MSETNX: true when every key was set (none existed). */
-  mSetNX: define('MSETNX', { build: (entries: Record<string, Value> | [Key, Value][]) => flattenEntries(entries), transform: (r) => r === 1 }),
-  /** APPEND key value: the new length. */
-  append: define<[key: Key, value: Value], number>('APPEND'),
-  /** STRLEN key. */
-  strLen: define<[key: Key], number>('STRLEN', { readOnly: true }),
-  /** INCR key: the new value. */
-  incr: define<[key: Key], number>('INCR'),
-  /** INCRBY key increment. */
-  incrBy: define<[key: Key, increment: number], number>('INCRBY'),
-  /** INCRBYFLOAT key increment: the new value as a number. */
-  incrByFloat: define('INCRBYFLOAT', { build: (key: Key, increment: number) => [key, increment], transform: toNumber }),
-  /** DECR key. */
-  decr: define<[key: Key], number>('DECR'),
-  /** DECRBY key decrement. */
-  decrBy: define<[key: Key, decrement: number], number>('DECRBY'),
-  /** LCS key1 key2: the longest common subsequence. */
-  lcs: define<[key1: Key, key2: Key], string>('LCS', { readOnly: true }),
+  getSet: define('GETSET', { arity: 2 }),
+  getRange: define('GETRANGE', { arity: 3, readOnly: true }),
+  substr: define('SUBSTR', { arity: 3, readOnly: true }),
+  setRange: define('SETRANGE', { arity: 3 }),
+  mGet: define('MGET', { build: (keys: Keys) => keyList('mGet', keys), readOnly: true, keys: EVERY_KEY }),
+  mSet: define('MSET', { build: (entries: Entries) => flattenEntries('mSet', entries), keys: { index: 0, lastKey: -1, keyStep: 2 } }),
+  mSetNX: define('MSETNX', { build: (entries: Entries) => flattenEntries('mSetNX', entries), transform: toBoolean, keys: { index: 0, lastKey: -1, keyStep: 2 } }),
+  append: define('APPEND', { arity: 2 }),
+  strLen: define('STRLEN', { readOnly: true }),
+  incr: define('INCR'),
+  incrBy: define('INCRBY', { arity: 2 }),
+  incrByFloat: define('INCRBYFLOAT', { arity: 2, transform: toNumber }),
+  decr: define('DECR'),
+  decrBy: define('DECRBY', { arity: 2 }),
+  lcs: define('LCS', { arity: 2, readOnly: true, keys: TWO_KEYS }),
+  lcsLen: define('LCS', { build: (key1: Key, key2: Key) => [key1, key2, 'LEN'], readOnly: true, keys: TWO_KEYS }),
 });
-
-/** Flattens a record or a list of pairs into [k1, v1, k2, v2, ...]. */
-export function flattenEntries(entries: Record<string, Value> | [Key, Value][]): Arg[] {
-  const out: Arg[] = [];
-  if (Array.isArray(entries)) for (const [k, v] of entries) out.push(k, v);
-  else for (const k of Object.keys(entries)) out.push(k, entries[k]);
-  return out;
-}

@@ -3,8 +3,8 @@
  * file (build.mjs) with a synchronous require() of dist/extras.js, so the definitions are
  * read when the first client is created, not when the package is imported.
  */
-import { buildTable } from './table.js';
+import { buildTable, type CommandTable } from './table.js';
 
-export function loadTable(): ReturnType<typeof buildTable> {
+export function loadTable(): CommandTable {
   return buildTable();
 }

@@ -10,7 +10,7 @@
  */
 import { ArgumentError } from '../errors.js';
 
-/** An argument a command accepts. Numbers must be finite (or ±Infinity, sent as ±inf). */
+/** An argument a command accepts. Numbers must be finite: write "+inf" / "-inf" where the server takes them (scores). */
 export type Arg = string | Buffer | number | bigint;
 
 const CR = 13,
@@ -42,7 +42,8 @@ export function measureArgs(command: string, args: readonly unknown[]): number {
     const a = args[i];
     if (typeof a === 'string') bytes += a.length + FRAME_BYTES;
     else if (typeof a === 'number') {
-      if (Number.isNaN(a)) throw invalidArgument(command, `${command}: argument ${i + 1} is NaN`);
+      // NaN would be sent as "NaN"; Infinity as text a value would keep ("set(k, Infinity)").
+      if (a - a !== 0) throw invalidArgument(command, `${command}: argument ${i + 1} is ${a}; expected a finite number (scores take "+inf" / "-inf")`);
       bytes += 24 + FRAME_BYTES;
     } else if (Buffer.isBuffer(a)) bytes += a.length + FRAME_BYTES;
     else if (typeof a === 'bigint') bytes += 24 + FRAME_BYTES;
@@ -172,6 +173,7 @@ function writeAsciiOrUtf8(buf: Buffer, o: number, s: string, byteLength: number)
   return byteLength;
 }
 
+// measureArgs refuses non-finite numbers; the encoder still writes them the way the server reads them.
 function formatNumber(n: number): string {
   if (n === Infinity) return '+inf';
   if (n === -Infinity) return '-inf';

@@ -30,6 +30,19 @@ async function rejected(promise: Promise<unknown>, where: string): Promise<unkno
   return err;
 }
 
+/** The error `run` throws synchronously, checked for canaries. */
+function thrown(run: () => unknown, where: string): unknown {
+  let err: unknown;
+  try {
+    run();
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof Error, `${where}: expected a synchronous throw`);
+  watch.check(where, err, 'error');
+  return err;
+}
+
 function client(options: Parameters<typeof createClient>[0] & object = {}): Client {
   return watch.watchClient(createClient({ url: redis.url, password: CANARY, ...options }));
 }
@@ -45,17 +58,23 @@ forEachProtocol((protocol) => {
     await rejected(badUser.connect(), 'connect() WRONGPASS');
 
     await using good = client({ protocol });
-    await rejected(good.call('AUTH', wrong), 'AUTH pw');
-    await rejected(good.call('AUTH', 'default', wrong), 'AUTH user pw');
-    await rejected(good.call('HELLO', String(protocol), 'AUTH', 'default', wrong), 'HELLO AUTH');
-    await rejected(good.call('AUTH', 'default', wrong, 'extra'), 'AUTH syntax error');
-    const pipeline = await rejected(good.pipeline().ping().call('AUTH', wrong).ping().exec(), 'pipeline with AUTH');
+    // On the client AUTH would change a shared connection: refused before anything is sent.
+    thrown(() => good.call('AUTH', wrong), 'AUTH refused on the client');
+    thrown(() => good.pipeline().call('AUTH', wrong), 'AUTH refused in a client pipeline');
+    // On a lease it goes to the server, whose error must not carry the password either.
+    await using conn = await good.acquire();
+    await rejected(conn.call('AUTH', wrong), 'AUTH pw');
+    await rejected(conn.call('AUTH', 'default', wrong), 'AUTH user pw');
+    await rejected(conn.call('HELLO', String(protocol), 'AUTH', 'default', wrong), 'HELLO AUTH');
+    await rejected(conn.call('AUTH', 'default', wrong, 'extra'), 'AUTH syntax error');
+    const pipeline = await rejected(conn.pipeline().ping().call('AUTH', wrong).ping().exec(), 'pipeline with AUTH');
     assert.ok(pipeline instanceof PipelineError);
-    const settled = await good.pipeline().call('AUTH', 'default', wrong).execSettled();
+    const settled = await conn.pipeline().call('AUTH', 'default', wrong).execSettled();
     watch.check('execSettled with AUTH', settled, 'error');
-    const multi = await good.multi().call('AUTH', wrong).ping().execSettled().catch((e: unknown) => e);
+    const multi = await conn.multi().call('AUTH', wrong).ping().execSettled().catch((e: unknown) => e);
     watch.check('MULTI with AUTH', multi, 'error');
-    assert.equal(await good.ping(), 'PONG', 'still authenticated');
+    assert.equal(await conn.ping(), 'PONG', 'still authenticated');
+    assert.equal(await good.ping(), 'PONG');
   });
 
   test('ACL SETUSER with a password: create, use, rotate, refuse the old one', async () => {
@@ -106,7 +125,8 @@ test("commands whose errors may echo a secret argument: unknown commands, MIGRAT
   await c.set(key, 'v');
   await rejected(c.call('MIGRATE', '127.0.0.1', '1', key, '0', '100', 'AUTH', secret), 'MIGRATE AUTH');
   await rejected(c.call('MIGRATE', '127.0.0.1', '1', key, '0', '100', 'AUTH2', 'default', secret), 'MIGRATE AUTH2');
-  await rejected(c.call('HELLO', '3', 'AUTH', 'default'), 'HELLO AUTH missing the password');
+  await using conn = await c.acquire();
+  await rejected(conn.call('HELLO', '3', 'AUTH', 'default'), 'HELLO AUTH missing the password');
 });
 
 test('connection losses while authenticated: events, channel messages and the reconnect carry no password', async () => {
@@ -137,9 +157,9 @@ test('inspect and JSON of a client, its options, views, leases, pipelines, trans
     ['per-call view', live.with({ timeoutMs: 100 })],
     ['view of the unused client', unused.with({ timeoutMs: 100 })],
     ['lease', lease],
-    ['pipeline holding AUTH', live.pipeline().call('AUTH', secretArg).get('k')],
+    ['lease pipeline holding AUTH', lease.pipeline().call('AUTH', secretArg).get('k')],
     ['pipeline of the unused TLS client', unused.pipeline().get('k')],
-    ['transaction holding AUTH', live.multi().call('AUTH', 'default', secretArg)],
+    ['lease transaction holding AUTH', lease.multi().call('AUTH', 'default', secretArg)],
     ['lease pipeline', lease.pipeline().call('AUTH', secretArg)],
     ['subscription', sub],
     ['live stats', live.stats()],

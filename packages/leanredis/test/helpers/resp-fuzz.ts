@@ -384,7 +384,8 @@ const argArb: fc.Arbitrary<Arg> = fc.oneof(
   // Around ZERO_COPY_BYTES (16 KiB, sent as their own chunk) and past the 64 KiB slab.
   { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 16 * 1024 - 2, max: 70_000 }), fc.nat(255)).map(([n, b]) => Buffer.alloc(n, b)) },
   { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 20_000, max: 70_000 }), fc.constantFrom('x', 'é', '日', '🎉')).map(([n, c]) => c.repeat(n / c.length)) },
-  { weight: 2, arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.constantFrom(0, -0, Infinity, -Infinity, 1e21, 5e-324)) },
+  // Finite only: measureArgs refuses ±Infinity (a value would be stored as the text "+inf").
+  { weight: 2, arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0, 1e21, 5e-324)) },
   { weight: 1, arbitrary: fc.bigInt() },
 );
 const commandArb = fc.record({

@@ -26,8 +26,8 @@ function assertNear(actual: { longitude: number; latitude: number } | null | und
   assert.ok(Math.abs(actual.latitude - expected.latitude) < 1e-5, `latitude ${actual.latitude}`);
 }
 
-function isArgumentError(method: string): (err: unknown) => boolean {
-  return (err: unknown) => err instanceof ArgumentError && err.code === 'ERR_INVALID_ARGUMENT' && err.message.startsWith(`${method}:`);
+function isArgumentError(method: string, code: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_OPTION' = 'ERR_INVALID_ARGUMENT'): (err: unknown) => boolean {
+  return (err: unknown) => err instanceof ArgumentError && err.code === code && err.message.startsWith(`${method}:`);
 }
 
 forEachProtocol((protocol) => {
@@ -180,17 +180,17 @@ forEachProtocol((protocol) => {
     assert.throws(() => client.geoAdd(k, [{ longitude: 181, latitude: 0, member: 'x' }]), isArgumentError('geoAdd'));
     assert.throws(() => client.geoAdd(k, [{ longitude: 0, latitude: 86, member: 'x' }]), isArgumentError('geoAdd'));
     assert.throws(() => client.geoAdd(k, [{ longitude: Number.NaN, latitude: 0, member: 'x' }]), isArgumentError('geoAdd'));
-    assert.throws(() => client.geoAdd(k, [{ longitude: 0, latitude: 0, member: 'x' }], { condition: 'GT' as 'NX' }), isArgumentError('geoAdd'));
+    assert.throws(() => client.geoAdd(k, [{ longitude: 0, latitude: 0, member: 'x' }], { condition: 'GT' as 'NX' }), isArgumentError('geoAdd', 'ERR_INVALID_OPTION'));
     assert.throws(() => client.geoDist(k, 'a', 'b', 'yd' as 'ft'), isArgumentError('geoDist'));
     assert.throws(() => client.geoSearch(k, point, { radius: -1, unit: 'km' }), isArgumentError('geoSearch'));
     assert.throws(() => client.geoSearch(k, point, { radius: 1, unit: 'KM' as 'km' }), isArgumentError('geoSearch'));
     assert.throws(() => client.geoSearch(k, point, { width: 1, height: Infinity, unit: 'km' }), isArgumentError('geoSearch'));
     assert.throws(() => client.geoSearch(k, { longitude: 0, latitude: -90 }, radius), isArgumentError('geoSearch'));
-    assert.throws(() => client.geoSearch(k, point, radius, { count: 0 }), isArgumentError('geoSearch'));
+    assert.throws(() => client.geoSearch(k, point, radius, { count: 0 }), isArgumentError('geoSearch', 'ERR_INVALID_OPTION'));
     assert.throws(() => client.geoSearch(k, point, radius, { any: true }), isArgumentError('geoSearch'));
-    assert.throws(() => client.geoSearch(k, point, radius, { order: 'asc' as 'ASC' }), isArgumentError('geoSearch'));
+    assert.throws(() => client.geoSearch(k, point, radius, { order: 'asc' as 'ASC' }), isArgumentError('geoSearch', 'ERR_INVALID_OPTION'));
     assert.throws(() => client.geoSearchWith(k, point, radius, {}), isArgumentError('geoSearchWith'));
-    assert.throws(() => client.geoSearchStore(k, k, point, radius, { count: 1.5 }), isArgumentError('geoSearchStore'));
+    assert.throws(() => client.geoSearchStore(k, k, point, radius, { count: 1.5 }), isArgumentError('geoSearchStore', 'ERR_INVALID_OPTION'));
   });
 
   test('geo commands reject with the server error: missing origin member, wrong type', async () => {

@@ -26,9 +26,9 @@ forEachProtocol((protocol) => {
     const b = uniqueKey('hll');
     await client.pfAdd(a, ['x', 'y', 'z']);
     await client.pfAdd(b, ['y', 'z', 'w', 'v']);
-    assert.equal(await client.pfCount(a, b), 5);
+    assert.equal(await client.pfCount([a, b]), 5);
     const dest = uniqueKey('hll');
-    assert.equal(await client.pfMerge(dest, a, b), 'OK');
+    assert.equal(await client.pfMerge(dest, [a, b]), 'OK');
     assert.equal(await client.pfCount(dest), 5);
     // The destination is part of the union.
     const other = uniqueKey('hll');
@@ -67,7 +67,7 @@ forEachProtocol((protocol) => {
   test('pfCount without keys throws ArgumentError synchronously', async () => {
     await using client = redis.client({ protocol });
     assert.throws(
-      () => client.pfCount(),
+      () => client.pfCount([]),
       (err: unknown) => err instanceof ArgumentError && err.code === 'ERR_INVALID_ARGUMENT' && /^pfCount:/.test(err.message),
     );
   });

@@ -10,8 +10,8 @@ const redis = useRedisServer({ args: ['--busy-reply-threshold', '100'] });
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 
-function isArgumentError(method: string): (err: unknown) => boolean {
-  return (err: unknown) => err instanceof ArgumentError && err.code === 'ERR_INVALID_ARGUMENT' && err.message.startsWith(`${method}:`);
+function isArgumentError(method: string, code: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_OPTION' = 'ERR_INVALID_ARGUMENT'): (err: unknown) => boolean {
+  return (err: unknown) => err instanceof ArgumentError && err.code === code && err.message.startsWith(`${method}:`);
 }
 
 function isReplyError(code: string, command?: string): (err: unknown) => boolean {
@@ -37,7 +37,7 @@ forEachProtocol((protocol) => {
     const script = `return {KEYS[1], ARGV[1]} -- load ${protocol}`;
     const sha = await client.scriptLoad(script);
     assert.equal(sha, sha1(script));
-    assert.deepEqual(await client.scriptExists(sha, 'f'.repeat(40), sha), [true, false, true]);
+    assert.deepEqual(await client.scriptExists([sha, 'f'.repeat(40), sha]), [true, false, true]);
     const k = uniqueKey();
     assert.deepEqual(await client.evalSha(sha, { keys: [k], arguments: ['a'] }), [k, 'a']);
     assert.equal(await client.scriptFlush('SYNC'), 'OK');
@@ -172,7 +172,7 @@ forEachProtocol((protocol) => {
     const results = await client
       .pipeline()
       .scriptLoad(script)
-      .scriptExists(sha1(script), sha1('nope'))
+      .scriptExists([sha1(script), sha1('nope')])
       .fCall('echo_first', { arguments: ['p'] })
       .functionList({ libraryName: 'tfamlib' })
       .exec();
@@ -199,11 +199,11 @@ forEachProtocol((protocol) => {
 
   test('scripting commands reject bad arguments synchronously with ArgumentError', async () => {
     await using client = redis.client({ protocol });
-    assert.throws(() => client.scriptExists(), isArgumentError('scriptExists'));
+    assert.throws(() => client.scriptExists([]), isArgumentError('scriptExists'));
     assert.throws(() => client.scriptFlush('NOW' as 'SYNC'), isArgumentError('scriptFlush'));
     assert.throws(() => client.functionFlush('NOW' as 'SYNC'), isArgumentError('functionFlush'));
     assert.throws(() => client.fCall(''), isArgumentError('fCall'));
-    assert.throws(() => client.fCallRo('f', { keys: 'k' as unknown as string[] }), isArgumentError('fCallRo'));
+    assert.throws(() => client.fCallRo('f', { keys: { a: 1 } as unknown as string }), isArgumentError('fCallRo'));
     await assert.rejects(client.functionLoad('return 1'), isReplyError('ERR', 'FUNCTION LOAD'), 'no "#!lua name=" header');
   });
 });
@@ -218,7 +218,7 @@ test('scripting results are identical under RESP2 and RESP3', async () => {
     outcomes.push(
       await Promise.all([
         client.scriptLoad(script),
-        client.scriptExists(sha1(script), sha1('other')),
+        client.scriptExists([sha1(script), sha1('other')]),
         client.functionList({ withCode: true }).then((libs) => libs.map((l) => ({ ...l, functions: l.functions.sort((a, b) => a.name.localeCompare(b.name)) }))),
         client.fCall('echo_first', { arguments: ['e'] }),
         client.eval(script),

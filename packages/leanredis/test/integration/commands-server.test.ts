@@ -6,8 +6,8 @@ import { ArgumentError, ReplyError } from '../../src/index.ts';
 
 const redis = useRedisServer();
 
-function isArgumentError(method: string): (err: unknown) => boolean {
-  return (err: unknown) => err instanceof ArgumentError && err.code === 'ERR_INVALID_ARGUMENT' && err.message.startsWith(`${method}:`);
+function isArgumentError(method: string, code: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_OPTION' = 'ERR_INVALID_ARGUMENT'): (err: unknown) => boolean {
+  return (err: unknown) => err instanceof ArgumentError && err.code === code && err.message.startsWith(`${method}:`);
 }
 
 function isReplyError(code: string, command: string): (err: unknown) => boolean {
@@ -30,7 +30,7 @@ forEachProtocol((protocol) => {
     assert.equal(all.server.tcp_port, String(redis.port));
     assert.ok('clients' in all && 'memory' in all && 'stats' in all);
     assert.equal(Object.getPrototypeOf(all), null, 'a hostile field name is just a key');
-    const two = await client.info('server', 'clients');
+    const two = await client.info(['server', 'clients']);
     assert.deepEqual(Object.keys(two), ['server', 'clients']);
     assert.match(two.clients.connected_clients, /^\d+$/);
     const k = uniqueKey();
@@ -179,24 +179,30 @@ forEachProtocol((protocol) => {
     assert.ok(performance.now() - started >= 100, 'the ping waited for the pause to end');
   });
 
-  test('clientNoEvict toggles the flag of the connection that runs it', async () => {
+  test('clientNoEvict toggles the flag of the leased connection that runs it, and is refused on the client', async () => {
     await using client = redis.client({ protocol });
-    assert.equal(await client.clientNoEvict(true), 'OK');
-    assert.match((await client.clientInfo()).flags, /e/);
-    assert.equal(await client.clientNoEvict(false), 'OK');
-    assert.doesNotMatch((await client.clientInfo()).flags, /e/);
+    {
+      await using conn = await client.acquire();
+      assert.equal(await conn.clientNoEvict(true), 'OK');
+      assert.match((await conn.clientInfo()).flags, /e/);
+      assert.equal(await conn.clientNoEvict(false), 'OK');
+      assert.doesNotMatch((await conn.clientInfo()).flags, /e/);
+    }
+    // On the client it would change one of the shared connections: refused, naming the remedy.
+    assert.throws(() => (client as unknown as { clientNoEvict(on: boolean): unknown }).clientNoEvict(true), (err: unknown) => err instanceof ArgumentError && err.command === 'CLIENT NO-EVICT' && /lease/.test(err.message));
+    assert.throws(() => client.call('CLIENT', 'NO-EVICT', 'ON'), (err: unknown) => err instanceof ArgumentError && /lease/.test(err.message));
   });
 
   test('configGet reads parameters as a record and configSet writes several at once', async () => {
     await using client = redis.client({ protocol });
     assert.deepEqual({ ...(await client.configGet('maxmemory-policy')) }, { 'maxmemory-policy': 'noeviction' });
-    const many = await client.configGet('maxmemory*', 'hz');
+    const many = await client.configGet(['maxmemory*', 'hz']);
     assert.equal(many.hz, '10');
     assert.equal(many.maxmemory, '0');
     assert.ok('maxmemory-samples' in many);
     assert.deepEqual({ ...(await client.configGet('no-such-parameter')) }, {});
     assert.equal(await client.configSet({ hz: 20, 'slowlog-max-len': '64' }), 'OK');
-    assert.deepEqual({ ...(await client.configGet('hz', 'slowlog-max-len')) }, { hz: '20', 'slowlog-max-len': '64' });
+    assert.deepEqual({ ...(await client.configGet(['hz', 'slowlog-max-len'])) }, { hz: '20', 'slowlog-max-len': '64' });
     assert.equal(await client.configSet({ hz: 10, 'slowlog-max-len': 128 }), 'OK');
     await assert.rejects(client.configSet({ 'no-such-parameter': 1 }), isReplyError('ERR', 'CONFIG SET'));
     await assert.rejects(client.configSet({ hz: 'fast' }), isReplyError('ERR', 'CONFIG SET'));
@@ -206,7 +212,7 @@ forEachProtocol((protocol) => {
     await using client = redis.client({ protocol });
     await client.ping();
     assert.equal(await client.configResetStat(), 'OK');
-    const stats = await client.info('stats', 'commandstats');
+    const stats = await client.info(['stats', 'commandstats']);
     assert.ok(Number(stats.stats.total_commands_processed) <= 2, stats.stats.total_commands_processed);
     assert.equal(stats.commandstats.cmdstat_ping, undefined);
   });
@@ -278,17 +284,17 @@ forEachProtocol((protocol) => {
     assert.throws(() => client.swapDb(0, 1.5), isArgumentError('swapDb'));
     assert.throws(() => client.clientKill({}), isArgumentError('clientKill'));
     assert.throws(() => client.clientKill({ skipMe: false }), isArgumentError('clientKill'));
-    assert.throws(() => client.clientKill({ id: 0 }), isArgumentError('clientKill'));
-    assert.throws(() => client.clientKill({ type: 'slave' as 'replica' }), isArgumentError('clientKill'));
+    assert.throws(() => client.clientKill({ id: 0 }), isArgumentError('clientKill', 'ERR_INVALID_OPTION'));
+    assert.throws(() => client.clientKill({ type: 'slave' as 'replica' }), isArgumentError('clientKill', 'ERR_INVALID_OPTION'));
     assert.throws(() => client.clientPause(-1), isArgumentError('clientPause'));
     assert.throws(() => client.clientPause(10, 'READ' as 'WRITE'), isArgumentError('clientPause'));
-    assert.throws(() => client.clientList({ type: 'normal', ids: [1] }), isArgumentError('clientList'));
-    assert.throws(() => client.clientList({ ids: [] }), isArgumentError('clientList'));
-    assert.throws(() => client.configGet(), isArgumentError('configGet'));
+    assert.throws(() => client.clientList({ type: 'normal', ids: [1] }), isArgumentError('clientList', 'ERR_INVALID_OPTION'));
+    assert.throws(() => client.clientList({ ids: [] }), isArgumentError('clientList', 'ERR_INVALID_OPTION'));
+    assert.throws(() => client.configGet([]), isArgumentError('configGet'));
     assert.throws(() => client.configSet({}), isArgumentError('configSet'));
     assert.throws(() => client.slowLogGet(1.5), isArgumentError('slowLogGet'));
     assert.throws(() => client.slowLogGet(-2), isArgumentError('slowLogGet'));
-    assert.throws(() => client.memoryUsage('k', { samples: -1 }), isArgumentError('memoryUsage'));
+    assert.throws(() => client.memoryUsage('k', { samples: -1 }), isArgumentError('memoryUsage', 'ERR_INVALID_OPTION'));
   });
 });
 
@@ -302,10 +308,10 @@ test('server command results are identical under RESP2 and RESP3', async () => {
       client.ping(),
       client.echo('x'),
       client.dbSize(),
-      client.configGet('maxmemory*', 'hz'),
+      client.configGet(['maxmemory*', 'hz']),
       client.clientGetName(),
       client.clientInfo(),
-      client.info('server', 'keyspace'),
+      client.info(['server', 'keyspace']),
       client.time(),
       client.memoryUsage('k'),
     ]);

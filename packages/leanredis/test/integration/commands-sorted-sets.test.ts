@@ -221,19 +221,20 @@ forEachProtocol((protocol) => {
     assert.equal(total, 200);
   });
 
-  test('bad arguments throw ERR_INVALID_ARGUMENT synchronously', async () => {
+  test('bad arguments (ERR_INVALID_ARGUMENT) and options (ERR_INVALID_OPTION) throw synchronously', async () => {
     await using client = redis.client({ protocol });
     const k = uniqueKey();
     const invalid = { code: 'ERR_INVALID_ARGUMENT' };
+    const invalidOption = { code: 'ERR_INVALID_OPTION' };
     assert.throws(() => client.zAdd(k, []), { ...invalid, message: /zAdd/ });
     assert.throws(() => client.zAdd(k, scored(['a', 1]), { condition: 'NX', comparison: 'GT' }), invalid);
     assert.throws(() => client.zAddIncr(k, { member: 'a', score: 1 }, { condition: 'NX', comparison: 'LT' }), invalid);
     assert.throws(() => client.zRem(k, []), invalid);
     assert.throws(() => client.zmScore(k, []), invalid);
-    assert.throws(() => client.zRange(k, 0, 1, { limit: { offset: 0, count: 1 } }), { ...invalid, message: /zRange/ });
+    assert.throws(() => client.zRange(k, 0, 1, { limit: { offset: 0, count: 1 } }), { ...invalidOption, message: /zRange/ });
     // A JavaScript caller can pass what the types forbid.
-    assert.throws(() => client.zRangeWithScores(k, '-', '+', { by: 'LEX' as 'SCORE' }), invalid);
-    assert.throws(() => client.zUnion([k, k], { weights: [1] }), invalid);
+    assert.throws(() => client.zRangeWithScores(k, '-', '+', { by: 'LEX' as 'SCORE' }), invalidOption);
+    assert.throws(() => client.zUnion([k, k], { weights: [1] }), invalidOption);
     assert.throws(() => client.zInterStore(k, []), invalid);
     assert.throws(() => client.zDiff([]), invalid);
     assert.throws(() => client.zmPop([], 'MIN'), invalid);

@@ -26,7 +26,7 @@ forEachProtocol((protocol) => {
     assert.equal(await client.mSet({ [`${k}:a`]: 1, [`${k}:b`]: 'two' }), 'OK');
     assert.equal(await client.get(`${k}:a`), '1');
     assert.equal(await client.getDel(`${k}:a`), '1');
-    assert.equal(await client.exists(`${k}:a`, `${k}:b`), 1);
+    assert.equal(await client.exists([`${k}:a`, `${k}:b`]), 1);
   });
 
   test('expiry commands set and report TTLs', async () => {

@@ -84,7 +84,7 @@ test('a client from require() runs commands against a real server and closes cle
       const replyError = await client.incr(key).then(() => null, (e) => e instanceof ReplyError && e.command);
       let argumentError = null;
       try { client.get(null); } catch (e) { argumentError = e instanceof ArgumentError && e.code; }
-      await client.del(key, key + ':n');
+      await client.del([key, key + ':n']);
       await client.close();
       const closed = await client.ping().then(() => null, (e) => e instanceof ClientClosedError && e.code);
       console.log(JSON.stringify({ pong, tuple, replyError, argumentError, closed }));

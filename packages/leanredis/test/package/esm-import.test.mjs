@@ -113,7 +113,7 @@ test('a client from the built package runs commands against a real server', asyn
     assert.deepEqual(await client.pipeline().get(key).incr(`${key}:n`).exec(), ['v', 1]);
     await assert.rejects(client.incr(key), (err) => err instanceof lib.ReplyError && err instanceof lib.LeanRedisError && err.command === 'INCR');
     assert.throws(() => client.get(null), (err) => err instanceof lib.ArgumentError && err.code === 'ERR_INVALID_ARGUMENT');
-    await client.del(key, `${key}:n`);
+    await client.del([key, `${key}:n`]);
   } finally {
     await client.close();
   }

@@ -1,0 +1,185 @@
+/**
+ * One validator for every options object a command or helper accepts. Nothing is silently
+ * ignored: an unknown key, a value of the wrong type or out of range, and a contradictory
+ * combination are refused with ArgumentError (ERR_INVALID_OPTION) naming the key and the
+ * accepted ones. Keys spelled the way other clients spell them (`EX`, `{ NX: true }`, `MATCH`)
+ * get a hint with ours, because that is how they usually arrive: code moved from ioredis or
+ * node-redis, where an ignored `EX` means a session stored without a TTL.
+ *
+ * Values are described by type only in messages (numbers excepted): an option may hold a
+ * secret, and errors reach logs.
+ */
+import { ArgumentError } from '../errors.js';
+
+/**
+ * Checks one option's value: undefined when it is fine, else what was expected ("an integer >=
+ * 1"). `method` and `name` (the option's path) are for checks of nested objects.
+ */
+export type OptionCheck = (value: unknown, method?: string, name?: string) => string | undefined;
+
+/** The accepted keys of an options object, their checks, and which of them exclude each other. */
+export interface OptionsSpec {
+  readonly checks: Readonly<Record<string, OptionCheck>>;
+  /** Groups of keys of which at most one may be given. */
+  readonly exclusive: readonly (readonly string[])[];
+  /** The accepted keys, listed for messages. */
+  readonly accepted: string;
+}
+
+/** Builds a spec once (at table load), so a check costs a key lookup per given option. */
+export function optionsSpec(checks: Record<string, OptionCheck>, exclusive: readonly (readonly string[])[] = []): OptionsSpec {
+  const names = Object.keys(checks);
+  return { checks: Object.assign(Object.create(null), checks), exclusive, accepted: names.join(', ') };
+}
+
+// Other clients' spellings (matched upper-cased): the key of ours they mean, and how to write it.
+const OTHER_SPELLINGS: Readonly<Record<string, readonly [key: string, hint: string]>> = {
+  EX: ['expireSeconds', 'expireSeconds: n'],
+  PX: ['expireMs', 'expireMs: n'],
+  EXAT: ['expireAtSeconds', 'expireAtSeconds: n'],
+  PXAT: ['expireAtMs', 'expireAtMs: n'],
+  EXPIRATION: ['expireSeconds', 'expireSeconds, expireMs, expireAtSeconds or expireAtMs'],
+  KEEPTTL: ['keepTtl', 'keepTtl: true'],
+  NX: ['condition', "condition: 'NX'"],
+  XX: ['condition', "condition: 'XX'"],
+  GT: ['comparison', "comparison: 'GT'"],
+  LT: ['comparison', "comparison: 'LT'"],
+  CH: ['changed', 'changed: true'],
+  GET: ['', 'the setGet() method'],
+  INCR: ['', 'the zAddIncr() method'],
+  WITHSCORES: ['', 'the ...WithScores() method'],
+  REV: ['reverse', 'reverse: true'],
+  BYSCORE: ['by', "by: 'SCORE'"],
+  BYLEX: ['by', "by: 'LEX'"],
+  RETRY: ['retries', 'retries: n'],
+  BUFFER: ['bufferSize', 'bufferSize: n'],
+  TIMEOUT: ['timeoutMs', 'timeoutMs: n (ms)'],
+  MAXLEN: ['maxLen', 'maxLen: n'],
+  MINID: ['minId', 'minId: id'],
+  NOMKSTREAM: ['noMkStream', 'noMkStream: true'],
+  NOACK: ['noAck', 'noAck: true'],
+  BLOCK: ['blockMs', 'blockMs: n (ms)'],
+  IDLE: ['minIdleMs', 'minIdleMs: n (ms)'],
+};
+
+/**
+ * Checks `options` against `spec` (nothing to do when it is undefined). Throws ArgumentError
+ * (ERR_INVALID_OPTION) naming `method` and the offending key.
+ */
+export function checkOptions(method: string, options: unknown, spec: OptionsSpec, path = ''): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalidOption(method, `${path === '' ? 'options' : `option "${path}"`} must be an object, got ${describe(options)}${path === '' && typeof options === 'string' ? positionalHint(options) : ''}`);
+  }
+  const checks = spec.checks;
+  const record = options as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const check = checks[key];
+    if (check === undefined) throw invalidOption(method, `unknown option "${path}${key}"${hintFor(key, spec)}; accepted: ${spec.accepted}`);
+    const value = record[key];
+    if (value === undefined) continue;
+    const expected = check(value, method, `${path}${key}`);
+    if (expected !== undefined) throw invalidOption(method, `option "${path}${key}" must be ${expected}, got ${describe(value)}`);
+  }
+  for (const group of spec.exclusive) {
+    let given: string | undefined;
+    for (const key of group) {
+      if (record[key] === undefined) continue;
+      if (given !== undefined) throw invalidOption(method, `options "${path}${given}" and "${path}${key}" cannot be combined`);
+      given = key;
+    }
+  }
+}
+
+/** An ArgumentError about an option (ERR_INVALID_OPTION). */
+export function invalidOption(method: string, message: string): ArgumentError {
+  return new ArgumentError(`${method}: ${message}`, 'ERR_INVALID_OPTION');
+}
+
+function hintFor(key: string, spec: OptionsSpec): string {
+  const other = OTHER_SPELLINGS[key.toUpperCase()];
+  if (other !== undefined && (other[0] === '' || spec.checks[other[0]] !== undefined)) return ` (use ${other[1]})`;
+  const lower = key.toLowerCase();
+  for (const name of Object.keys(spec.checks)) if (name.toLowerCase() === lower) return ` (use "${name}")`;
+  return '';
+}
+
+// ioredis passes options positionally: set(k, v, 'EX', 10).
+function positionalHint(token: string): string {
+  const other = OTHER_SPELLINGS[token.toUpperCase()];
+  return other === undefined ? '' : ` (positional "${token.slice(0, 8)}" is { ${other[1]} } here)`;
+}
+
+/** A value for a message: its type, or the number itself (never a string's content). */
+export function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  return typeof value;
+}
+
+// ---- checks --------------------------------------------------------------------------------
+
+/** An integer from `min` to `max` (safe integers only). */
+export function integer(min: number, max = Number.MAX_SAFE_INTEGER): OptionCheck {
+  const expected = integerText(min, max);
+  return (v) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : expected);
+}
+
+/** "an integer >= min" or "an integer from min to max". */
+export function integerText(min: number, max = Number.MAX_SAFE_INTEGER): string {
+  return max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+}
+
+/** A finite number. */
+export const finite: OptionCheck = (v) => (typeof v === 'number' && Number.isFinite(v) ? undefined : 'a finite number');
+
+/** true or false (not 1, not "yes"). */
+export const boolean: OptionCheck = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+
+/** A string. */
+export const text: OptionCheck = (v) => (typeof v === 'string' ? undefined : 'a string');
+
+/** A string or a Buffer (a pattern, a name, an id). */
+export const bytes: OptionCheck = (v) => (typeof v === 'string' || Buffer.isBuffer(v) ? undefined : 'a string or a Buffer');
+
+/** A string, a Buffer or a finite number (a value). */
+export const value: OptionCheck = (v) =>
+  typeof v === 'string' || Buffer.isBuffer(v) || (typeof v === 'number' && Number.isFinite(v)) ? undefined : 'a string, a Buffer or a finite number';
+
+/** One of the given words. */
+export function oneOf(...words: readonly string[]): OptionCheck {
+  const expected = words.map((w) => `"${w}"`).join(' or ');
+  return (v) => (typeof v === 'string' && words.includes(v) ? undefined : expected);
+}
+
+/** A nested options object with its own spec (e.g. `limit: { offset, count }`), with its `required` keys. */
+export function nested(spec: OptionsSpec, required: readonly string[] = []): OptionCheck {
+  return (v, method = '', name = '') => {
+    checkOptions(method, v, spec, `${name}.`);
+    for (const key of required) if ((v as Record<string, unknown>)[key] === undefined) return `an object with "${key}"`;
+    return undefined;
+  };
+}
+
+/** An array whose every element passes `each`. */
+export function arrayOf(each: OptionCheck, what: string, nonEmpty = false): OptionCheck {
+  const expected = `${nonEmpty ? 'a non-empty' : 'an'} array of ${what}`;
+  return (v) => {
+    if (!Array.isArray(v) || (nonEmpty && v.length === 0)) return expected;
+    for (const item of v) if (each(item) !== undefined) return expected;
+    return undefined;
+  };
+}
+
+/** One item or a non-empty array of them (the `Keys` rule): `one` and `what` name them ("a key", "keys"). */
+export function oneOrMany(each: OptionCheck, one: string, what: string): OptionCheck {
+  const expected = `${one} or a non-empty array of ${what}`;
+  return (v) => {
+    if (!Array.isArray(v)) return each(v) === undefined ? undefined : expected;
+    if (v.length === 0) return expected;
+    for (const item of v) if (each(item) !== undefined) return expected;
+    return undefined;
+  };
+}
