@@ -4,6 +4,7 @@
 //   dist/index.js     what `import 'leanredis'` loads (with the chunk it shares with extras)
 //   dist/extras.js    the command table (required synchronously by the first client), the
 //                     decoder (first connection) and the pub/sub manager (first subscribe)
+//   dist/diagnostics.js `leanredis/diagnostics` (a subpath: `leanredis` never loads it)
 //
 // extras.js is reached through the *-loader.ts files (table, decoder, pubsub), which import
 // them statically in the sources (tests run there through tsx); here those loaders are
@@ -23,14 +24,16 @@ const LAZY = {
   'table-loader.ts': { file: './extras.js', fn: 'loadTable', member: 'buildTable', call: true },
   'pubsub-loader.ts': { file: './extras.js', fn: 'loadPubSub', member: 'PubSub', call: false },
   'decoder-loader.ts': { file: './extras.js', fn: 'loadDecoder', member: 'Decoder', call: false },
+  // diagnostics reaches the public surface lazily (see src/diagnostics/core-loader.ts)
+  'core-loader.ts': { file: './index.js', fn: 'loadCore', member: '', call: false },
 };
 
 const lazyLoaders = {
   name: 'lazy-loaders',
   setup(b) {
-    b.onLoad({ filter: /[\\/](table|pubsub|decoder)-loader\.ts$/ }, (args) => {
+    b.onLoad({ filter: /[\\/](table|pubsub|decoder|core)-loader\.ts$/ }, (args) => {
       const lazy = LAZY[args.path.split(/[\\/]/).pop()];
-      const value = `required.${lazy.member}${lazy.call ? '()' : ''}`;
+      const value = lazy.member === '' ? 'required' : `required.${lazy.member}${lazy.call ? '()' : ''}`;
       return {
         loader: 'js',
         contents: `
@@ -48,13 +51,11 @@ const lazyLoaders = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const common = {
   absWorkingDir: here,
-  entryPoints: { index: 'src/index.ts', extras: 'src/extras.ts' },
   outdir,
   bundle: true,
   splitting: true, // code shared by the entry points lives in chunks, loaded once
-  chunkNames: 'chunk-[hash]',
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -67,7 +68,13 @@ await build({
   sourcemap: true,
   plugins: [lazyLoaders],
   logLevel: 'warning',
-});
+};
+await build({ ...common, entryPoints: { index: 'src/index.ts', extras: 'src/extras.ts' }, chunkNames: 'chunk-[hash]' });
+// Subpaths that reach the core only through its public entry (src/diagnostics/core-loader.ts)
+// are bundled apart: sharing chunks with `leanredis` would split the core's chunks further (one
+// more file and ~5 KB more heap for every `import 'leanredis'`). A package test checks that no
+// core source is bundled into them (test/package/diagnostics-subpath.test.mjs).
+await build({ ...common, entryPoints: { diagnostics: 'src/diagnostics/index.ts' }, chunkNames: 'subpath-[hash]' });
 if (outdir === join(here, 'dist')) {
   const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });

@@ -39,6 +39,12 @@ export const ERROR_CLASSES = [
 // loaded at the first subscribe, so a value export would pull it into every import.
 export const RUNTIME_EXPORTS = ['createClient', 'Client', 'Lease', 'Pipeline', 'Multi', 'PushMessage', 'hasCode', ...ERROR_CLASSES];
 
+/**
+ * Runtime exports of `leanredis/diagnostics` (dist/diagnostics.js). Each diagnostics file adds
+ * its functions here.
+ */
+export const DIAGNOSTICS_EXPORTS = ['healthCheck'];
+
 /** Internals that must not be reachable from the package entry. */
 export const PRIVATE_NAMES = ['Pool', 'Connection', 'Dispatcher', 'Decoder', 'Encoder', 'PendingCommand', 'RingQueue', 'Runner', 'resolveOptions', 'COMMANDS', 'Subscription', 'PubSub', 'buildTable'];
 

@@ -1,0 +1,9 @@
+/**
+ * L7 `leanredis/diagnostics`: the subpath that tells where a service's memory goes and whether
+ * its Redis client is healthy. Importing `leanredis` loads none of this; importing this subpath
+ * starts no timer, loads no inspector and opens no handle (each function loads what it needs
+ * when called). It uses only the client's public API and `stats()` snapshots.
+ *
+ * Each export lives in its own file named after it; add new ones here, one line each.
+ */
+export { healthCheck, type HealthCheckOptions, type HealthReport, type HealthPool, type HealthCheckTarget } from './health-check.js';
