@@ -1,3 +1,4 @@
+// @layer L7 diagnostics
 /**
  * Loads the public surface of `leanredis` (error classes) for the diagnostics subpath. From the
  * sources it is a static import; the build replaces this file (build.mjs) with a synchronous

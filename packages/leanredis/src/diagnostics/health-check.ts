@@ -1,3 +1,4 @@
+// @layer L7 diagnostics
 /**
  * L7 diagnostics: `healthCheck(client)` for readiness and liveness probes. One PING under a
  * deadline plus the pool's state, as a plain object a probe handler can serialize. It never

@@ -1,3 +1,4 @@
+// @layer L7 diagnostics
 /**
  * L7 `leanredis/diagnostics`: the subpath that tells where a service's memory goes and whether
  * its Redis client is healthy. Importing `leanredis` loads none of this; importing this subpath
@@ -7,3 +8,6 @@
  * Each export lives in its own file named after it; add new ones here, one line each.
  */
 export { healthCheck, type HealthCheckOptions, type HealthReport, type HealthPool, type HealthCheckTarget } from './health-check.js';
+export { captureHeapProfile, type CaptureHeapProfileOptions } from './capture-heap-profile.js';
+export { HeapProfile, type HeapSampleType, type HeapProfileWindows, type TopOptions, type TopRow, type TopGrouping } from './heap-profile.js';
+export type { ProfileFrame, ProfileSample } from './pprof.js';

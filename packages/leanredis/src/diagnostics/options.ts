@@ -1,3 +1,4 @@
+// @layer L7 diagnostics
 /**
  * L7 diagnostics: option checks shared by every diagnostics function. Like `createClient`, each
  * function rejects an unknown key by name and an out-of-range value with its accepted range
