@@ -38,6 +38,14 @@ class ScopedRunner<S> extends Runner<S> {
 // util.inspect's hook, by its registered name: importing node:util just for it costs heap.
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
+// leanredis/diagnostics' memory watch learns of each new client, and of where it was created
+// (its listener runs inside the constructor, so it can capture the caller's stack), through a
+// set of listeners under this registered symbol. It costs one property read per client and
+// loads nothing: a diagnostics_channel check would load node:diagnostics_channel (~27 KB) at
+// the first createClient of a process that has not dialled yet. Symbol.for makes it one hook
+// for every copy of the package. See src/diagnostics/client-registry.ts.
+const CLIENT_CREATED = Symbol.for('leanredis.client.created');
+
 /** `client.stats()`: the pool's figures plus pub/sub. */
 export interface ClientStats extends PoolStats {
   /** Live subscriptions. */
@@ -99,6 +107,8 @@ export class Client<S = string> extends Runner<S> {
     const dispatcher = new Dispatcher(resolveOptions(options));
     this.#dispatcher = dispatcher;
     dispatcher.pool.observer = new Client.#Observer(this as Client<unknown>);
+    const created = (globalThis as { [CLIENT_CREATED]?: Set<(client: Client<unknown>) => void> })[CLIENT_CREATED];
+    if (created !== undefined) for (const listener of created) listener(this as Client<unknown>);
   }
 
   /**

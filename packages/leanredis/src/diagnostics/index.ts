@@ -11,3 +11,8 @@ export { healthCheck, type HealthCheckOptions, type HealthReport, type HealthPoo
 export { captureHeapProfile, type CaptureHeapProfileOptions } from './capture-heap-profile.js';
 export { HeapProfile, type HeapSampleType, type HeapProfileWindows, type TopOptions, type TopRow, type TopGrouping } from './heap-profile.js';
 export type { ProfileFrame, ProfileSample } from './pprof.js';
+export { watchMemory, MemoryWatch, type WatchMemoryOptions } from './watch-memory.js';
+export type { MemorySample, ClientSample, EventLoopDelay, MemorySeries } from './memory-sample.js';
+export type { MemoryAlarm, MemoryAlarmKind, MemoryAlarmOptions, GrowthAlarmOptions, DoublingAlarmOptions, SaturationAlarmOptions, LeaseLeakAlarmOptions } from './memory-alarms.js';
+export type { CallSite } from './call-sites.js';
+export type { WatchableClient } from './client-registry.js';
