@@ -69,7 +69,7 @@ export async function startServer() {
   }
   const host = '127.0.0.1';
   const port = await freePort();
-  const child = spawn(bin, ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--maxclients', '10000', '--loglevel', 'warning'], {
+  const child = spawn(bin, ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--maxclients', '10000', '--enable-debug-command', 'local', '--loglevel', 'warning'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

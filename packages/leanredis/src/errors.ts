@@ -116,10 +116,20 @@ export class PoolTimeoutError extends LeanRedisError {
   }
 }
 
-/** The command queue is at `maxQueuedCommands` or `maxQueuedBytes`: rejected at once rather than buffered. */
+/** Which cap a command met when it was rejected at once with ERR_QUEUE_FULL. */
+export type QueueFullReason = 'queuedCommands' | 'queuedBytes' | 'inFlightCommands' | 'inFlightBytes';
+
+/**
+ * A cap was reached, so the command was rejected at once rather than buffered: the queue is at
+ * `maxQueuedCommands` or `maxQueuedBytes`, or (with `inFlightOverflow: 'reject'`) what is in
+ * flight is at `maxInFlightCommands`/`maxInFlightBytes` or their client-wide versions.
+ * `reason` names the cap; the command was never written.
+ */
 export class QueueFullError extends LeanRedisError {
-  constructor(message: string, command?: string) {
+  readonly reason: QueueFullReason;
+  constructor(message: string, command?: string, reason: QueueFullReason = 'queuedCommands') {
     super('ERR_QUEUE_FULL', message, { command });
+    this.reason = reason;
   }
 }
 

@@ -6,6 +6,7 @@ export { Lease } from './client/lease.js';
 export type { Subscription, PubSubMessage, MessageListener, SubscribeOptions, SubscriptionKind } from './client/pubsub.js';
 export type { PoolStats } from './pool/stats.js';
 export type { LeakReport } from './pool/pool.js';
+export type { WriteHold } from './connection/in-flight-budget.js';
 export type { ClientOptions, BufferClientOptions } from './client/options.js';
 export type { CallOptions, ScriptCall, Runner } from './client/runner.js';
 export { Pipeline, Multi, type Settled } from './client/pipeline.js';
@@ -44,4 +45,5 @@ export {
   ReplyError,
   hasCode,
   type ErrorCode,
+  type QueueFullReason,
 } from './errors.js';

@@ -8,7 +8,8 @@ import { lazyEvents } from '../internal/builtins.js';
 import type { LeakReport, PoolObserver } from '../pool/pool.js';
 import type { Connection } from '../connection/connection.js';
 import type { PushMessage } from '../resp/types.js';
-import { ArgumentError, ClientClosedError } from '../errors.js';
+import { ArgumentError, ClientClosedError, type QueueFullReason } from '../errors.js';
+import type { WriteHold } from '../connection/in-flight-budget.js';
 import type { Arg } from '../resp/encoder.js';
 import type { CommandDefinition, Keys } from '../commands/define.js';
 import type { PoolStats } from '../pool/stats.js';
@@ -138,6 +139,24 @@ export class Client<S = string> extends Runner<S> {
     }
     closed(conn: Connection, error: Error | undefined): void {
       if (channels().poolClose.hasSubscribers) channels().poolClose.publish({ address: this.#client.#dispatcher.options.address, connectionId: conn.id, error });
+    }
+    rejected(command: string | undefined, reason: QueueFullReason, conn: Connection): void {
+      const c = channels().commandRejected;
+      if (c.hasSubscribers) c.publish({ address: this.#client.#dispatcher.options.address, connectionId: conn.id, command, reason });
+    }
+    writeHold(conn: Connection, hold: WriteHold, heldMs: number): void {
+      const c = channels().poolBackpressure;
+      if (!c.hasSubscribers) return;
+      c.publish({
+        address: this.#client.#dispatcher.options.address,
+        connectionId: conn.id,
+        hold,
+        heldMs,
+        inFlight: conn.inFlightCount,
+        inFlightBytes: conn.inFlightBytes,
+        queuedCommands: conn.queuedCount,
+        writeBufferedBytes: conn.writeBufferedBytes,
+      });
     }
     leak(report: LeakReport): void {
       const client = this.#client;

@@ -83,7 +83,7 @@ export class Dispatcher {
   #runLeased(cmd: PromisedCommand): void {
     this.pool.acquire().then(
       (conn) => {
-        conn.send(cmd);
+        this.pool.sendTo(conn, cmd);
         // A timed-out blocking command's reply is still due: that connection is not reusable.
         const release = (): void => this.pool.release(conn, conn.inFlightCount === 0);
         cmd.promise.then(release, release);

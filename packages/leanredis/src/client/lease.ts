@@ -31,10 +31,10 @@ export class Lease<S = string> extends Runner<S> {
     this.#dispatcher = dispatcher;
     this.#conn = conn;
     this.#sendBatch = (cmds: PendingCommand[]) => {
-      for (const cmd of cmds) {
-        this.#track(cmd.spec as CommandDefinition);
-        this.#send(cmd);
-      }
+      for (const cmd of cmds) this.#track(cmd.spec as CommandDefinition);
+      const conn = this.#conn;
+      if (conn === undefined) for (const cmd of cmds) cmd.fail(new LeaseReleasedError(cmd.name));
+      else this.#dispatcher.pool.sendBatchTo(conn, cmds);
     };
   }
 
@@ -58,7 +58,7 @@ export class Lease<S = string> extends Runner<S> {
 
   #send(cmd: PendingCommand): void {
     if (this.#conn === undefined) cmd.fail(new LeaseReleasedError(cmd.name));
-    else this.#conn.send(cmd);
+    else this.#dispatcher.pool.sendTo(this.#conn, cmd);
   }
 
   // What a command leaves on the connection, from its definition (the MULTI of a transaction

@@ -11,6 +11,11 @@
  * (timeout, abort) keeps its slot, so its late reply is dropped, never handed to the next
  * caller. One deadline timer per connection, armed lazily at the earliest deadline. What
  * happens to each command when the socket is lost: docs/ARCHITECTURE.md, "Connection loss".
+ *
+ * Writing is held (#hold) while the socket's buffer is past its high-water mark (until
+ * 'drain') or while what is in flight is at this connection's or the client's cap (until
+ * replies make room): commands then wait in #queue, whose caps the pool enforces, so a server
+ * that stops answering grows neither Node's stream buffer nor the in-flight FIFO.
  */
 import type * as net from 'node:net';
 import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
@@ -18,8 +23,8 @@ import type { Decoder } from '../resp/decoder.js';
 import { loadDecoder } from '../resp/decoder-loader.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
 import { PushMessage } from '../resp/types.js';
-import { RingQueue } from '../internal/ring-queue.js';
-import { CommandQueue } from './command-queue.js';
+import { CommandQueue, InFlightQueue } from './command-queue.js';
+import type { InFlightBudget, WriteHold } from './in-flight-budget.js';
 import { backoffDelay } from '../internal/backoff.js';
 import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type PendingCommand } from './pending-command.js';
 import { handshake, type ServerInfo } from './handshake.js';
@@ -61,11 +66,16 @@ export class Connection {
   readonly #settings: ConnectionSettings;
   readonly #owner: ConnectionOwner;
   readonly #queue = new CommandQueue();
-  readonly #inFlight = new RingQueue<PendingCommand>();
+  readonly #inFlight: InFlightQueue;
+  readonly #budget: InFlightBudget;
   readonly #decoder: Decoder;
   #socket: net.Socket | undefined;
-  #isFlushScheduled = false;
-  #isWritable = true;
+  #isTickScheduled = false; // a nextTick ends the current tick: counters reset, queue flushed
+  #tickCount = 0; // commands accepted in the current tick (the caller's own synchronous run)
+  #tickBytes = 0;
+  #hold: WriteHold = 'none';
+  #heldSince = 0;
+  #wakeForRoom: (() => void) | undefined; // made on the first wait for client-wide room
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = NO_DEADLINE;
@@ -84,6 +94,8 @@ export class Connection {
     this.#settings = settings;
     this.#owner = owner;
     this.reconnect = settings.reconnect;
+    this.#budget = owner.inFlightBudget;
+    this.#inFlight = new InFlightQueue(this.#budget);
     const DecoderClass = loadDecoder();
     this.#decoder = new DecoderClass(Connection.#onReply, Connection.#onDecodedPush, settings.limits, this);
     this.#decoder.returnBuffers = settings.returnBuffers;
@@ -100,6 +112,18 @@ export class Connection {
   get inFlightCount(): number {
     return this.#inFlight.length;
   }
+  /** Estimated bytes of the commands in flight. */
+  get inFlightBytes(): number {
+    return this.#inFlight.bytes;
+  }
+  /** Bytes written to the socket that Node still buffers (the kernel has not taken them). */
+  get writeBufferedBytes(): number {
+    return this.#socket?.writableLength ?? 0;
+  }
+  /** Why writing is held now ('none' when it is not). */
+  get writeHold(): WriteHold {
+    return this.#hold;
+  }
   /** Queued plus in flight: the load used to pick the least-busy connection. */
   get load(): number {
     return this.#queue.length + this.#inFlight.length;
@@ -109,7 +133,7 @@ export class Connection {
   }
   /** Commands sent now are written at once (flushed early past 1024), not held in the queue. */
   get isWritingNow(): boolean {
-    return this.state === 'ready' && this.#isWritable && this.#loadingTimer === undefined;
+    return this.state === 'ready' && this.#hold === 'none' && this.#loadingTimer === undefined;
   }
 
   /** Dials (if needed) and resolves when ready; rejects with the error of the first failed attempt. */
@@ -134,14 +158,29 @@ export class Connection {
       return;
     }
     this.#queue.push(cmd);
+    this.#tickCount++;
+    this.#tickBytes += cmd.bytes;
+    if (!this.#isTickScheduled) {
+      this.#isTickScheduled = true;
+      process.nextTick(Connection.#endOfTick, this);
+    }
     if (cmd.deadline < this.#timerAt) this.#armTimer(cmd.deadline);
     if (state === 'ready') {
-      if (this.#queue.length >= FLUSH_EARLY) this.#flush();
-      else if (!this.#isFlushScheduled && this.#isWritable) {
-        this.#isFlushScheduled = true;
-        process.nextTick(Connection.#flushLater, this);
-      }
+      if (this.#hold === 'none' && this.#queue.length >= FLUSH_EARLY) this.#flush();
     } else if (state === 'idle') this.#dial();
+  }
+
+  /**
+   * Queued commands left by earlier ticks (on a ready connection; otherwise every queued
+   * command). The queue caps apply to this backlog: what a caller issues in one synchronous run
+   * is written as fast as the in-flight caps allow, while what accumulates across ticks (a server
+   * that stopped answering, an outage) is what the caps bound.
+   */
+  get backlogCount(): number {
+    return this.state === 'ready' ? Math.max(0, this.#queue.length - this.#tickCount) : this.#queue.length;
+  }
+  get backlogBytes(): number {
+    return this.state === 'ready' ? Math.max(0, this.#queue.bytes - this.#tickBytes) : this.#queue.bytes;
   }
 
   /** Writes a command that expects no reply in the FIFO (SUBSCRIBE family: replies arrive as pushes). */
@@ -189,7 +228,7 @@ export class Connection {
     this.#reconnectTimer = undefined;
     this.state = 'connecting';
     this.#socketError = undefined;
-    this.#isWritable = true;
+    this.#setHold('none');
     const socket = openSocket(s);
     this.#socket = socket;
     this.#connectTimer = setTimeout(() => {
@@ -219,8 +258,11 @@ export class Connection {
     this.#owner.onPush(this, message);
   }
 
-  static #flushLater(conn: Connection): void {
-    conn.#flush();
+  static #endOfTick(conn: Connection): void {
+    conn.#isTickScheduled = false;
+    conn.#tickCount = 0;
+    conn.#tickBytes = 0;
+    if ((conn.state === 'ready' || conn.state === 'closing') && conn.#hold === 'none') conn.#flush();
   }
 
   /** The connection a socket event is for, or undefined when that socket was replaced. */
@@ -236,8 +278,8 @@ export class Connection {
 
   static #onSocketDrain(this: net.Socket): void {
     const conn = Connection.#ownerOf(this);
-    if (conn === undefined) return;
-    conn.#isWritable = true;
+    if (conn === undefined || conn.#hold !== 'socket') return;
+    conn.#setHold('none');
     conn.#flush();
   }
 
@@ -314,6 +356,7 @@ export class Connection {
     this.#socket?.destroy();
     this.#socket = undefined;
     this.#decoder.reset();
+    this.#setHold('none');
     this.losses++;
     const wasClosing = this.state === 'closing' || this.#closed !== undefined;
     const canRetry = this.reconnect && !wasClosing;
@@ -364,6 +407,7 @@ export class Connection {
     this.#socket?.destroy();
     this.#socket = undefined;
     this.#decoder.reset();
+    this.#setHold('none');
     this.#settleReady(pendingError);
     const unsent: PendingCommand[] = [];
     for (const cmd of this.#queue.drain()) if (!cmd.isSettled) unsent.push(cmd);
@@ -394,19 +438,52 @@ export class Connection {
   }
 
   #flush(): void {
-    this.#isFlushScheduled = false;
     if (this.#loadingTimer !== undefined) return; // the server is loading: wait, then retry
-    if (this.#queue.length === 0 || !this.#isWritable || this.#socket === undefined || (this.state !== 'ready' && this.state !== 'closing')) return;
+    if (this.#queue.length === 0 || this.#hold === 'socket' || this.#socket === undefined || (this.state !== 'ready' && this.state !== 'closing')) return;
+    const s = this.#settings;
+    const inFlight = this.#inFlight;
     let written = 0;
+    let hold: WriteHold = 'none';
+    let isClientHold = false;
     let cmd: PendingCommand | undefined;
-    while ((cmd = this.#queue.shift()) !== undefined) {
-      if (!cmd.isQueued) continue; // settled while waiting: an expired command is never written
+    while ((cmd = this.#queue.peek()) !== undefined) {
+      if (!cmd.isQueued) {
+        this.#queue.shift(); // settled while waiting: an expired command is never written
+        continue;
+      }
+      // With nothing in flight a command is always written: one larger than the byte cap goes
+      // alone rather than never.
+      if (inFlight.length > 0) {
+        if (inFlight.length >= s.maxInFlightCommands) hold = 'inFlightCommands';
+        else if (inFlight.bytes + cmd.bytes > s.maxInFlightBytes) hold = 'inFlightBytes';
+      }
+      if (hold === 'none') isClientHold = (hold = this.#budget.holdFor(cmd.bytes)) !== 'none';
+      if (hold !== 'none') break;
+      this.#queue.shift();
       sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
       this.#markWritten(cmd);
       written++;
     }
     if (written > 0) this.#writeChunks(sharedEncoder.take());
-    else this.#endIfDrained();
+    // (#writeChunks may have just set 'socket': that one only 'drain' lifts.)
+    if ((this.#hold as WriteHold) !== 'socket') this.#setHold(hold);
+    // Held by the client-wide cap: another connection's replies make the room.
+    if (isClientHold) this.#budget.waitForRoom((this.#wakeForRoom ??= () => this.#flush()));
+    if (written === 0) this.#endIfDrained();
+  }
+
+  /** Records why writing is held, telling the owner on every change. */
+  #setHold(hold: WriteHold): void {
+    const was = this.#hold;
+    if (hold === was) return;
+    this.#hold = hold;
+    if (hold !== 'none' && was === 'none') {
+      this.#heldSince = performance.now();
+      this.#owner.onWriteHold(this, hold, 0);
+    } else if (hold === 'none') {
+      if (this.#wakeForRoom !== undefined) this.#budget.stopWaiting(this.#wakeForRoom);
+      this.#owner.onWriteHold(this, 'none', performance.now() - this.#heldSince);
+    }
   }
 
   #markWritten(cmd: PendingCommand): void {
@@ -422,7 +499,7 @@ export class Connection {
     // Past the socket's high-water mark: keep commands in our bounded queue until 'drain'. (A
     // write of 16 KiB or more returns false even when the kernel took it all: only a real
     // backlog, bytes still buffered in the socket, stops writing.)
-    if (socket.writableLength >= socket.writableHighWaterMark) this.#isWritable = false;
+    if (socket.writableLength >= socket.writableHighWaterMark) this.#setHold('socket');
   }
 
   // ---- reading -------------------------------------------------------------------------
@@ -434,7 +511,11 @@ export class Connection {
     } catch (err) {
       this.#socketError = err instanceof ProtocolError ? err : new ProtocolError(String(err));
       this.#onSocketGone(this.#socketError);
+      return;
     }
+    // Replies made room under an in-flight cap: write what now fits, once per chunk.
+    const hold = this.#hold;
+    if ((hold === 'inFlightCommands' || hold === 'inFlightBytes') && this.#queue.length > 0) this.#flush();
   }
 
   /** The decoder's callback, with the connection as `this` (no closure per connection). */
@@ -506,6 +587,12 @@ export class Connection {
         next = expireCommands(this.#queue, this.#inFlight, now, this.#loading).next;
       } else if (socketDeadline < next) next = socketDeadline;
     }
+    // A scan costs O(queued + in flight). With a long queue whose deadlines fall a millisecond
+    // apart, the timer would fire every millisecond and scan it all: quadratic, it starved the
+    // event loop at 50,000 queued commands. Scans are spaced by 1 µs per command instead (a few
+    // per cent of a core at most); a deadline fires at most that late (3 ms at 3,000 queued).
+    const spacing = (this.#queue.length + this.#inFlight.length) / 1000;
+    if (spacing >= 1 && next !== NO_DEADLINE) next = Math.max(next, Math.ceil(now + spacing));
     this.#armTimer(next);
   }
 }

@@ -5,6 +5,7 @@ import type { PushMessage } from '../resp/types.js';
 import type { Credentials } from './handshake.js';
 import type { Connection } from './connection.js';
 import type { PendingCommand } from './pending-command.js';
+import type { InFlightBudget, WriteHold } from './in-flight-budget.js';
 
 /** Settings of one connection, already validated by the client. */
 export interface ConnectionSettings {
@@ -29,10 +30,16 @@ export interface ConnectionSettings {
   reconnectMaxDelayMs: number;
   /** Queue commands while reconnecting; false rejects them at once. */
   offlineQueue: boolean;
+  /** Most commands written and unanswered on this connection; more wait in its queue. */
+  maxInFlightCommands: number;
+  /** Most estimated bytes of commands written and unanswered on this connection. */
+  maxInFlightBytes: number;
 }
 
 /** What a connection tells its owner (the pool). Plain callbacks: no EventEmitter per socket. */
 export interface ConnectionOwner {
+  /** The client-wide in-flight tally and caps, shared by every connection of the owner. */
+  readonly inFlightBudget: InFlightBudget;
   /** The handshake finished; queued commands are flushed right after this returns. */
   onReady(conn: Connection): void;
   /** The socket was lost; the connection will reconnect if it has work (or keepConnected). */
@@ -40,4 +47,9 @@ export interface ConnectionOwner {
   /** The connection is closed for good; `unsent` were never written and may go elsewhere. */
   onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[]): void;
   onPush(conn: Connection, message: PushMessage): void;
+  /**
+   * Writing stopped (`hold` says why) or resumed (`hold` is 'none'; `heldMs` is how long it
+   * was held). Called on changes only, never per command.
+   */
+  onWriteHold(conn: Connection, hold: WriteHold, heldMs: number): void;
 }

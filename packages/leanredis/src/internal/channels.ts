@@ -7,6 +7,10 @@
  *   leanredis:pool:close      { address, connectionId, error? }       a connection closed for good
  *   leanredis:pool:leak       { address, connectionId, heldMs, stack } a lease outlived leakDetectionThresholdMs
  *   leanredis:command:end     { address, command, durationMs, error? } a command settled (name only, never arguments)
+ *   leanredis:command:rejected { address, connectionId, command, reason } a cap rejected a command at once (ERR_QUEUE_FULL)
+ *   leanredis:pool:backpressure { address, connectionId, hold, heldMs, inFlight, inFlightBytes, queuedCommands, writeBufferedBytes }
+ *                             a connection stopped writing (hold: 'socket' | 'inFlightCommands' | 'inFlightBytes') or
+ *                             resumed (hold: 'none', heldMs: how long it was held)
  */
 import type { Channel } from 'node:diagnostics_channel';
 import { lazyDiagnostics } from './builtins.js';
@@ -17,6 +21,8 @@ export interface Channels {
   poolClose: Channel;
   poolLeak: Channel;
   commandEnd: Channel;
+  commandRejected: Channel;
+  poolBackpressure: Channel;
 }
 
 let cached: Channels | undefined;
@@ -31,6 +37,8 @@ export function channels(): Channels {
     poolClose: dc.channel('leanredis:pool:close'),
     poolLeak: dc.channel('leanredis:pool:leak'),
     commandEnd: dc.channel('leanredis:command:end'),
+    commandRejected: dc.channel('leanredis:command:rejected'),
+    poolBackpressure: dc.channel('leanredis:pool:backpressure'),
   };
   return cached;
 }

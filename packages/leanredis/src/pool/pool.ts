@@ -10,8 +10,9 @@
  * One maintenance timer, armed at the next expiry, so an unused pool has none. See
  * docs/ARCHITECTURE.md, "The pool".
  */
-import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../errors.js';
+import { ClientClosedError, PoolTimeoutError, QueueFullError, type QueueFullReason } from '../errors.js';
 import { Connection, type ConnectionOwner } from '../connection/connection.js';
+import { InFlightBudget, type WriteHold } from '../connection/in-flight-budget.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import type { PushMessage } from '../resp/types.js';
@@ -20,6 +21,7 @@ import { appended } from '../internal/arrays.js';
 import { PoolCounters, type PoolStats } from './stats.js';
 import type { ConnectionFactory, PoolObserver, PoolSettings } from './settings.js';
 import { watchForLeak, type Meta, type Waiter } from './entries.js';
+import { overCap, queueFullMessage } from './caps.js';
 
 export type { ConnectionFactory, LeakReport, PoolObserver, PoolSettings } from './settings.js';
 
@@ -29,6 +31,8 @@ const newConnection: ConnectionFactory = (settings, owner) => new Connection(set
 
 export class Pool implements ConnectionOwner {
   readonly settings: PoolSettings;
+  /** What every connection has in flight, under the client-wide caps. */
+  readonly inFlightBudget: InFlightBudget;
   observer: PoolObserver = {};
   readonly #factory: ConnectionFactory;
   readonly #meta = new Map<Connection, Meta>();
@@ -47,6 +51,7 @@ export class Pool implements ConnectionOwner {
   constructor(settings: PoolSettings, factory: ConnectionFactory = newConnection) {
     this.settings = settings;
     this.#factory = factory;
+    this.inFlightBudget = new InFlightBudget(settings.maxClientInFlightCommands, settings.maxClientInFlightBytes);
   }
 
   get isOpen(): boolean {
@@ -71,9 +76,17 @@ export class Pool implements ConnectionOwner {
       cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
       return;
     }
-    const conn = this.#pickShared();
-    if (conn.queuedCount >= this.settings.maxQueuedCommands || conn.queuedBytes + cmd.bytes > this.settings.maxQueuedBytes) {
-      cmd.fail(this.#queueFull(conn, cmd.name));
+    this.sendTo(this.#pickShared(), cmd);
+  }
+
+  /**
+   * Sends a command on a given connection (a lease's) under the same caps as shared traffic:
+   * over one, it rejects at once with ERR_QUEUE_FULL.
+   */
+  sendTo(conn: Connection, cmd: PendingCommand): void {
+    const reason = overCap(conn, 1, cmd.bytes, this.settings, this.inFlightBudget);
+    if (reason !== undefined) {
+      cmd.fail(this.#queueFull(conn, cmd.name, reason));
       return;
     }
     conn.send(cmd);
@@ -85,26 +98,26 @@ export class Pool implements ConnectionOwner {
       for (const cmd of cmds) cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
       return;
     }
-    const conn = this.#pickShared();
+    this.sendBatchTo(this.#pickShared(), cmds);
+  }
+
+  /** Sends a batch on a given connection, all or nothing (a transaction must not be cut). */
+  sendBatchTo(conn: Connection, cmds: PendingCommand[]): void {
     let bytes = 0;
     for (const cmd of cmds) bytes += cmd.bytes;
-    // A batch is all or nothing (a transaction must not be cut). On a connection that writes at
-    // once, a batch larger than the caps never sits in the queue, so only a backlog counts.
-    const isOver = conn.queuedCount + cmds.length > this.settings.maxQueuedCommands || conn.queuedBytes + bytes > this.settings.maxQueuedBytes;
-    if (isOver && !(conn.isWritingNow && conn.queuedCount === 0)) {
-      const error = this.#queueFull(conn, cmds[0]?.name);
+    const reason = overCap(conn, cmds.length, bytes, this.settings, this.inFlightBudget);
+    if (reason !== undefined) {
+      const error = this.#queueFull(conn, cmds[0]?.name, reason);
       for (const cmd of cmds) cmd.fail(error);
       return;
     }
     for (const cmd of cmds) conn.send(cmd);
   }
 
-  #queueFull(conn: Connection, command: string | undefined): QueueFullError {
-    const s = this.settings;
-    return new QueueFullError(
-      `command queue for ${s.address} is full (${conn.queuedCount} commands, ${conn.queuedBytes} bytes queued; maxQueuedCommands ${s.maxQueuedCommands}, maxQueuedBytes ${s.maxQueuedBytes})`,
-      command,
-    );
+  #queueFull(conn: Connection, command: string | undefined, reason: QueueFullReason): QueueFullError {
+    this.#counters.rejected[reason]++;
+    this.observer.rejected?.(command, reason, conn);
+    return new QueueFullError(queueFullMessage(conn, reason, this.settings, this.inFlightBudget), command, reason);
   }
 
   /** Dials a shared connection now (warm-up) and resolves when it is ready. */
@@ -440,6 +453,11 @@ export class Pool implements ConnectionOwner {
     this.observer.push?.(conn, message);
   }
 
+  onWriteHold(conn: Connection, hold: WriteHold, heldMs: number): void {
+    if (hold !== 'none') this.#counters.writeHolds[hold]++;
+    this.observer.writeHold?.(conn, hold, heldMs);
+  }
+
   onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[]): void {
     const meta = this.#meta.get(conn);
     if (meta === undefined) return;
@@ -483,6 +501,8 @@ export class Pool implements ConnectionOwner {
       dialling,
       pendingRequests: [...this.#waiters].filter((w) => !w.isDone).length,
       maxConnections: this.settings.maxConnections,
+      inFlightPeak: this.inFlightBudget.peakCommands,
+      inFlightBytesPeak: this.inFlightBudget.peakBytes,
     });
   }
 }

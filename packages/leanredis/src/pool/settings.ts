@@ -1,6 +1,8 @@
 /** Pool configuration, and what the pool reports upward. */
 import type { Connection, ConnectionOwner, ConnectionSettings } from '../connection/connection.js';
 import type { PushMessage } from '../resp/types.js';
+import type { QueueFullReason } from '../errors.js';
+import type { WriteHold } from '../connection/in-flight-budget.js';
 
 export interface PoolSettings {
   /** host:port or socket path, for messages. */
@@ -19,6 +21,11 @@ export interface PoolSettings {
   idleOrder: 'lifo' | 'fifo';
   maxQueuedCommands: number;
   maxQueuedBytes: number;
+  /** Client-wide caps on what is in flight, over every connection. */
+  maxClientInFlightCommands: number;
+  maxClientInFlightBytes: number;
+  /** At an in-flight cap: wait in the queue ('queue') or reject at once with ERR_QUEUE_FULL ('reject'). */
+  inFlightOverflow: 'queue' | 'reject';
 }
 
 /** A lease held longer than leakDetectionThresholdMs. */
@@ -36,6 +43,10 @@ export interface PoolObserver {
   leak?(report: LeakReport): void;
   push?(conn: Connection, message: PushMessage): void;
   closed?(conn: Connection, error: Error | undefined): void;
+  /** A command was rejected at once by a cap (ERR_QUEUE_FULL). */
+  rejected?(command: string | undefined, reason: QueueFullReason, conn: Connection): void;
+  /** A connection stopped writing (`hold` says why) or resumed (`hold` 'none', after `heldMs`). */
+  writeHold?(conn: Connection, hold: WriteHold, heldMs: number): void;
 }
 
 /** Creates connections; tests inject fakes. */

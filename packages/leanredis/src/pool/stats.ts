@@ -3,6 +3,8 @@
  * returns. The fields include go-redis PoolStats (hits, misses, timeouts, waitCount,
  * waitDurationMs, totalConns, idleConns, staleConns, pendingRequests).
  */
+import type { QueueFullReason } from '../errors.js';
+import type { WriteHold } from '../connection/in-flight-budget.js';
 
 /** A point-in-time snapshot of a client's pool. Plain data: safe to log or serialize. */
 export interface PoolStats {
@@ -30,8 +32,23 @@ export interface PoolStats {
   leased: number;
   /** Exclusive connections being dialled. */
   dialling: number;
-  /** Commands written and awaiting replies, on every connection. */
+  /** Commands written and awaiting replies, on every connection (timed-out ones whose reply is still due included). */
   inFlight: number;
+  /** Estimated bytes of the commands in flight. */
+  inFlightBytes: number;
+  /** The highest `inFlight` and `inFlightBytes` since the client was created. */
+  inFlightPeak: number;
+  inFlightBytesPeak: number;
+  /** Bytes written to sockets that Node still buffers (the kernel has not taken them yet). */
+  writeBufferedBytes: number;
+  /** Commands rejected at once with ERR_QUEUE_FULL since the client was created, by the cap they met. */
+  rejected: Record<QueueFullReason, number>;
+  /**
+   * Times a connection stopped writing, by why: `socket` (Node's socket buffer past its
+   * high-water mark, until 'drain'), `inFlightCommands` / `inFlightBytes` (an in-flight cap,
+   * until replies make room). Commands wait in the bounded queue meanwhile.
+   */
+  writeHolds: Record<Exclude<WriteHold, 'none'>, number>;
   /** Commands accepted but not yet written. */
   queuedCommands: number;
   /** Estimated bytes of queued commands. */
@@ -52,6 +69,8 @@ export interface PoolStats {
 
 interface ConnectionGauges {
   readonly inFlightCount: number;
+  readonly inFlightBytes: number;
+  readonly writeBufferedBytes: number;
   readonly queuedCount: number;
   readonly queuedBytes: number;
   readonly bytesIn: number;
@@ -70,6 +89,8 @@ export class PoolCounters {
   leases = 0;
   leaks = 0;
   leaseMs = 0;
+  readonly rejected: Record<QueueFullReason, number> = { queuedCommands: 0, queuedBytes: 0, inFlightCommands: 0, inFlightBytes: 0 };
+  readonly writeHolds: Record<Exclude<WriteHold, 'none'>, number> = { socket: 0, inFlightCommands: 0, inFlightBytes: 0 };
   #closedBytesIn = 0;
   #closedBytesOut = 0;
 
@@ -81,15 +102,19 @@ export class PoolCounters {
 
   snapshot(
     conns: ConnectionGauges[],
-    gauges: { idle: number; shared: number; leased: number; dialling: number; pendingRequests: number; maxConnections: number },
+    gauges: { idle: number; shared: number; leased: number; dialling: number; pendingRequests: number; maxConnections: number; inFlightPeak: number; inFlightBytesPeak: number },
   ): PoolStats {
     let inFlight = 0;
+    let inFlightBytes = 0;
+    let writeBufferedBytes = 0;
     let queuedCommands = 0;
     let queuedBytes = 0;
     let bytesIn = this.#closedBytesIn;
     let bytesOut = this.#closedBytesOut;
     for (const c of conns) {
       inFlight += c.inFlightCount;
+      inFlightBytes += c.inFlightBytes;
+      writeBufferedBytes += c.writeBufferedBytes;
       queuedCommands += c.queuedCount;
       queuedBytes += c.queuedBytes;
       bytesIn += c.bytesIn;
@@ -109,6 +134,12 @@ export class PoolCounters {
       leased: gauges.leased,
       dialling: gauges.dialling,
       inFlight,
+      inFlightBytes,
+      inFlightPeak: gauges.inFlightPeak,
+      inFlightBytesPeak: gauges.inFlightBytesPeak,
+      writeBufferedBytes,
+      rejected: { ...this.rejected },
+      writeHolds: { ...this.writeHolds },
       queuedCommands,
       queuedBytes,
       bytesIn,

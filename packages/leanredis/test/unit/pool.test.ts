@@ -16,6 +16,8 @@ class FakeConnection {
   state: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
   sent: PendingCommand[] = [];
   inFlightCount = 0;
+  inFlightBytes = 0;
+  writeBufferedBytes = 0;
   queuedCount = 0;
   queuedBytes = 0;
   bytesIn = 0;
@@ -36,6 +38,12 @@ class FakeConnection {
   }
   get load(): number {
     return this.sent.length;
+  }
+  get backlogCount(): number {
+    return this.queuedCount;
+  }
+  get backlogBytes(): number {
+    return this.queuedBytes;
   }
   connect(): Promise<void> {
     if (this.state === 'ready') return Promise.resolve();
@@ -98,6 +106,9 @@ function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = 
     idleOrder: 'lifo',
     maxQueuedCommands: 100,
     maxQueuedBytes: 1 << 20,
+    maxClientInFlightCommands: 1000,
+    maxClientInFlightBytes: 1 << 20,
+    inFlightOverflow: 'queue',
     ...overrides,
   };
   const pool = new Pool(settings, (_s, owner) => {
@@ -151,7 +162,7 @@ describe('pool: shared connections', () => {
     assert.ok(err instanceof QueueFullError);
     assert.equal(err.code, 'ERR_QUEUE_FULL');
     assert.match(err.message, /maxQueuedCommands 100/);
-    fakes.made[0].queuedCount = 0;
+    fakes.made[0].queuedCount = 1;
     fakes.made[0].queuedBytes = 995;
     const byBytes = command();
     pool.dispatch(byBytes);
