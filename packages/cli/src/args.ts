@@ -70,3 +70,14 @@ export function expectPositionals(positionals: readonly string[], min: number, m
   if (positionals.length < min) throw usageError(`missing ${what}`);
   if (positionals.length > max) throw usageError(`unexpected argument "${positionals[max]}"`);
 }
+
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** Reads a size option: `512KiB`, `2MiB`, `1.5M`, `100` (bytes). Units are binary (K = 1024). Returns bytes. */
+export function readBytes(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value);
+  const unit = m === null ? undefined : SIZE_UNITS[m[2].toLowerCase() || 'b'];
+  if (m === null || unit === undefined) throw usageError(`--${name} takes a size such as 512KiB, 2MiB, 1.5G, got "${value}"`);
+  return Math.round(Number(m[1]) * unit);
+}

@@ -22,6 +22,11 @@ interface Entry {
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: Readonly<Record<string, Entry>> = {
+  deps: {
+    synopsis: 'diff <before> <after> | why <pkg>',
+    summary: 'what a lockfile change brings in: versions, who brought each, duplicates, install scripts, sizes',
+    load: () => import('./commands/deps.js'),
+  },
 };
 
 /** The text of `leanredis --help`. */

@@ -28,7 +28,8 @@ export function renderTable(columns: readonly Column[], rows: readonly Row[], op
     pad +
     cells
       .map((cell, i) => (columns[i].align === 'right' ? cell.padStart(widths[i]) : i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join('  ') +
+      .join('  ')
+      .trimEnd() +
     '\n';
   const rule = pad + widths.map((w) => '-'.repeat(w)).join('  ') + '\n';
   let out = line(columns.map((c) => c.title)) + rule;
