@@ -26,12 +26,13 @@ const LAZY = {
   'decoder-loader.ts': { file: './extras.js', fn: 'loadDecoder', member: 'Decoder', call: false },
   // diagnostics reaches the public surface lazily (see src/diagnostics/core-loader.ts)
   'core-loader.ts': { file: './index.js', fn: 'loadCore', member: '', call: false },
+  'stream-consumer-loader.ts': { file: './extras.js', fn: 'loadStreamConsumer', member: 'StreamConsumer', call: false },
 };
 
 const lazyLoaders = {
   name: 'lazy-loaders',
   setup(b) {
-    b.onLoad({ filter: /[\\/](table|pubsub|decoder|core)-loader\.ts$/ }, (args) => {
+    b.onLoad({ filter: /[\\/](table|pubsub|decoder|core|stream-consumer)-loader\.ts$/ }, (args) => {
       const lazy = LAZY[args.path.split(/[\\/]/).pop()];
       const value = lazy.member === '' ? 'required' : `required.${lazy.member}${lazy.call ? '()' : ''}`;
       return {

@@ -4,6 +4,25 @@
 export { createClient, Client, type ClientEvents, type ClientStats } from './client/client.js';
 export { Lease } from './client/lease.js';
 export type { Subscription, PubSubMessage, MessageListener, SubscribeOptions, SubscriptionKind } from './client/pubsub.js';
+export type { StreamConsumer, StreamConsumerOptions, StreamMessage, StreamConsumerStats } from './client/stream-consumer.js';
+export type { StreamId, StreamEntry, StreamEntries, StreamTrim, XAddOptions, XRangeOptions, XReadOptions, XSetIdOptions, StreamOffsets } from './commands/streams.js';
+export type {
+  StreamGroupEntry,
+  StreamGroupEntries,
+  XReadGroupOptions,
+  PendingSummary,
+  PendingEntry,
+  XPendingRangeOptions,
+  XClaimOptions,
+  XAutoClaimOptions,
+  AutoClaimed,
+  AutoClaimedIds,
+  StreamInfo,
+  StreamGroupInfo,
+  StreamConsumerInfo,
+  XGroupCreateOptions,
+} from './commands/stream-groups.js';
+export type { ChannelCounts } from './commands/pubsub.js';
 export type { PoolStats } from './pool/stats.js';
 export type { LeakReport } from './pool/pool.js';
 export type { WriteHold } from './connection/in-flight-budget.js';

@@ -16,6 +16,8 @@ import type { PoolStats } from '../pool/stats.js';
 import { Lease } from './lease.js';
 import type { PubSub, MessageListener, SubscribeOptions, Subscription, SubscriptionKind } from './pubsub.js';
 import { loadPubSub } from './pubsub-loader.js';
+import type { StreamConsumer, StreamConsumerOptions } from './stream-consumer.js';
+import { loadStreamConsumer } from './stream-consumer-loader.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import { Dispatcher, checkCallOptions } from './dispatcher.js';
 import { resolveOptions, type BufferClientOptions, type ClientOptions } from './options.js';
@@ -314,6 +316,24 @@ export class Client<S = string> extends Runner<S> {
       return Promise.reject(err);
     }
     return this.#pubsubManager().subscribe(kind, list, listener, options);
+  }
+
+  /**
+   * A consumer group member as an async iterator, reading in bounded batches, re-reading its own
+   * pending entries after a restart or a lost connection and claiming those other consumers left
+   * idle; acknowledge each entry with `await message.ack()`. Blocking reads run on a leased
+   * connection; `close()`, breaking out of the loop or the `signal` stop it.
+   *
+   * ```ts
+   * for await (const m of client.streamConsumer({ stream: 'jobs', group: 'workers', consumer: 'w1' })) {
+   *   await handle(m.fields);
+   *   await m.ack();
+   * }
+   * ```
+   */
+  streamConsumer(options: StreamConsumerOptions): StreamConsumer<S> {
+    const Consumer = loadStreamConsumer();
+    return new Consumer<S>(this, (signal) => this.with({ signal }), options);
   }
 
   #pubsubManager(): PubSub<S> {

@@ -32,8 +32,9 @@ export function optionsSpec(checks: Record<string, OptionCheck>, exclusive: read
   return { checks: Object.assign(Object.create(null), checks), exclusive, accepted: names.join(', ') };
 }
 
-// Other clients' spellings (matched upper-cased): the key of ours they mean, and how to write it.
-const OTHER_SPELLINGS: Readonly<Record<string, readonly [key: string, hint: string]>> = {
+// Other clients' spellings (matched upper-cased): the key of ours they mean, and how to write it
+// ('' when the hint is another method); a spelling may mean different keys in different specs.
+const OTHER_SPELLINGS: Readonly<Record<string, readonly [key: string, hint: string] | readonly (readonly [key: string, hint: string])[]>> = {
   EX: ['expireSeconds', 'expireSeconds: n'],
   PX: ['expireMs', 'expireMs: n'],
   EXAT: ['expireAtSeconds', 'expireAtSeconds: n'],
@@ -54,8 +55,14 @@ const OTHER_SPELLINGS: Readonly<Record<string, readonly [key: string, hint: stri
   RETRY: ['retries', 'retries: n'],
   BUFFER: ['bufferSize', 'bufferSize: n'],
   TIMEOUT: ['timeoutMs', 'timeoutMs: n (ms)'],
-  MAXLEN: ['maxLen', 'maxLen: n'],
-  MINID: ['minId', 'minId: id'],
+  MAXLEN: [
+    ['maxLen', 'maxLen: n'],
+    ['trim', 'trim: { maxLen: n }'],
+  ],
+  MINID: [
+    ['minId', 'minId: id'],
+    ['trim', 'trim: { minId: id }'],
+  ],
   NOMKSTREAM: ['noMkStream', 'noMkStream: true'],
   NOACK: ['noAck', 'noAck: true'],
   BLOCK: ['blockMs', 'blockMs: n (ms)'],
@@ -98,7 +105,8 @@ export function invalidOption(method: string, message: string): ArgumentError {
 
 function hintFor(key: string, spec: OptionsSpec): string {
   const other = OTHER_SPELLINGS[key.toUpperCase()];
-  if (other !== undefined && (other[0] === '' || spec.checks[other[0]] !== undefined)) return ` (use ${other[1]})`;
+  const candidates = other === undefined ? [] : typeof other[0] === 'string' ? [other as readonly [string, string]] : (other as readonly (readonly [string, string])[]);
+  for (const [target, hint] of candidates) if (target === '' || spec.checks[target] !== undefined) return ` (use ${hint})`;
   const lower = key.toLowerCase();
   for (const name of Object.keys(spec.checks)) if (name.toLowerCase() === lower) return ` (use "${name}")`;
   return '';
@@ -107,7 +115,9 @@ function hintFor(key: string, spec: OptionsSpec): string {
 // ioredis passes options positionally: set(k, v, 'EX', 10).
 function positionalHint(token: string): string {
   const other = OTHER_SPELLINGS[token.toUpperCase()];
-  return other === undefined ? '' : ` (positional "${token.slice(0, 8)}" is { ${other[1]} } here)`;
+  if (other === undefined) return '';
+  const hint = typeof other[0] === 'string' ? (other as readonly [string, string])[1] : (other as readonly (readonly [string, string])[])[0][1];
+  return ` (positional "${token.slice(0, 8)}" is { ${hint} } here)`;
 }
 
 /** A value for a message: its type, or the number itself (never a string's content). */

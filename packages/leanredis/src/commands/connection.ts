@@ -50,6 +50,9 @@ export const connectionCommands = (): Definitions<ConnectionCommands<DefinitionK
  * `subscribe()` own them), and those that would break the connection for a pool (HELLO, AUTH,
  * QUIT, RESET, CLIENT REPLY, MONITOR). Known by name, never installed as methods.
  */
+// Shard channels route like keys (their slot) without being keys.
+const SHARD_CHANNELS = [{ index: 0, lastKey: -1, notKey: true }];
+
 export function stateCommands(): CommandDefinition[] {
   const leaves = { arity: Infinity, keys: [], state: 'leaves' } as const;
   return [
@@ -58,10 +61,10 @@ export function stateCommands(): CommandDefinition[] {
     define('DISCARD', { arity: 0, keys: [], state: 'unwatch' }),
     define('SUBSCRIBE', leaves),
     define('PSUBSCRIBE', leaves),
-    define('SSUBSCRIBE', { ...leaves, keys: EVERY_KEY }),
+    define('SSUBSCRIBE', { ...leaves, keys: SHARD_CHANNELS }),
     define('UNSUBSCRIBE', leaves),
     define('PUNSUBSCRIBE', leaves),
-    define('SUNSUBSCRIBE', { ...leaves, keys: EVERY_KEY }),
+    define('SUNSUBSCRIBE', { ...leaves, keys: SHARD_CHANNELS }),
     define('MONITOR', leaves),
     define('HELLO', leaves),
     define('AUTH', leaves),

@@ -50,6 +50,11 @@ export type Keys = Key | readonly Key[];
  * of keys is at the beginning plus this; the keys start at the beginning plus `firstKey`).
  */
 export interface KeySpec {
+  /**
+   * Not a key, but hashed like one for cluster routing: a shard channel (SPUBLISH, SSUBSCRIBE),
+   * flagged "not_key" by the server, which leaves it out of COMMAND GETKEYS.
+   */
+  readonly notKey?: boolean;
   readonly index?: number;
   readonly keyword?: string;
   readonly startFrom?: number;

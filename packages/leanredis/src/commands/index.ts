@@ -22,6 +22,9 @@ import type { GeoCommands } from './geo.js';
 import type { ServerCommands } from './server.js';
 import type { ScriptingCommands } from './scripting.js';
 import type { ConnectionCommands } from './connection.js';
+import type { StreamCommands } from './streams.js';
+import type { StreamGroupCommands } from './stream-groups.js';
+import type { PubSubCommands } from './pubsub.js';
 
 export type { CommandTable };
 
@@ -38,7 +41,10 @@ export interface CommandMethods<K extends Kind>
     BitmapCommands<K>,
     GeoCommands<K>,
     ServerCommands<K>,
-    ScriptingCommands<K> {}
+    ScriptingCommands<K>,
+    StreamCommands<K>,
+    StreamGroupCommands<K>,
+    PubSubCommands<K> {}
 
 /** Commands that change their connection's state: on leases only. */
 export interface LeaseCommandMethods<K extends Kind> extends ConnectionCommands<K> {}

@@ -26,12 +26,15 @@ function beginOf(spec: KeySpec, args: readonly Arg[]): number {
  * The indexes of the keys in `args` (the wire arguments after the name tokens), in order:
  * empty for a command without keys, undefined when they are unknown (`call()` of a command
  * outside the table). Indexes past the end are dropped (the server will reject the command).
+ * Shard channels (`notKey` specs) are included, since they route like keys, unless
+ * `keysOnly` (what COMMAND GETKEYS reports).
  */
-export function keyIndexes(definition: CommandDefinition, args: readonly Arg[]): number[] | undefined {
+export function keyIndexes(definition: CommandDefinition, args: readonly Arg[], keysOnly = false): number[] | undefined {
   const specs = definition.keys;
   if (specs === undefined) return undefined;
   const out: number[] = [];
   for (const spec of specs) {
+    if (keysOnly && spec.notKey) continue;
     const begin = beginOf(spec, args);
     if (begin < 0 || begin >= args.length) continue;
     if (spec.keyNumIndex !== undefined) {
@@ -53,6 +56,6 @@ export function keyIndexes(definition: CommandDefinition, args: readonly Arg[]):
 }
 
 /** The keys themselves (see keyIndexes). */
-export function keysOf(definition: CommandDefinition, args: readonly Arg[]): Arg[] | undefined {
-  return keyIndexes(definition, args)?.map((i) => args[i]);
+export function keysOf(definition: CommandDefinition, args: readonly Arg[], keysOnly = false): Arg[] | undefined {
+  return keyIndexes(definition, args, keysOnly)?.map((i) => args[i]);
 }

@@ -18,6 +18,9 @@ import { geoCommands } from './geo.js';
 import { serverCommands } from './server.js';
 import { scriptingCommands } from './scripting.js';
 import { connectionCommands, stateCommands } from './connection.js';
+import { streamCommands } from './streams.js';
+import { streamGroupCommands } from './stream-groups.js';
+import { pubSubCommands } from './pubsub.js';
 
 /** The table: typed methods, and the commands only `call()` sends whose effects still matter. */
 export interface CommandTable {
@@ -42,6 +45,9 @@ export function buildTable(): CommandTable {
     ...geoCommands(),
     ...serverCommands(),
     ...scriptingCommands(),
+    ...streamCommands(),
+    ...streamGroupCommands(),
+    ...pubSubCommands(),
     ...connectionCommands(),
   } as Record<string, CommandDefinition>;
   for (const method of Object.keys(methods)) methods[method].method = method;

@@ -1,12 +1,14 @@
 /**
  * The command table against the server's own description of its commands: every method's key
  * positions equal what `COMMAND GETKEYS` finds in the same wire arguments (cluster routing
- * depends on them), and its flags agree with COMMAND INFO (a "write" command is never marked
+ * depends on them; shard channels, which route like keys without being keys, are checked
+ * against COMMAND INFO's key specs), and its flags agree with COMMAND INFO (a "write" command is never marked
  * read-only, and so never re-sent after a lost connection; a "blocking" one has a block spec).
  * EXAMPLES holds a valid call of every method; the type makes a missing one a compile error.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { useRedisServer } from '../helpers/setup.ts';
 import { commandTable } from '../../src/commands/index.ts';
 import { wireArgs } from '../../src/commands/define.ts';
@@ -229,6 +231,38 @@ export const EXAMPLES: Examples = {
   functionFlush: [],
   functionKill: [],
   functionList: [{ libraryName: 'l*', withCode: true }],
+  xAdd: ['k1', { a: 1 }, { id: '*', noMkStream: true, trim: { maxLen: 100, approximate: true, limit: 10 } }],
+  xLen: ['k1'],
+  xRange: ['k1', '-', '+', { count: 10 }],
+  xRevRange: ['k1', '+', '-'],
+  xRead: [{ k1: '0', k2: '$' }, { count: 10, blockMs: 10 }],
+  xDel: ['k1', ['1-0', '2-0']],
+  xTrim: ['k1', { minId: '1-0' }],
+  xSetId: ['k1', '5-0', { entriesAdded: 5, maxDeletedId: '1-0' }],
+  xReadGroup: ['g', 'c', [['k1', '>'], ['k2', '>']], { count: 1, blockMs: 10, noAck: true }],
+  xAck: ['k1', 'g', ['1-0', '2-0']],
+  xPending: ['k1', 'g'],
+  xPendingRange: ['k1', 'g', '-', '+', 10, { minIdleMs: 100, consumer: 'c' }],
+  xClaim: ['k1', 'g', 'c', 1000, ['1-0'], { idleMs: 0, retryCount: 2, force: true, lastId: '2-0' }],
+  xClaimJustId: ['k1', 'g', 'c', 1000, '1-0'],
+  xAutoClaim: ['k1', 'g', 'c', 1000, '0-0', { count: 5 }],
+  xAutoClaimJustId: ['k1', 'g', 'c', 1000, '0-0'],
+  xInfoStream: ['k1'],
+  xInfoStreamFull: ['k1', { count: 5 }],
+  xInfoGroups: ['k1'],
+  xInfoConsumers: ['k1', 'g'],
+  xGroupCreate: ['k1', 'g', '$', { mkStream: true, entriesRead: 0 }],
+  xGroupCreateConsumer: ['k1', 'g', 'c'],
+  xGroupDelConsumer: ['k1', 'g', 'c'],
+  xGroupDestroy: ['k1', 'g'],
+  xGroupSetId: ['k1', 'g', '0', { entriesRead: 0 }],
+  publish: ['channel', 'message'],
+  sPublish: ['k1', 'message'],
+  pubsubChannels: ['news.*'],
+  pubsubNumSub: [['a', 'b']],
+  pubsubNumPat: [],
+  pubsubShardChannels: [],
+  pubsubShardNumSub: ['a'],
   select: [1],
   watch: [['k1', 'k2']],
   unwatch: [],
@@ -256,7 +290,7 @@ test('key positions of every method equal what COMMAND GETKEYS finds in the same
   for (const [method, example] of Object.entries(EXAMPLES)) {
     const definition = methods[method];
     const args = wireArgs(definition, [...example]);
-    const ours = (keysOf(definition, args) ?? []).map(text);
+    const ours = (keysOf(definition, args, true) ?? []).map(text);
     let theirs: string[] = [];
     // GETKEYS needs at least one word after the command name (RANDOMKEY, PING: no keys anyway).
     if (definition.tokens + args.length > 1) {
@@ -270,6 +304,16 @@ test('key positions of every method equal what COMMAND GETKEYS finds in the same
     if (JSON.stringify(ours) !== JSON.stringify(theirs)) mismatches.push(`${method} (${definition.name}): ours ${JSON.stringify(ours)}, server ${JSON.stringify(theirs)}`);
   }
   assert.deepEqual(mismatches, []);
+});
+
+test('shard channels route like keys: SPUBLISH and SSUBSCRIBE name the channel as a not_key spec, as COMMAND INFO does', async () => {
+  await using client = redis.client();
+  const methods = commandTable().methods;
+  assert.deepEqual(keysOf(methods.sPublish, ['ch', 'm']), ['ch']);
+  assert.deepEqual(keysOf(methods.sPublish, ['ch', 'm'], true), []);
+  const [info] = (await client.call('COMMAND', 'INFO', 'SPUBLISH')) as unknown[][];
+  // Key specs are maps (RESP3) or flat lists (RESP2): look for the flag in either.
+  assert.match(inspect(info[8], { depth: 6 }), /not_key/);
 });
 
 test('flags agree with COMMAND INFO: write commands are not read-only, readonly ones are, blocking ones block', async () => {
