@@ -17,6 +17,8 @@ export const EXIT = {
   noisy: 4,
   /** Measured, and a check failed: a threshold exceeded or a significant regression found. */
   checkFailed: 5,
+  /** Stopped by SIGINT/SIGTERM (Ctrl-C) after cleaning up; 128 + SIGINT, as shells report it. */
+  interrupted: 130,
 } as const;
 
 /** One of the exit codes above. */
@@ -30,4 +32,5 @@ export const EXIT_CODES: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.unavailable, 'an input is unavailable: package not resolvable, lockfile missing or unreadable, server unreachable'],
   [EXIT.noisy, 'measured, but the spread between runs exceeds the threshold (--max-spread)'],
   [EXIT.checkFailed, 'measured, and a check failed (threshold exceeded, significant regression)'],
+  [EXIT.interrupted, 'interrupted (Ctrl-C or SIGTERM); children and servers were stopped'],
 ];

@@ -22,6 +22,11 @@ interface Entry {
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: Readonly<Record<string, Entry>> = {
+  cost: {
+    synopsis: '<pkg...>',
+    summary: 'what importing a package costs: retained heap, external, RSS, load time, files, open handles; per dependency',
+    load: () => import('./commands/cost.js'),
+  },
   deps: {
     synopsis: 'diff <before> <after> | why <pkg>',
     summary: 'what a lockfile change brings in: versions, who brought each, duplicates, install scripts, sizes',
@@ -116,6 +121,10 @@ export async function main(argv: readonly string[], io: Omit<CommandContext, 'ar
     }
     return await command.run({ ...io, argv: rest });
   } catch (err) {
+    if (io.signal.aborted) {
+      io.stderr.write(`leanredis ${commandName}: interrupted\n`);
+      return EXIT.interrupted;
+    }
     if (err instanceof CliError) {
       io.stderr.write(`leanredis ${commandName}: ${err.message}\n`);
       if (err.exitCode === EXIT.usage) io.stderr.write(`see leanredis ${commandName} --help\n`);
