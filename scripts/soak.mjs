@@ -16,11 +16,11 @@ const soak = join(root, 'packages', 'leanredis', 'test', 'soak');
 
 /** The runs, with the exact arguments (the figures in docs/RELIABILITY.md come from these). */
 const RUNS = [
-  { id: 'r1', script: 'r1-disconnects.ts', args: ['--commands', '200000', '--disconnects', '50'] },
-  { id: 'r2', script: 'r2-pause-deadlines.ts', args: ['--rounds', '10000'] },
-  { id: 'r3', script: 'r3-hostile-input.ts', args: ['--decoder', '1000000', '--client', '50000'] },
-  { id: 'r4', script: 'r4-outage.ts', args: ['--rate', '5000', '--outage', '10000', '--mode', 'sigkill,refuse'] },
-  { id: 's4', script: 's4-rotation.ts', args: ['--connections', '100', '--rotations', '5'] },
+  { id: 'r1', script: 'disconnects.ts', args: ['--commands', '200000', '--disconnects', '50'] },
+  { id: 'r2', script: 'pause-deadlines.ts', args: ['--rounds', '10000'] },
+  { id: 'r3', script: 'hostile-input.ts', args: ['--decoder', '1000000', '--client', '50000'] },
+  { id: 'r4', script: 'outage.ts', args: ['--rate', '5000', '--outage', '10000', '--mode', 'sigkill,refuse'] },
+  { id: 's4', script: 'password-rotation.ts', args: ['--connections', '100', '--rotations', '5'] },
 ];
 
 const argv = process.argv.slice(2);

@@ -11,9 +11,9 @@
  *     ours writes the handshake first and alone, on every (re)connect;
  *   - lost database / name / subscriptions after reconnects (ioredis #85: after more than one
  *     failed reconnect); reconnect storms (backoff with full jitter, capped);
- *   - reply mis-delivered after a timeout while the server is busy (DEBUG SLEEP).
+ *   - reply mis-delivered after a timeout while the server holds replies (CLIENT PAUSE ALL).
  * The hostile-input failures (ioredis crashing on '*4294967296' and deep nesting, node-redis
- * hanging on an invalid type byte, a huge header or deep nesting) are in r3-hostile-input.test.ts.
+ * hanging on an invalid type byte, a huge header or deep nesting) are in hostile-server-typed-errors.test.ts.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,9 +22,11 @@ import { CommandTimeoutError, ConnectionError, ReplyError, createClient, type Cl
 import { forEachProtocol, uniqueKey, useRedisServer } from '../helpers/setup.ts';
 import { helloReply, plausibleReply, startHostileServer } from '../helpers/hostile-server.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
-import { CANARY, REQUIRE_CANARY, SecretWatch, canary, sleep, waitUntil } from '../soak/soak-kit.ts';
+import { pauseServer } from '../helpers/server-pause.ts';
+import { staysTrue, waitFor } from '../helpers/wait.ts';
+import { CANARY, REQUIRE_CANARY, SecretWatch, canary } from '../soak/soak-kit.ts';
 
-const redis = useRedisServer({ args: REQUIRE_CANARY, enableDebug: true });
+const redis = useRedisServer({ args: REQUIRE_CANARY });
 const watch = new SecretWatch();
 after(() => watch.close());
 
@@ -61,15 +63,14 @@ forEachProtocol((protocol) => {
     const key = uniqueKey('incr-once');
     proxy.dropNextReplies(1);
     const pending = client.incr(key);
-    await waitUntil('the INCR to run and its reply to vanish', () => proxy.stats.droppedReplies === 1, 2000, 5);
+    await waitFor(() => proxy.stats.droppedReplies === 1, { message: 'the INCR to run and its reply to vanish', timeoutMs: 2000, intervalMs: 5 });
     assert.equal(await direct.get(key), '1');
     proxy.resetAll();
     const err = await rejection(pending);
     assert.ok(err instanceof ConnectionError && err.code === 'ERR_CONNECTION_LOST_AFTER_WRITE', String(err));
     assert.match(err.message, /INCR .*may have executed/);
     assert.equal(await client.get(key), '1', 'the next command reconnects; the INCR was not replayed');
-    await sleep(50);
-    assert.equal(await direct.get(key), '1');
+    await staysTrue(async () => (await direct.get(key)) === '1', { forMs: 50, message: 'the INCR never replayed' });
   });
 
   test('with({ retryable: true }) opts a write into being sent again after a lost reply', async () => {
@@ -80,7 +81,7 @@ forEachProtocol((protocol) => {
     const key = uniqueKey('incr-retry');
     proxy.dropNextReplies(1);
     const pending = client.with({ retryable: true }).incr(key);
-    await waitUntil('the INCR to run and its reply to vanish', () => proxy.stats.droppedReplies === 1, 2000, 5);
+    await waitFor(() => proxy.stats.droppedReplies === 1, { message: 'the INCR to run and its reply to vanish', timeoutMs: 2000, intervalMs: 5 });
     proxy.resetAll();
     assert.equal(await pending, 2, 'sent again: the caller asked for it');
     assert.equal(await direct.get(key), '2');
@@ -94,7 +95,7 @@ forEachProtocol((protocol) => {
     await client.set(key, 'own-value');
     proxy.dropNextReplies(1);
     const pending = client.get(key);
-    await waitUntil('the GET reply to vanish', () => proxy.stats.droppedReplies === 1, 2000, 5);
+    await waitFor(() => proxy.stats.droppedReplies === 1, { message: 'the GET reply to vanish', timeoutMs: 2000, intervalMs: 5 });
     proxy.resetAll();
     assert.equal(await pending, 'own-value');
   });
@@ -111,7 +112,7 @@ forEachProtocol((protocol) => {
     const ms = performance.now() - t0;
     assert.ok(err instanceof CommandTimeoutError && err.wasWritten, String(err));
     assert.ok(ms >= 195 && ms < 1200, `rejected after ${ms} ms`);
-    await waitUntil('ERR_SOCKET_TIMEOUT', () => events.some((e) => e instanceof ConnectionError && e.code === 'ERR_SOCKET_TIMEOUT'), 2000, 10);
+    await waitFor(() => events.some((e) => e instanceof ConnectionError && e.code === 'ERR_SOCKET_TIMEOUT'), { message: 'ERR_SOCKET_TIMEOUT', timeoutMs: 2000, intervalMs: 10 });
     proxy.heal();
     assert.equal(await client.get(key), 'v');
   });
@@ -194,21 +195,18 @@ forEachProtocol((protocol) => {
     assert.equal(await direct.get(key), null, 'the key is in database 3, not 0');
   });
 
-  test('deadlines while DEBUG SLEEP holds the server: the timed-out reply is thrown away, the next caller gets its own (10 rounds)', async () => {
+  test('deadlines while the server holds every reply (CLIENT PAUSE ALL): the timed-out reply is thrown away, the next caller gets its own (10 rounds)', async () => {
     await using client = watch.watchClient(redis.client({ password: CANARY, protocol }));
-    await using sleeper = admin();
-    await sleeper.ping(); // connected, so DEBUG SLEEP starts at once
     const a = uniqueKey('a');
     const b = uniqueKey('b');
     await client.set(a, 'value-a');
     await client.set(b, 'value-b');
     for (let round = 0; round < 10; round++) {
-      const sleeping = sleeper.call('DEBUG', 'SLEEP', '0.1');
-      await sleep(5);
+      const { resumed } = await pauseServer(redis, 100, { password: CANARY });
       const err = await rejection(client.with({ timeoutMs: 10 }).get(a));
       assert.ok(err instanceof CommandTimeoutError && err.wasWritten, String(err));
       assert.equal(await client.get(b), 'value-b', `round ${round}`);
-      await sleeping;
+      await resumed;
     }
   });
 });
@@ -221,17 +219,17 @@ test('reconnects back off with full jitter while the server refuses: no tight lo
   client.on('reconnecting', () => attempts.push(performance.now()));
   proxy.refuse(true);
   proxy.resetAll();
-  const pending = client.with({ timeoutMs: 2500 }).get('k').catch((e: unknown) => e);
-  await sleep(2500);
+  // The command's own deadline is the 2.5 s window in which the dials are counted.
+  const outcome = await client.with({ timeoutMs: 2500 }).get('k').catch((e: unknown) => e);
   const refused = proxy.stats.refusedConnections;
   // Delays are random in [0, min(1000, 100 * 2^n)] ms: a handful of dials in 2.5 s, never hundreds.
   assert.ok(refused >= 2 && refused <= 40, `${refused} dials in 2.5 s`);
   const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
   assert.ok(gaps.every((g) => g <= 1000 + 500), `a delay above reconnectMaxDelayMs: ${gaps.map(Math.round).join(', ')}`);
   if (gaps.length >= 4) assert.ok(new Set(gaps.map((g) => Math.round(g / 10))).size > 1, `jitter: ${gaps.map(Math.round).join(', ')}`);
-  assert.ok((await pending) instanceof CommandTimeoutError);
+  assert.ok(outcome instanceof CommandTimeoutError, String(outcome));
   proxy.refuse(false);
-  await waitUntil('the client to reconnect', async () => (await client.ping().catch(() => '')) === 'PONG', 3000, 50);
+  await waitFor(async () => (await client.ping().catch(() => '')) === 'PONG', { message: 'the client to reconnect', timeoutMs: 3000, intervalMs: 50 });
 });
 
 test('subscriptions come back after the server was down through several failed reconnects (ioredis #85)', async () => {
@@ -243,20 +241,15 @@ test('subscriptions come back after the server was down through several failed r
   const got: string[] = [];
   await using _sub = await client.subscribe(channel, (message) => void got.push(message));
   await publisher.call('PUBLISH', channel, 'before');
-  await waitUntil('the first message', () => got.includes('before'), 2000);
+  await waitFor(() => got.includes('before'), { message: 'the first message', timeoutMs: 2000 });
   proxy.refuse(true);
   proxy.resetAll();
-  await sleep(1200); // several dials fail meanwhile
+  await waitFor(() => proxy.stats.refusedConnections >= 3, { message: 'several failed reconnects' });
   proxy.refuse(false);
-  await waitUntil(
-    'a message after the outage',
-    async () => {
+  await waitFor(async () => {
       await publisher.call('PUBLISH', channel, 'after');
       return got.includes('after');
-    },
-    5000,
-    100,
-  );
+    }, { message: 'a message after the outage', timeoutMs: 5000, intervalMs: 100 });
 });
 
 test('no canary in any error, event or stats snapshot of this file', () => {

@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from './wait.ts';
 
 export interface StartOptions {
   /** Extra redis-server arguments, e.g. ['--requirepass', 'x']. */
@@ -117,16 +118,18 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
       });
     });
     exited.catch(() => {});
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const ready = rawCommand(port, 'PING\r\n', 500).then(
-        (reply) => reply === '+PONG' || reply.startsWith('-NOAUTH'),
-        () => false,
-      );
-      if (await Promise.race([ready, exited])) return;
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer PING within 10 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // An early exit rejects `exited`, which fails the wait at once with the server's output.
+    await waitFor(
+      () =>
+        Promise.race([
+          rawCommand(port, 'PING\r\n', 500).then(
+            (reply) => reply === '+PONG' || reply.startsWith('-NOAUTH'),
+            () => false,
+          ),
+          exited,
+        ]),
+      { timeoutMs: 10_000, intervalMs: 20, message: () => `redis-server to answer PING:\n${output}` },
+    );
   }
 
   function waitExit(): Promise<void> {

@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useRedisServer, forEachProtocol, uniqueKey } from '../helpers/setup.ts';
+import { pauseServer } from '../helpers/server-pause.ts';
+import { waitForInFlight } from '../helpers/wait.ts';
 import {
   AbortError,
   ArgumentError,
@@ -18,26 +20,6 @@ import {
 } from '../../src/index.ts';
 
 const redis = useRedisServer({ enableDebug: true });
-
-/** Stalls the server for `seconds` from a connection of its own; resolves when the sleep ends. */
-async function stallServer(seconds: number): Promise<{ awake: Promise<unknown> }> {
-  const staller = redis.client();
-  await staller.connect();
-  const awake = staller.call('DEBUG', 'SLEEP', seconds).finally(() => staller.close());
-  // Wait until DEBUG SLEEP is written and has reached the server.
-  while (staller.stats().inFlight === 0) await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setTimeout(r, 30));
-  return { awake };
-}
-
-/** Waits until `client` has at least `count` commands written and awaiting replies. */
-async function untilInFlight(client: Client, count = 1): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (client.stats().inFlight < count) {
-    if (Date.now() > deadline) assert.fail('the command was never written');
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 /** Asserts a synchronous throw of ArgumentError with `code` (ERR_INVALID_OPTION for options objects). */
 function assertBadArgument(run: () => unknown, pattern?: RegExp, code: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_OPTION' = 'ERR_INVALID_ARGUMENT'): void {
@@ -85,7 +67,7 @@ forEachProtocol((protocol) => {
     const [k1, k2] = [uniqueKey(), uniqueKey()];
     await client.set(k1, 'first');
     await client.set(k2, 'second');
-    const { awake } = await stallServer(1);
+    const { resumed } = await pauseServer(redis, 1000);
     const started = performance.now();
     await assert.rejects(client.with({ timeoutMs: 50 }).get(k1), (err: unknown) => {
       assert.ok(err instanceof CommandTimeoutError, String(err));
@@ -102,7 +84,7 @@ forEachProtocol((protocol) => {
     const other = client.incr(uniqueKey());
     assert.equal(await next, 'second');
     assert.equal(await other, 1);
-    await awake;
+    await resumed;
     assert.equal(await client.get(k1), 'first');
     assert.equal(client.stats().inFlight, 0);
   });
@@ -156,18 +138,18 @@ forEachProtocol((protocol) => {
     await using client = redis.client({ protocol });
     const k = uniqueKey();
     await client.connect();
-    const { awake } = await stallServer(1);
+    const { resumed } = await pauseServer(redis, 1000);
     const controller = new AbortController();
     const aborted = client.with({ signal: controller.signal }).incr(k);
-    await untilInFlight(client);
+    await waitForInFlight(client);
     controller.abort();
-    const first = await Promise.race([aborted.then(() => 'resolved', (e: unknown) => e), awake.then(() => 'server woke first')]);
+    const first = await Promise.race([aborted.then(() => 'resolved', (e: unknown) => e), resumed.then(() => 'server woke first')]);
     assert.ok(first instanceof AbortError, `rejected before the server answered: ${String(first)}`);
     assert.equal(first.code, 'ABORT_ERR');
     assert.equal(first.command, 'INCR');
     // The INCR did run; its late integer reply must not be taken by this GET (which expects "1").
     assert.equal(await client.get(k), '1');
-    await awake;
+    await resumed;
   });
 
   test('pipelines resolve typed tuples in order', async () => {

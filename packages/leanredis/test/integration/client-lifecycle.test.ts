@@ -11,9 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { useRedisServer, forEachProtocol, uniqueKey } from '../helpers/setup.ts';
 import { freePort } from '../helpers/redis-server.ts';
+import { pauseServer } from '../helpers/server-pause.ts';
+import { staysTrue, waitFor, waitForInFlight } from '../helpers/wait.ts';
 import { createClient, ClientClosedError, ConnectionError, ConnectTimeoutError, hasCode, type Client } from '../../src/index.ts';
 
-const redis = useRedisServer({ enableDebug: true });
+const redis = useRedisServer();
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/use-and-close.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -44,14 +46,17 @@ function isWithin(now: string[], before: string[]): boolean {
  * Fewer is fine: a previous test's socket that was still closing in `expected` may be gone.
  */
 async function resourcesReturnTo(expected: string[], withinMs = 3000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    await settle();
-    const now = resources();
-    if (isWithin(now, expected)) return;
-    if (Date.now() > deadline) assert.deepEqual(now, expected, 'resources did not return to what they were before the client');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(
+    async () => {
+      await settle();
+      return isWithin(resources(), expected);
+    },
+    {
+      timeoutMs: withinMs,
+      intervalMs: 20,
+      message: () => `resources to return to what they were before the client: before ${expected.join(', ')}; now ${resources().join(', ')}`,
+    },
+  );
 }
 
 /** Rejection code of a promise, or 'resolved'. */
@@ -60,22 +65,6 @@ async function outcome(p: Promise<unknown>): Promise<string> {
     () => 'resolved',
     (err: { code?: string }) => err.code ?? String(err),
   );
-}
-
-/** Stalls the server for `seconds` from a client of its own; resolves when the sleep is over. */
-function stallServer(seconds: number): { done: Promise<void>; staller: Client } {
-  const staller = redis.client();
-  const done = staller.call('DEBUG', 'SLEEP', seconds).then(() => staller.close());
-  return { done, staller };
-}
-
-/** Waits until the client has `count` commands written and awaiting replies. */
-async function untilInFlight(client: Client, count: number): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (client.stats().inFlight < count) {
-    if (Date.now() > deadline) assert.fail(`only ${client.stats().inFlight} of ${count} commands were written`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 // Runs first, before any other test of this file has opened or closed a socket.
@@ -100,8 +89,7 @@ test('a created-but-unused client opens no socket and starts no timer', async ()
     assert.equal(client.stats().totalConns, 0);
   }
   await settle();
-  await new Promise((r) => setTimeout(r, 50));
-  assert.ok(isWithin(resources(), before), `nothing added: before ${before.join(', ')}; now ${resources().join(', ')}`);
+  await staysTrue(() => isWithin(resources(), before), { forMs: 50, message: () => `nothing added: before ${before.join(', ')}; now ${resources().join(', ')}` });
   for (const client of clients) assert.equal(client.stats().created, 0);
 
   // Closing a never-used client dials nothing either.
@@ -192,10 +180,9 @@ forEachProtocol((protocol) => {
     await client.connect();
     const held = await client.acquire(); // the only lease slot
     const waiting = outcome(client.acquire());
-    const { done } = stallServer(0.5);
-    await new Promise((r) => setTimeout(r, 20));
+    const { resumed } = await pauseServer(redis, 500);
     const written = Array.from({ length: 100 }, (_, i) => outcome(client.get(`${uniqueKey()}:${i}`)));
-    await untilInFlight(client, 100);
+    await waitForInFlight(client, 100);
     const queued = Array.from({ length: 50 }, (_, i) => outcome(client.get(`${uniqueKey()}:${i}`)));
     const onLease = outcome(held.ping());
     client.destroy();
@@ -206,7 +193,7 @@ forEachProtocol((protocol) => {
     assert.equal(client.stats().totalConns, 0);
     client.destroy(); // harmless twice
     await client.close(); // and close() after destroy() resolves
-    await done;
+    await resumed;
   });
 
   test('`await using` closes the client at the end of the scope', async () => {

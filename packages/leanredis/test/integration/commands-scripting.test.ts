@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { useRedisServer, forEachProtocol, uniqueKey } from '../helpers/setup.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { ArgumentError, ReplyError, type Client } from '../../src/index.ts';
 
 // A busy script answers SCRIPT KILL / FUNCTION KILL after this long instead of 5 s.
@@ -99,8 +99,8 @@ forEachProtocol((protocol) => {
     await assert.rejects(admin.scriptKill(), isReplyError('NOTBUSY', 'SCRIPT KILL'));
     const busy = runner.eval('local i = 0 while true do i = i + 1 end');
     busy.catch(() => {});
-    await sleep(200);
-    await assert.rejects(admin.dbSize(), isReplyError('BUSY'));
+    // Until the script runs, DBSIZE answers; once it has run past busy-reply-threshold, BUSY.
+    await waitFor(() => admin.dbSize().then(() => false, (err: unknown) => err instanceof ReplyError && err.code === 'BUSY'), { message: 'BUSY from the running script' });
     assert.equal(await admin.scriptKill(), 'OK');
     await assert.rejects(busy, (err: unknown) => err instanceof ReplyError && err.command === 'EVAL');
     assert.equal(await runner.ping(), 'PONG');
@@ -159,8 +159,11 @@ forEachProtocol((protocol) => {
     await runner.ping();
     const busy = runner.fCallRo('spin');
     busy.catch(() => {});
-    await sleep(200);
-    assert.equal(await admin.functionKill(), 'OK');
+    // NOTBUSY until the function runs; the kill is answered once it ran past busy-reply-threshold.
+    const killed = await waitFor(() => admin.functionKill().catch((err: unknown) => (err instanceof ReplyError && err.code === 'NOTBUSY' ? false : Promise.reject(err))), {
+      message: 'FUNCTION KILL to find the function running',
+    });
+    assert.equal(killed, 'OK');
     await assert.rejects(busy, (err: unknown) => err instanceof ReplyError && err.command === 'FCALL_RO');
     assert.equal(await admin.functionDelete('spinlib'), 'OK');
   });

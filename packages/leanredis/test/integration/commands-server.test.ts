@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { useRedisServer, forEachProtocol, uniqueKey } from '../helpers/setup.ts';
+import { staysTrue } from '../helpers/wait.ts';
 import { ArgumentError, ReplyError } from '../../src/index.ts';
 
 const redis = useRedisServer();
@@ -162,8 +162,7 @@ forEachProtocol((protocol) => {
     let written = false;
     const write = writer.set(k, 'v').then((r) => ((written = true), r));
     assert.equal(await reader.get(k), null);
-    await sleep(50);
-    assert.equal(written, false, 'the write waits for the pause');
+    await staysTrue(() => !written, { forMs: 50, message: 'the write waits for the pause' });
     assert.equal(await admin.clientUnpause(), 'OK');
     assert.equal(await write, 'OK');
     assert.equal(await reader.get(k), 'v');

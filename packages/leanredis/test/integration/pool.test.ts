@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { useRedisServer, uniqueKey } from '../helpers/setup.ts';
+import { letRealTimePass, staysTrue, waitFor } from '../helpers/wait.ts';
 import type { Client, LeakReport } from '../../src/index.ts';
 
 const redis = useRedisServer();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Connections the server sees with this client name (from an independent observer client). */
 async function connectionsNamed(observer: Client, name: string): Promise<number> {
@@ -47,7 +47,6 @@ test('with maxConnections 4, 200 concurrent lease requests plus ordinary traffic
   const watching = (async () => {
     while (!stop) {
       peak = Math.max(peak, await connectionsNamed(observer, name));
-      await sleep(2);
     }
   })();
   const traffic = Promise.all(Array.from({ length: 2000 }, (_, i) => client.incr(`${k}:${i % 10}`)));
@@ -55,7 +54,7 @@ test('with maxConnections 4, 200 concurrent lease requests plus ordinary traffic
     Array.from({ length: 200 }, async (_, i) => {
       await using lease = await client.acquire();
       await lease.incr(k);
-      if (i % 10 === 0) await sleep(5);
+      if (i % 10 === 0) await letRealTimePass(5, 'every tenth lease is held a while, so lease requests queue');
     }),
   );
   await traffic;
@@ -112,8 +111,9 @@ test('a forgotten lease is reported once by leak detection, with the stack of th
   const reports: LeakReport[] = [];
   client.on('leak', (r) => reports.push(r));
   const forgotten = await client.acquire();
-  await sleep(400);
-  assert.equal(reports.length, 1);
+  await waitFor(() => reports.length > 0, { message: 'a leak report' });
+  // Once: another threshold's worth of time brings no second report.
+  await staysTrue(() => reports.length === 1, { forMs: 300, message: () => `${reports.length} leak reports` });
   assert.equal(reports[0].connectionId, forgotten.connectionId);
   assert.ok(reports[0].heldMs >= 150);
   assert.match(reports[0].stack, /pool\.test\.ts/);
@@ -140,8 +140,7 @@ test('idle connections, shared ones included, are closed after idleTimeoutMs and
   const leases = [await client.acquire(), await client.acquire()];
   for (const l of leases) l.release();
   assert.equal(await connectionsNamed(observer, name), 3);
-  await sleep(350);
-  assert.equal(await connectionsNamed(observer, name), 0);
+  await waitFor(async () => (await connectionsNamed(observer, name)) === 0, { message: 'the idle connections to be closed' });
   assert.equal(client.stats().totalConns, 0);
   assert.equal(await client.ping(), 'PONG');
   assert.equal(await connectionsNamed(observer, name), 1);
@@ -151,11 +150,14 @@ test('a shared connection past maxLifetimeMs is replaced without failing a comma
   await using client = redis.client({ maxLifetimeMs: 150, maxLifetimeJitterMs: 0 });
   const first = await client.clientId();
   const errors: unknown[] = [];
-  const until = performance.now() + 500;
-  while (performance.now() < until) {
-    await Promise.all(Array.from({ length: 20 }, () => client.ping().catch((e: unknown) => errors.push(e))));
-    await sleep(5);
-  }
+  // Steady traffic until the pool has retired the first connection.
+  await waitFor(
+    async () => {
+      await Promise.all(Array.from({ length: 20 }, () => client.ping().catch((e: unknown) => errors.push(e))));
+      return client.stats().staleConns >= 1;
+    },
+    { message: 'a connection past maxLifetimeMs to be retired' },
+  );
   assert.deepEqual(errors, []);
   assert.notEqual(await client.clientId(), first);
   assert.ok(client.stats().staleConns >= 1);
@@ -165,11 +167,9 @@ test('minIdle connections are dialled after first use, never at construction', a
   const name = `minidle-${process.pid}`;
   await using client = redis.client({ minIdle: 2, clientName: name });
   await using observer = redis.client();
-  await sleep(100);
-  assert.equal(await connectionsNamed(observer, name), 0);
+  await staysTrue(async () => (await connectionsNamed(observer, name)) === 0, { forMs: 100, message: 'no connection before first use' });
   await client.ping();
-  await sleep(100);
-  assert.equal(await connectionsNamed(observer, name), 3);
+  await waitFor(async () => (await connectionsNamed(observer, name)) === 3, { message: 'the shared connection and 2 minIdle connections' });
   assert.equal(client.stats().idleConns, 2);
 });
 
@@ -199,9 +199,7 @@ test('a lease whose connection is killed is not re-dialled: its next command rej
   const lease = await client.acquire();
   const id = await lease.clientId();
   assert.equal(await admin.clientKill({ id }), 1);
-  const deadline = Date.now() + 2000;
-  while (client.stats().leased > 0 && Date.now() < deadline) await sleep(5);
-  assert.equal(client.stats().leased, 0, 'the dead lease gave its slot back');
+  await waitFor(() => client.stats().leased === 0, { message: 'the dead lease to give its slot back' });
   await assert.rejects(lease.ping(), { code: 'ERR_CONNECTION_LOST', command: 'PING' });
   lease.release();
   await using next = await client.acquire();

@@ -5,18 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useRedisServer, forEachProtocol, uniqueKey } from '../helpers/setup.ts';
+import { waitFor } from '../helpers/wait.ts';
 import type { PubSubMessage } from '../../src/index.ts';
 
 const redis = useRedisServer();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 forEachProtocol((protocol) => {
   test('subscribe delivers messages to the listener; ordinary commands keep working on the shared connection', async () => {
@@ -28,7 +20,7 @@ forEachProtocol((protocol) => {
     });
     assert.equal(await client.call('PUBLISH', ch, 'one'), 1);
     assert.equal(await client.call('PUBLISH', ch, 'two'), 1);
-    await until(() => got.length === 2);
+    await waitFor(() => got.length === 2);
     assert.deepEqual(got, [
       [ch, 'one'],
       [ch, 'two'],
@@ -46,7 +38,7 @@ forEachProtocol((protocol) => {
       got.push({ message, channel, pattern });
     });
     await client.call('PUBLISH', `${prefix}:a`, 'x');
-    await until(() => got.length === 1);
+    await waitFor(() => got.length === 1);
     assert.deepEqual(got[0], { message: 'x', channel: `${prefix}:a`, pattern: `${prefix}:*` });
     const shard = uniqueKey('s');
     const shardGot: string[] = [];
@@ -54,7 +46,7 @@ forEachProtocol((protocol) => {
       shardGot.push(m);
     });
     assert.equal(await client.call('SPUBLISH', shard, 'sm'), 1);
-    await until(() => shardGot.length === 1);
+    await waitFor(() => shardGot.length === 1);
     assert.deepEqual(shardGot, ['sm']);
   });
 
@@ -87,10 +79,10 @@ forEachProtocol((protocol) => {
       b.push(m);
     });
     await client.call('PUBLISH', ch, '1');
-    await until(() => a.length === 1 && b.length === 1);
+    await waitFor(() => a.length === 1 && b.length === 1);
     await subA.unsubscribe();
     await client.call('PUBLISH', ch, '2');
-    await until(() => b.length === 2);
+    await waitFor(() => b.length === 2);
     assert.deepEqual(a, ['1']);
     assert.deepEqual(b, ['1', '2']);
     assert.equal(client.stats().totalConns, 2, 'one shared and one subscriber connection');
@@ -108,16 +100,11 @@ forEachProtocol((protocol) => {
       got.push(`p:${m}`);
     });
     assert.equal(await admin.clientKill({ type: 'pubsub' }), 1);
-    await until(() => client.stats().reconnects >= 1);
+    await waitFor(() => client.stats().reconnects >= 1);
     // Once both subscriptions are back on the server, publishing reaches them again.
-    const deadline = Date.now() + 3000;
-    while (Date.now() < deadline) {
-      const n = Number(await admin.call('PUBLISH', ch, 'again'));
-      if (n === 1) break;
-      await sleep(20);
-    }
+    await waitFor(async () => Number(await admin.call('PUBLISH', ch, 'again')) === 1, { intervalMs: 20, message: 'the channel resubscribed' });
     await admin.call('PUBLISH', `${ch}:x`, 'pat');
-    await until(() => got.includes('again') && got.includes('p:pat'));
+    await waitFor(() => got.includes('again') && got.includes('p:pat'));
   });
 
   test("overflow 'drop' keeps at most bufferSize messages waiting and counts the rest in stats", async () => {
@@ -136,12 +123,12 @@ forEachProtocol((protocol) => {
     );
     await client.pipeline().call('PUBLISH', ch, 'first').exec();
     for (let i = 0; i < 100; i++) void client.call('PUBLISH', ch, `m${i}`);
-    await until(() => sub.dropped + sub.buffered === 100);
+    await waitFor(() => sub.dropped + sub.buffered === 100);
     assert.equal(sub.buffered, 10);
     assert.equal(sub.dropped, 90);
     assert.equal(client.stats().messagesDropped, 90);
     release();
-    await until(() => got.length === 11);
+    await waitFor(() => got.length === 11);
     assert.deepEqual(got.slice(1), Array.from({ length: 10 }, (_, i) => `m${i}`));
   });
 
@@ -166,7 +153,7 @@ forEachProtocol((protocol) => {
     );
     // About 1 MB of messages, far more than one socket read: reading must pause and resume.
     await Promise.all(Array.from({ length: total }, (_, i) => publisher.call('PUBLISH', ch, `${i}:${payload}`)));
-    await until(() => count === total, 20_000);
+    await waitFor(() => count === total, { timeoutMs: 20_000 });
     assert.equal(inOrder, true);
     assert.equal(sub.dropped, 0);
     // Reading stops once the buffer holds bufferSize; at most the rest of one socket read (~64 KiB, ~130 messages) lands after that.

@@ -7,7 +7,7 @@
  *   snapshot it produces for it (S2 over the whole suite, not only its own file).
  * - retainedHeap(): heapUsed after two full GCs (no --expose-gc needed).
  * - classify(): sorts a command's rejection into "never ran", "may have run" or a violation.
- * - small helpers: percentiles, a seeded PRNG, sleep, bounded polling, the soak-script main.
+ * - small helpers: percentiles, a seeded PRNG, the soak-script main (waiting: test/helpers/wait.ts).
  */
 import assert from 'node:assert/strict';
 import * as dc from 'node:diagnostics_channel';
@@ -17,6 +17,7 @@ import { runInNewContext } from 'node:vm';
 import { pathToFileURL } from 'node:url';
 import { channels } from '../../src/internal/channels.ts';
 import { CommandTimeoutError, ConnectionError, LeanRedisError, ProtocolError, QueueFullError, ReplyError, type Client } from '../../src/index.ts';
+import { letRealTimePass } from '../helpers/wait.ts';
 
 /**
  * The password every fault workload's redis-server requires. The marker is in every canary, so
@@ -211,20 +212,6 @@ export const MB = 1024 * 1024;
 /** A small seeded PRNG (mulberry32), so a failing fuzz run can be replayed from its seed. */
 export { prng } from '../helpers/resp-fixtures.ts';
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `probe` every `everyMs` until it returns true; throws after `timeoutMs`. */
-export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 10): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 /**
  * Runs `fn` until it resolves, retrying typed connection-level failures (a server restarting,
  * LOADING) up to `attempts` times: for the workloads' own bookkeeping commands.
@@ -236,7 +223,7 @@ export async function retrying<T>(fn: () => Promise<T>, attempts = 50): Promise<
     } catch (err) {
       const isTransient = err instanceof ConnectionError || err instanceof CommandTimeoutError || (err instanceof ReplyError && err.code === 'LOADING');
       if (!isTransient || i >= attempts) throw err;
-      await sleep(50);
+      await letRealTimePass(50, 'a pause between retries while the server comes back');
     }
   }
 }

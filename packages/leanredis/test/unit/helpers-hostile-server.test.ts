@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { createClient } from '../../src/index.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
-import { RawClient } from '../helpers/tcp-proxy.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { CommandParser, DEFAULT_PUSH, helloReply, scripts, startHostileServer, type HostileHandler } from '../helpers/hostile-server.ts';
 
 /** A RESP command as bytes. */
@@ -225,8 +226,7 @@ describe('hostile server scripts send exactly the promised bytes', () => {
     client.write(cmd('GET', 'k'));
     await client.waitForBytes(400);
     client.close();
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(server.connections, 0);
+    await waitFor(() => server.connections === 0, { message: 'the server to see the client go' });
     assert.equal(server.errors.length, 0);
   });
 

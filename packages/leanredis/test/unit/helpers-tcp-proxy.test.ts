@@ -2,7 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { freePort, rawCommand, startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
-import { RawClient, RespFrameScanner, assertLoopback, splitFrames, startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { assertLoopback, startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { RespFrameScanner, splitFrames } from '../helpers/resp-frame-scanner.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { staysTrue, waitFor } from '../helpers/wait.ts';
 
 let redis: RedisServer;
 before(async () => {
@@ -102,7 +105,7 @@ describe('startTcpProxy', () => {
     using client = await RawClient.connect(proxy.port);
     proxy.delay(150, 'down');
     client.write(cmd('ECHO', 'first'));
-    await new Promise((r) => setTimeout(r, 30)); // let the first reply reach the proxy
+    await waitFor(() => proxy.stats.down.queued > 0, { message: 'the first reply held by the proxy' });
     proxy.delay(0, 'down');
     client.write(cmd('ECHO', 'second'));
     const replies = await client.waitForReplies(2);
@@ -255,7 +258,7 @@ describe('startTcpProxy', () => {
     proxy.pause('down');
     for (let i = 1; i <= 5; i++) {
       client.write(cmd('ECHO', String(i)));
-      await new Promise((r) => setTimeout(r, 5));
+      await waitFor(() => proxy.stats.down.queued === i * 7, { message: `reply ${i} held by the proxy` });
     }
     assert.equal((await client.receivedWithin(150)).length, 0);
     assert.equal(proxy.stats.down.queued, 5 * 7);
@@ -272,7 +275,7 @@ describe('startTcpProxy', () => {
     const k = key();
     proxy.pause('up');
     client.write(cmd('SET', k, '1'));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => proxy.stats.up.queued > 0, { message: 'the SET held by the proxy' });
     assert.equal(await rawCommand(redis.port, cmd('EXISTS', k)), ':0');
     proxy.resume();
     await client.waitForReplies(1);
@@ -287,10 +290,10 @@ describe('startTcpProxy', () => {
     const value = 'v'.repeat(2 * 1024 * 1024);
     proxy.pause('up');
     client.write(cmd('SET', k, value));
-    await new Promise((r) => setTimeout(r, 200));
-    const { queued, received } = proxy.stats.up;
-    assert.ok(queued >= limit, `queued ${queued}`);
-    assert.ok(queued <= limit + 128 * 1024, `queued ${queued} is past the bound`);
+    await waitFor(() => proxy.stats.up.queued >= limit, { message: () => `maxBufferedBytes queued (${proxy.stats.up.queued})` });
+    // Reading stopped: the queue stays within the bound while the client still has bytes to send.
+    await staysTrue(() => proxy.stats.up.queued <= limit + 128 * 1024, { forMs: 100, message: () => `queued ${proxy.stats.up.queued} is past the bound` });
+    const { received } = proxy.stats.up;
     assert.ok(received < value.length, 'the rest stays in the kernel and the client buffer');
     proxy.resume();
     assert.equal((await client.waitForReplies(1, 5000))[0]!.toString(), '+OK\r\n');
@@ -303,7 +306,7 @@ describe('startTcpProxy', () => {
     using client = await RawClient.connect(proxy.port);
     proxy.delay(10_000, 'down');
     client.write(cmd('PING'));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => proxy.stats.down.queued > 0, { message: 'the PONG held by the delay' });
     const started = performance.now();
     proxy.heal();
     await client.waitForReplies(1);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { rawCommand } from '../helpers/redis-server.ts';
-import { RawClient, startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { RawClient } from '../helpers/raw-client.ts';
 import { generateTlsFixtures, startTlsRedisServer, tlsCommand, type TlsFixtures, type TlsRedisServer } from '../helpers/tls-certs.ts';
 
 let certs: TlsFixtures;

@@ -9,6 +9,7 @@ import { Pool, type PoolSettings, type LeakReport } from '../../src/pool/pool.ts
 import type { Connection, ConnectionOwner, ConnectionSettings } from '../../src/connection/connection.ts';
 import { PromisedCommand, type PendingCommand } from '../../src/connection/pending-command.ts';
 import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../../src/errors.ts';
+import { nextTurn, staysTrue, waitFor } from '../helpers/wait.ts';
 
 class FakeConnection {
   static lastId = 0;
@@ -125,7 +126,6 @@ function command(name = 'GET'): PromisedCommand {
   return cmd;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('pool: shared connections', () => {
   test('creating a pool creates no connection; the first dispatch creates exactly one', () => {
@@ -204,7 +204,7 @@ describe('pool: leases', () => {
     const order: number[] = [];
     const w1 = pool.acquire().then((c) => (order.push(1), c));
     const w2 = pool.acquire().then((c) => (order.push(2), c));
-    await sleep(5);
+    await waitFor(() => pool.stats().pendingRequests === 2, { message: 'two waiters' });
     pool.release(first);
     const got1 = await w1;
     assert.equal(got1, first);
@@ -247,7 +247,7 @@ describe('pool: leases', () => {
       Array.from({ length: 200 }, async (_, i) => {
         const c = await pool.acquire();
         peak = Math.max(peak, live());
-        await sleep(i % 3);
+        for (let turn = 0; turn < i % 3; turn++) await nextTurn(); // holds of 0, 1 or 2 turns
         pool.release(c, i % 7 !== 0);
       }),
     );
@@ -304,11 +304,9 @@ describe('pool: leases', () => {
 describe('pool: maintenance', () => {
   test('minIdle is dialled in the background after first use, never at construction', async () => {
     const { pool, fakes } = makePool({ maxConnections: 5, sharedConnections: 1, minIdle: 2 });
-    await sleep(10);
-    assert.equal(fakes.made.length, 0, 'nothing dialled before first use');
+    await staysTrue(() => fakes.made.length === 0, { forMs: 10, message: 'nothing dialled before first use' });
     pool.dispatch(command());
-    await sleep(20);
-    assert.equal(pool.stats().idleConns, 2);
+    await waitFor(() => pool.stats().idleConns === 2, { message: 'two minIdle connections' });
     assert.equal(fakes.made.length, 3);
     pool.destroy();
   });
@@ -316,11 +314,11 @@ describe('pool: maintenance', () => {
   test('idle connections unused for idleTimeoutMs are reaped down to minIdle', async () => {
     const { pool } = makePool({ maxConnections: 5, sharedConnections: 1, idleTimeoutMs: 30, minIdle: 1, maxIdle: 4 });
     const leases = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()]);
-    await sleep(5); // minIdle's background dial (first use) lands as a fourth idle connection
+    // minIdle's background dial (first use) lands as a fourth, idle connection.
+    await waitFor(() => pool.stats().idleConns === 1, { message: "minIdle's background dial" });
     for (const c of leases) pool.release(c);
     assert.equal(pool.stats().idleConns, 4);
-    await sleep(80);
-    assert.equal(pool.stats().idleConns, 1);
+    await waitFor(() => pool.stats().idleConns === 1, { message: 'idle connections reaped down to minIdle' });
     assert.ok(pool.stats().staleConns >= 2);
     pool.destroy();
   });
@@ -329,7 +327,7 @@ describe('pool: maintenance', () => {
     const { pool } = makePool({ maxLifetimeMs: 20, maxLifetimeJitterMs: 0, idleTimeoutMs: 60_000 });
     const a = await pool.acquire();
     pool.release(a);
-    await sleep(40);
+    await waitFor(() => (a as unknown as FakeConnection).state === 'closed', { message: 'the aged connection retired' });
     const b = await pool.acquire();
     assert.notEqual(b, a);
     assert.equal((a as unknown as FakeConnection).state, 'closed');
@@ -342,8 +340,8 @@ describe('pool: maintenance', () => {
     pool.observer = { leak: (r) => reports.push(r) };
     const held = await pool.acquire();
     await pool.acquire(undefined, true);
-    await sleep(60);
-    assert.equal(reports.length, 1);
+    await waitFor(() => reports.length > 0, { message: 'a leak report' });
+    await staysTrue(() => reports.length === 1, { forMs: 40, message: () => `${reports.length} leak reports` });
     assert.equal(reports[0].connectionId, held.id);
     assert.ok(reports[0].heldMs >= 20);
     assert.match(reports[0].stack, /lease acquired here/);
@@ -357,8 +355,7 @@ describe('pool: maintenance', () => {
     const reports: LeakReport[] = [];
     pool.observer = { leak: (r) => reports.push(r) };
     pool.release(await pool.acquire());
-    await sleep(40);
-    assert.equal(reports.length, 0);
+    await staysTrue(() => reports.length === 0, { forMs: 40, message: 'no leak report' });
     pool.destroy();
   });
 });

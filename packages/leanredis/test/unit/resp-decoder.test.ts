@@ -10,6 +10,7 @@ import { Decoder } from '../../src/resp/decoder.ts';
 import { ProtocolError, ReplyError } from '../../src/errors.ts';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { waitFor } from '../helpers/wait.ts';
 import {
   FIXTURES,
   bulk,
@@ -171,12 +172,15 @@ describe('decoder contract', () => {
       registry!.register(chunk.buffer, 'chunk');
     })();
     decoder.reset();
-    for (let i = 0; i < 20; i++) {
-      gc();
-      const done = await Promise.race([collected.then(() => true), new Promise((r) => setTimeout(() => r(false), 10))]);
-      if (done) return;
-    }
-    assert.fail('the partial reply was still referenced after reset()');
+    let isCollected = false;
+    void collected.then(() => (isCollected = true));
+    await waitFor(
+      () => {
+        gc();
+        return isCollected;
+      },
+      { timeoutMs: 2000, intervalMs: 10, message: 'the partial reply to be collected after reset() (it was still referenced)' },
+    );
   });
 
   test('returnBuffers switched inside onReply applies to the next reply of the same chunk', () => {

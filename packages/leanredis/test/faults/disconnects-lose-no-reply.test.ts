@@ -2,12 +2,12 @@
  * R1 (issue 4), small count: commands across forced disconnects (proxy resets, CLIENT KILL,
  * SIGKILL + restart of redis-server on the same port) lose no promise, hand no reply to the
  * wrong caller and run no INCR twice. The workload and its checks live in
- * test/soak/r1-disconnects.ts; `npm run test:soak` runs it with 200,000 commands and 50
+ * test/soak/disconnects.ts; `npm run test:soak` runs it with 200,000 commands and 50
  * disconnects per RESP version.
  */
 import { test } from 'node:test';
 import { forEachProtocol } from '../helpers/setup.ts';
-import { runR1, r1Bounds } from '../soak/r1-disconnects.ts';
+import { runR1, r1Bounds } from '../soak/disconnects.ts';
 import { assertBounds } from '../soak/soak-kit.ts';
 
 forEachProtocol((protocol) => {

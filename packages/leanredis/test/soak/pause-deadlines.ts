@@ -3,7 +3,7 @@
  * a 10 ms-deadline command, then a different command: 0 wrong replies; deadline lateness at
  * p99 at most 20 ms."
  *
- *   node --import tsx packages/leanredis/test/soak/r2-pause-deadlines.ts [--rounds N] [--protocol 2|3]
+ *   node --import tsx packages/leanredis/test/soak/pause-deadlines.ts [--rounds N] [--protocol 2|3]
  *
  * One round, on a client under test and a second "pauser" client:
  *   1. pauser: CLIENT PAUSE 5000 WRITE. Write commands from every other client now wait in the

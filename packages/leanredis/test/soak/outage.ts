@@ -4,7 +4,7 @@
  * no expired queued command ever reaches the server (proved by a server-side counter); first
  * success within 2 s after restart."
  *
- *   node --import tsx packages/leanredis/test/soak/r4-outage.ts [--rate N] [--outage MS] [--mode sigkill|refuse|blackhole]
+ *   node --import tsx packages/leanredis/test/soak/outage.ts [--rate N] [--outage MS] [--mode sigkill|refuse|blackhole]
  *
  * A timer issues INCRs at `rate` per second, every 2 ms, through the fault proxy. All the INCRs
  * of one tick (a "batch") go to one key of their own, so the server's value of that key says
@@ -29,7 +29,8 @@
 import { createClient, type Client, type ClientOptions } from '../../src/index.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
-import { CANARY, MB, REQUIRE_CANARY, SecretWatch, Tally, classify, isMain, argText, argValue, percentile, report, retainedHeap, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
+import { CANARY, MB, REQUIRE_CANARY, SecretWatch, Tally, classify, isMain, argText, argValue, percentile, report, retainedHeap, retrying, round, type Bound } from './soak-kit.ts';
+import { letRealTimePass, waitFor } from '../helpers/wait.ts';
 
 export type OutageMode = 'sigkill' | 'refuse' | 'blackhole';
 
@@ -192,7 +193,7 @@ export async function runR4(options: R4Options): Promise<R4Result> {
 
     heapTimer = setInterval(() => heap.push({ at: performance.now(), phase, bytes: retainedHeap() }), 250);
 
-    await sleep(preMs);
+    await letRealTimePass(preMs, 'steady load before the outage');
     phase = 'outage';
     const outageStart = performance.now();
     log(`outage (${mode}) at ${issued} commands`);
@@ -203,20 +204,20 @@ export async function runR4(options: R4Options): Promise<R4Result> {
       px.refuse(true);
       px.resetAll();
     } else px.blackhole();
-    await sleep(Math.max(0, outageMs - (performance.now() - outageStart)));
+    await letRealTimePass(Math.max(0, outageMs - (performance.now() - outageStart)), 'the outage lasts outageMs');
     if (mode === 'sigkill') await srv.restart();
     else px.heal();
     backAt = performance.now();
     log(`server back at ${issued} commands; ${c.stats().queuedCommands} queued`);
-    await sleep(500);
+    await letRealTimePass(500, 'recovery: the first 500 ms after the server is back are not the post phase');
     phase = 'post';
-    await sleep(Math.max(0, postMs - 500));
+    await letRealTimePass(Math.max(0, postMs - 500), 'steady load after the outage');
     clearInterval(loadTimer);
     clearInterval(probeTimer);
     const loadMs = performance.now() - started;
     clearInterval(heapTimer);
     const settleLimitMs = (clientOptions.commandTimeoutMs ?? 5000) + (clientOptions.socketTimeoutMs ?? 5000) + 3000;
-    await waitUntil('every command to settle', () => settled === issued, settleLimitMs).catch(() => {});
+    await waitFor(() => settled === issued, { message: 'every command to settle', timeoutMs: settleLimitMs }).catch(() => {});
     const pendingAtEnd = issued - settled;
 
     // ---- the server's count, batch by batch ----

@@ -3,7 +3,7 @@
  * disconnects (proxy resets, CLIENT KILL, SIGKILL and restart): 0 promises pending 1 s after
  * their deadline, 0 replies delivered to the wrong caller, 0 INCRs executed twice."
  *
- *   node --import tsx packages/leanredis/test/soak/r1-disconnects.ts [--commands N] [--disconnects D] [--protocol 2|3]
+ *   node --import tsx packages/leanredis/test/soak/disconnects.ts [--commands N] [--disconnects D] [--protocol 2|3]
  *
  * `concurrency` workers share one client that reaches redis-server through the fault proxy.
  * Each worker runs one operation at a time, cycling through four kinds:
@@ -25,7 +25,8 @@
 import { createClient, type Client } from '../../src/index.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
-import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, classify, isMain, argValue, protocolsFromArgs, prng, report, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
+import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, classify, isMain, argValue, protocolsFromArgs, prng, report, retrying, round, type Bound } from './soak-kit.ts';
+import { letRealTimePass, waitFor } from '../helpers/wait.ts';
 
 export interface R1Options {
   /** Commands to send in all (a set operation counts two). */
@@ -211,7 +212,7 @@ export async function runR1(options: R1Options): Promise<R1Result> {
     async function chaos(): Promise<void> {
       for (let k = 0; k < options.disconnects; k++) {
         const at = Math.floor(((k + 1) * options.commands) / (options.disconnects + 1));
-        await waitUntil(`command ${at}`, () => issued >= at || isStopped, 600_000, 2);
+        await waitFor(() => issued >= at || isStopped, { message: `command ${at}`, timeoutMs: 600_000, intervalMs: 2 });
         if (isStopped) return;
         switch (k % 3) {
           case 0:
@@ -224,7 +225,7 @@ export async function runR1(options: R1Options): Promise<R1Result> {
             break;
           default:
             await srv.kill();
-            await sleep(20 + Math.floor(random() * 150));
+            await letRealTimePass(20 + Math.floor(random() * 150), 'the server stays down a random while');
             await srv.restart();
             disconnects.sigkill++;
         }
@@ -237,7 +238,7 @@ export async function runR1(options: R1Options): Promise<R1Result> {
     await Promise.all(Array.from({ length: concurrency }, worker));
     await chaosDone;
     // Commands issued after the last op's bookkeeping: none are left; wait for the watchdog's last look.
-    await waitUntil('no pending command', () => pending.size === 0, timeoutMs + 5000);
+    await waitFor(() => pending.size === 0, { message: 'no pending command', timeoutMs: timeoutMs + 5000 });
     const durationMs = performance.now() - started;
     clearInterval(watchdog.timer);
 

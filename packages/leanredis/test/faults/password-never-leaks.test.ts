@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { PipelineError, ReplyError, createClient, type Client } from '../../src/index.ts';
 import { forEachProtocol, uniqueKey, useRedisServer } from '../helpers/setup.ts';
-import { CANARY, CANARY_MARKER, REQUIRE_CANARY, SecretWatch, canary, waitUntil } from '../soak/soak-kit.ts';
+import { CANARY, CANARY_MARKER, REQUIRE_CANARY, SecretWatch, canary } from '../soak/soak-kit.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const redis = useRedisServer({ args: REQUIRE_CANARY });
 const watch = new SecretWatch();
@@ -198,7 +199,7 @@ test(
 
 test('every leanredis diagnostics channel was watched, and nothing this file produced held a canary', async () => {
   assert.deepEqual(SecretWatch.channelNames().sort(), ['leanredis:command:end', 'leanredis:command:rejected', 'leanredis:pool:backpressure', 'leanredis:pool:close', 'leanredis:pool:leak', 'leanredis:pool:lost', 'leanredis:pool:ready']);
-  await waitUntil('channel messages', () => (watch.scanned.get('channel') ?? 0) > 20, 1000);
+  await waitFor(() => (watch.scanned.get('channel') ?? 0) > 20, { message: 'channel messages', timeoutMs: 1000 });
   for (const kind of ['error', 'event', 'channel', 'inspect']) assert.ok((watch.scanned.get(kind) ?? 0) > 0, `nothing of kind ${kind} was scanned`);
   assert.deepEqual(watch.leaks, [], watch.leaks.join('\n'));
 });

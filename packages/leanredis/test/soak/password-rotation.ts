@@ -2,7 +2,7 @@
  * S4: password rotation under live connections. Issue 4: "the password rotated (ACL SETUSER)
  * under 100 live connections: 0 failed commands."
  *
- *   node --import tsx packages/leanredis/test/soak/s4-rotation.ts [--connections N] [--protocol 2|3]
+ *   node --import tsx packages/leanredis/test/soak/password-rotation.ts [--connections N] [--protocol 2|3]
  *
  * `clients` clients, each with `sharedConnections` = N / clients (maxConnections one more), keep all N
  * connections busy with GETs and SETs of their own keys. Every client authenticates through a
@@ -20,7 +20,8 @@
  */
 import { createClient, type Client, type Credentials } from '../../src/index.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
-import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, canary, isMain, argValue, protocolsFromArgs, report, retrying, round, sleep, waitUntil, type Bound } from './soak-kit.ts';
+import { CANARY, REQUIRE_CANARY, SecretWatch, Tally, canary, isMain, argValue, protocolsFromArgs, report, retrying, round, type Bound } from './soak-kit.ts';
+import { letRealTimePass, waitFor } from '../helpers/wait.ts';
 
 export interface S4Options {
   /** Live connections in all. */
@@ -119,7 +120,7 @@ export async function runS4(options: S4Options): Promise<S4Result> {
       return list.split('\n').filter((line) => line.includes(` user=${USER} `)).length;
     };
     const live: number[] = [];
-    await waitUntil(`${n} connections`, async () => (await countLive()) === n, 10_000, 50);
+    await waitFor(async () => (await countLive()) === n, { message: `${n} connections`, timeoutMs: 10_000, intervalMs: 50 });
     live.push(await countLive());
     log(`${n} connections live`);
 
@@ -130,18 +131,18 @@ export async function runS4(options: S4Options): Promise<S4Result> {
       current = next;
       latest = next;
       switchedAt = performance.now();
-      await sleep(100);
+      await letRealTimePass(100, 'traffic runs on the old connections after the switch');
       await a.call('CLIENT', 'KILL', 'USER', USER);
-      await waitUntil(`${n} connections after the first kill`, async () => (await countLive()) === n, 10_000, 50);
+      await waitFor(async () => (await countLive()) === n, { message: `${n} connections after the first kill`, timeoutMs: 10_000, intervalMs: 50 });
       live.push(await countLive());
       await a.call('ACL', 'SETUSER', USER, `<${previous}`);
-      await sleep(100);
+      await letRealTimePass(100, 'traffic runs after the old password is removed');
       await a.call('CLIENT', 'KILL', 'USER', USER);
-      await waitUntil(`${n} connections after the second kill`, async () => (await countLive()) === n, 10_000, 50);
+      await waitFor(async () => (await countLive()) === n, { message: `${n} connections after the second kill`, timeoutMs: 10_000, intervalMs: 50 });
       live.push(await countLive());
       log(`rotation ${cycle + 1}/${rotations}: re-dialled with the new password, then again after the old one was removed`);
     }
-    await sleep(300);
+    await letRealTimePass(300, 'traffic runs on the last connections');
     isRunning = false;
     await Promise.all(loops);
     const durationMs = performance.now() - started;

@@ -3,7 +3,7 @@
  * soak run (10^5 in npm test): only typed ProtocolErrors, every pending command settles within
  * 100 ms, heap growth bounded."
  *
- *   node --import tsx packages/leanredis/test/soak/r3-hostile-input.ts [--decoder N] [--client N]
+ *   node --import tsx packages/leanredis/test/soak/hostile-input.ts [--decoder N] [--client N]
  *
  * Two layers, because a real socket per input costs about a millisecond:
  *   1. the decoder itself: fuzzDecoder() from test/helpers/resp-fuzz.ts (the unit suite's loop:
@@ -30,7 +30,8 @@ import { ConnectionError, createClient, ProtocolError, ReplyError, type BufferCl
 import { plausibleReply, startHostileServer, type HostileServer } from '../helpers/hostile-server.ts';
 import { FIXTURES } from '../helpers/resp-fixtures.ts';
 import { fuzzDecoder, serialize, topLevelArb } from '../helpers/resp-fuzz.ts';
-import { CANARY, MB, SecretWatch, type Bound, Tally, countUncaught, isMain, argValue, percentile, prng, report, retainedHeap, round, waitUntil } from './soak-kit.ts';
+import { CANARY, MB, SecretWatch, type Bound, Tally, countUncaught, isMain, argValue, percentile, prng, report, retainedHeap, round } from './soak-kit.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 // ---- inputs ------------------------------------------------------------------------------------
 
@@ -311,7 +312,7 @@ export async function runR3Client(options: R3ClientOptions): Promise<R3ClientRes
         }
         // The server hangs up after every input: wait for this client to see it, so the next
         // step starts on a fresh connection instead of racing the FIN.
-        await waitUntil('the connection to drop', () => losses > lossesBefore, 2000, 1).catch(() => {});
+        await waitFor(() => losses > lossesBefore, { message: 'the connection to drop', timeoutMs: 2000, intervalMs: 1 }).catch(() => {});
         steps.delete(id);
         if (nextStep % 10_000 < concurrency) log(`${nextStep} inputs`);
       }

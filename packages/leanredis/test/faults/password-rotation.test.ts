@@ -2,13 +2,13 @@
  * S4 (issue 4), small count: the ACL password rotated under live connections, with a
  * `credentials` provider returning the current password: no command fails, every re-dial after
  * the switch uses the new password, the server logs no failed authentication. The workload
- * lives in test/soak/s4-rotation.ts; `npm run test:soak` runs it with 100 connections.
+ * lives in test/soak/password-rotation.ts; `npm run test:soak` runs it with 100 connections.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachProtocol, useRedisServer } from '../helpers/setup.ts';
 import { ReplyError } from '../../src/index.ts';
-import { runS4, s4Bounds } from '../soak/s4-rotation.ts';
+import { runS4, s4Bounds } from '../soak/password-rotation.ts';
 import { CANARY, REQUIRE_CANARY, SecretWatch, assertBounds, canary } from '../soak/soak-kit.ts';
 
 forEachProtocol((protocol) => {

@@ -2,13 +2,13 @@
  * R2 (issue 4), small count: rounds of CLIENT PAUSE (from a second client), a 10 ms-deadline
  * write the pause holds back, then a different command: the timed-out command's late reply is
  * read and thrown away, never handed to the next caller, and deadlines fire on time. The
- * workload lives in test/soak/r2-pause-deadlines.ts; `npm run test:soak` runs 10,000 rounds per
+ * workload lives in test/soak/pause-deadlines.ts; `npm run test:soak` runs 10,000 rounds per
  * RESP version against the issue's bound (p99 lateness <= 20 ms). Here the lateness bound is
  * wide, for a busy 2-core machine: the rounds and the wrong-reply count are what this checks.
  */
 import { test } from 'node:test';
 import { forEachProtocol } from '../helpers/setup.ts';
-import { runR2, r2Bounds } from '../soak/r2-pause-deadlines.ts';
+import { runR2, r2Bounds } from '../soak/pause-deadlines.ts';
 import { assertBounds } from '../soak/soak-kit.ts';
 
 forEachProtocol((protocol) => {
