@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint-layers.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**'] },
@@ -14,6 +15,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-declaration-merging': 'off',
       '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
     },
+  },
+  {
+    // Layers (docs/ARCHITECTURE.md): the table of rooms and what each may import is in
+    // scripts/eslint-layers.js; the rule looks only at packages/leanredis/src and packages/cli.
+    plugins: { leanredis: layers },
+    rules: { 'leanredis/layers': 'error' },
   },
   {
     files: ['**/test/**/*.ts'],

@@ -1,3 +1,4 @@
+// @layer L0 errors
 /**
  * Every error leanredis raises or rejects with. Callers branch on `code`, which is stable and
  * listed in docs/errors.md; messages may improve between versions. Errors name the command

@@ -1,3 +1,4 @@
+// @layer surface
 /**
  * What the published bundle loads after import, on first use, in one file (dist/extras.js):
  * the command table (first client), the decoder (first connection), the pub/sub manager (first

@@ -1,3 +1,4 @@
+// @layer surface
 /**
  * leanredis: the public surface. What is not exported here is private.
  */

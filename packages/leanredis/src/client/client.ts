@@ -1,3 +1,4 @@
+// @layer L6 client
 /**
  * The client: typed commands over a lazily dialled, auto-pipelined pool. Constructing one
  * opens no socket and starts no timer; the first command (or `connect()`) dials.

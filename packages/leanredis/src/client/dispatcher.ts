@@ -1,3 +1,4 @@
+// @layer L6 client
 /**
  * Turns a command definition and its arguments into a PendingCommand (validating arguments
  * and applying per-call options) and hands it to the pool. Shared by the client, its per-call

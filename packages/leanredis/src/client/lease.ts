@@ -1,3 +1,4 @@
+// @layer L6 client
 /**
  * A leased connection: the full command API on a connection nobody else uses until it is
  * released. `await using conn = await client.acquire()` releases it at the end of the scope,

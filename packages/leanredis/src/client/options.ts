@@ -1,3 +1,4 @@
+// @layer L6 client
 /**
  * Client options: the public shape, their defaults, and validation. Bad options fail at
  * construction with a message naming the option and the accepted range; nothing is dialled.

@@ -1,3 +1,4 @@
+// @layer L6 client
 /**
  * Pipelines and MULTI/EXEC transactions: builders that collect commands with typed results
  * (`pipeline().get('k').incr('n').exec()` resolves `[string | null, number]`) and send them

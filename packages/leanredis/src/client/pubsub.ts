@@ -1,3 +1,4 @@
+// @layer L6 client
 /*
  * Pub/sub. All of a client's subscriptions share one leased connection, taken from the pool
  * at the first subscribe and given back when the last subscription ends. That connection

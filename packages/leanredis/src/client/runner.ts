@@ -1,3 +1,4 @@
+// @layer L6 client
 /**
  * The command surface shared by the client, its per-call views (`client.with()`) and leased
  * connections: every typed command, `call()`, the SCAN iterators and Lua scripting. Each

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Argument helpers shared by the families: the one `Keys` rule, counted key lists, timeouts,
  * score bounds, SCAN and FLUSH arguments. A bad argument throws ArgumentError

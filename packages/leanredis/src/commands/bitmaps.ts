@@ -1,3 +1,4 @@
+// @layer L2 commands
 /** Bitmap commands: single bits, bit counts and searches, bitwise operations and BITFIELD. */
 import type { Arg } from '../resp/encoder.js';
 import { checkOptions, describe, integer, oneOf, optionsSpec } from './check-options.js';

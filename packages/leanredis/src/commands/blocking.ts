@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * How long a command may block on the server, read from its definition's block spec and its
  * wire arguments. Blocking commands run on a leased connection with a deadline of this long

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * One validator for every options object a command or helper accepts. Nothing is silently
  * ignored: an unknown key, a value of the wrong type or out of range, and a contradictory

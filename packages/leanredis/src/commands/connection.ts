@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Commands that change the state of the connection that runs them. The typed ones exist on
  * leases only (`await using conn = await client.acquire()`): on the client they would change

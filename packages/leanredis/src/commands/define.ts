@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Commands are data: a name, how to build the wire arguments from the method's arguments, how
  * to read the reply, and what the command does to keys and connections: where its keys are

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Geospatial commands. Positions are stored in a sorted set as 52-bit geohashes, so a position
  * read back differs from the one written by up to about 0.6 m.

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /** Hash commands. */
 import { keyScanArgs, listOf, flattenEntries, type KeyScanOptions } from './arguments.js';
 import { define, type Key, type Keys, type ServerText, type Value } from './define.js';

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /** HyperLogLog commands: approximate distinct counts in at most 12 KiB per key. */
 import { invalid, keyList } from './arguments.js';
 import { describe } from './check-options.js';

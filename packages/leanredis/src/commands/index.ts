@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * The command table and the typed surface every executor derives from it. Adding a command
  * means adding its method to a family's interface (with its documentation) and its definition

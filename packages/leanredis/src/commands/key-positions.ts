@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Where a command's keys are in its wire arguments, from its definition's key specs (the
  * server's model: COMMAND INFO). Cluster routing hashes these; tests check them against

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /** Key-space commands: existence, deletion, expiry, renaming, inspection and SCAN. */
 import type { Arg } from '../resp/encoder.js';
 import { checkOptions, boolean, integer, optionsSpec } from './check-options.js';

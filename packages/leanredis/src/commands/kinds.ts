@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * How one interface of command methods serves every executor. A family declares its methods
  * once, with their documentation, as `get(key: Key): Out<K, string | null>`; the executor

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * List commands, non-blocking and blocking. Blocking commands (blPop, blMove, blmPop...) carry
  * a block spec, so executors keep them off the shared connection; their timeouts are in

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Reply readers shared by the families. Each reads a reply's shape, not its protocol: RESP2
  * flat arrays and bulk-string numbers, RESP3 maps and doubles give the same value.

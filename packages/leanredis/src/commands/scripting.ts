@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Scripting: the script cache (SCRIPT ...) and Redis 7 functions (FCALL, FUNCTION ...).
  *

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Server commands: health checks, INFO, CONFIG, CLIENT (of any connection), SLOWLOG, flushing.
  * Commands that change the state of the connection running them (SELECT, CLIENT SETNAME...)

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /** Set commands. */
 import { checkOptions, integer, optionsSpec } from './check-options.js';
 import { countedKeys, keyList, keyScanArgs, valueList, type KeyScanOptions } from './arguments.js';

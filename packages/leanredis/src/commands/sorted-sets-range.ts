@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Sorted set ranges (ZRANGE by rank, score or lex, and ZRANGESTORE) and the multi-key
  * commands: ZUNION, ZINTER, ZDIFF with their STORE forms, ZINTERCARD, ZMPOP and BZMPOP.

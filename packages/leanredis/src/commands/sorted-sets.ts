@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Sorted set commands: members, scores, ranks, counts, removal by range and popping. Ranges
  * (ZRANGE and friends) and the multi-key algebra (ZUNION, ZINTER, ZDIFF, ZMPOP) are in

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /** String and counter commands. */
 import type { Arg } from '../resp/encoder.js';
 import { checkOptions, integer, oneOf, boolean, optionsSpec } from './check-options.js';

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Loads the command table. From the sources it is a static import; the build replaces this
  * file (build.mjs) with a synchronous require() of dist/extras.js, so the definitions are

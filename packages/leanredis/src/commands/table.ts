@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * The command table: every family's definitions, merged, each told its method name. In the
  * published bundle this module is in dist/extras.js, loaded on the first client rather than at

@@ -1,3 +1,4 @@
+// @layer L3 connection
 /**
  * The queue of a connection's accepted, unwritten commands, keeping their total estimated size
  * (for maxQueuedBytes and stats) in step with every way in and out.

@@ -1,3 +1,4 @@
+// @layer L3 connection
 /*
  * One logical connection to one server; its socket may be replaced by reconnects.
  *

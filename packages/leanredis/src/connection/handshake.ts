@@ -1,3 +1,4 @@
+// @layer L3 connection
 /**
  * The connection handshake: HELLO (with AUTH and SETNAME) first and alone, falling back to
  * AUTH / CLIENT SETNAME on servers without HELLO (Redis < 6), then SELECT. Never pipelined

@@ -1,3 +1,4 @@
+// @layer L3 connection
 /**
  * One command on its way to the server: what to send, how to read the reply, when it expires
  * and whom to tell. Besides its promise (and the promise's resolving functions) it is the only

@@ -1,3 +1,4 @@
+// @layer L3 connection
 /** What a connection is configured with, and what it reports to its owner. */
 import type * as tls from 'node:tls';
 import type { DecoderLimits } from '../resp/types.js';

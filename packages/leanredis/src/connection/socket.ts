@@ -1,3 +1,4 @@
+// @layer L3 connection
 /** Helpers of Connection that need none of its state: dialling, reply classification, deadline scans. */
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';

@@ -1,3 +1,4 @@
+// @layer L0 internal
 /**
  * A copy of `list` with `item` at the end, sized exactly. For small lists that rarely grow (a
  * pool's shared connections, a decoder's frame stack): the first push() onto an empty array

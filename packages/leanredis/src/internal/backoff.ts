@@ -1,3 +1,4 @@
+// @layer L0 internal
 /**
  * Reconnect delays: exponential backoff with full jitter (a random delay between 0 and
  * min(max, base * 2^attempt)), so many clients that lost the same server do not return in

@@ -1,3 +1,4 @@
+// @layer L0 internal
 /**
  * Node built-ins loaded on first use, not at import. Importing node:net alone adds ~300 KB of
  * heap and node:tls ~800 KB (measured on Node 20); a client that is imported but not used yet

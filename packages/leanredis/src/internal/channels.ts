@@ -1,3 +1,4 @@
+// @layer L0 internal
 /**
  * diagnostics_channel names leanredis publishes on. Publishing is guarded by hasSubscribers,
  * so an unobserved client pays one property read per event.

@@ -1,3 +1,4 @@
+// @layer L0 internal
 /** A promise with its resolving functions (Promise.withResolvers arrived in Node 22). */
 export interface Deferred<T = void> {
   readonly promise: Promise<T>;

@@ -1,3 +1,4 @@
+// @layer L0 internal
 /*
  * A FIFO on a power-of-two ring. shift() is O(1) and allocation-free, unlike Array#shift on
  * long arrays; the ring grows by doubling, and once a burst is over (the queue empties) a ring

@@ -1,3 +1,4 @@
+// @layer L4 pool
 /** What the pool keeps per connection and per waiting acquire() call, and the leak watch. */
 import type { Connection } from '../connection/connection.js';
 

@@ -1,3 +1,4 @@
+// @layer L4 pool
 /*
  * The connection pool: owns every socket a client opens to one server, under one hard cap.
  *

@@ -1,3 +1,4 @@
+// @layer L4 pool
 /** Pool configuration, and what the pool reports upward. */
 import type { Connection, ConnectionOwner, ConnectionSettings } from '../connection/connection.js';
 import type { PushMessage } from '../resp/types.js';

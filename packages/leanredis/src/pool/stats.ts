@@ -1,3 +1,4 @@
+// @layer L4 pool
 /**
  * Pool statistics: counters kept by the pool, and the plain snapshot `client.stats()`
  * returns. The fields include go-redis PoolStats (hits, misses, timeouts, waitCount,

@@ -1,3 +1,4 @@
+// @layer L1 resp
 /*
  * RESP2/RESP3 decoder. It knows nothing about sockets: feed it chunks with `write()`, it calls
  * `onReply` for every complete top-level reply and `onPush` for every RESP3 push frame.

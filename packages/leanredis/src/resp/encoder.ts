@@ -1,3 +1,4 @@
+// @layer L1 resp
 /*
  * RESP command encoder. Commands are always framed as RESP arrays of bulk strings (never
  * inline), so no argument can inject a second command.

@@ -1,3 +1,4 @@
+// @layer L1 resp
 /*
  * Large bulks that span chunks are joined into a slab shared by every decoder in the process,
  * instead of a fresh allocation per reply: fresh memory for every 1 MiB reply costs a page

@@ -1,3 +1,4 @@
+// @layer L1 resp
 /** Parsing of RESP scalar lines (doubles, big numbers) and small helpers of the decoder. */
 import { ProtocolError } from '../errors.js';
 

@@ -1,3 +1,4 @@
+// @layer L1 resp
 /** Values the RESP decoder produces, and the push frame wrapper. */
 
 /**
