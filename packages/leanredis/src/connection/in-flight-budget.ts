@@ -1,3 +1,4 @@
+// @layer L3 connection
 /**
  * What every connection of one client has in flight (written, reply not read yet), under one
  * cap by count and one by bytes, with the highest figures seen. Each connection also has caps

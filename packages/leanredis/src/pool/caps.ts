@@ -1,3 +1,4 @@
+// @layer L4 pool
 /**
  * Admission: whether a connection may accept more commands under the queue caps and, with
  * `inFlightOverflow: 'reject'`, the in-flight caps; and the message of the ERR_QUEUE_FULL that

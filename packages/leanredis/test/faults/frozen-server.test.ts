@@ -14,7 +14,8 @@ import { QueueFullError, createClient, type Client } from '../../src/index.ts';
 import { useRedisServer, uniqueKey } from '../helpers/setup.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
-import { SecretWatch, sleep, waitUntil } from '../soak/soak-kit.ts';
+import { SecretWatch } from '../soak/soak-kit.ts';
+import { nextTurn, waitFor } from '../helpers/wait.ts';
 
 const redis = useRedisServer({ enableDebug: true });
 const watch = new SecretWatch();
@@ -123,7 +124,7 @@ test('frozen server: at most maxInFlightCommands are written, the rest wait in t
   assert.equal(after.inFlightPeak, 100, 'the cap was reached, never passed (DEBUG SLEEP holds one slot)');
   assert.equal(after.rejected.queuedCommands, issued.rejected.length + 20);
   assert.ok(after.writeHolds.inFlightCommands >= 1);
-  await waitUntil('the resume event', () => holds.messages.some((m) => m.hold === 'none'));
+  await waitFor(() => holds.messages.some((m) => m.hold === 'none'), { message: 'the resume event' });
   holds.stop();
   rejections.stop();
   const hold = holds.messages.find((m) => m.hold === 'inFlightCommands');
@@ -189,9 +190,9 @@ test('the client-wide cap spans connections: two leases share maxClientInFlightC
   await using admin = redis.client();
   assert.equal(await admin.call('CLIENT', 'PAUSE', '1000', 'WRITE'), 'OK');
   const fromA = Array.from({ length: 50 }, (_, i) => a.set(`${k}:a${i}`, 'x'));
-  await waitUntil('A to write its 50', () => client.stats().inFlight >= 50);
+  await waitFor(() => client.stats().inFlight >= 50, { message: 'A to write its 50' });
   const fromB = Array.from({ length: 50 }, (_, i) => b.set(`${k}:b${i}`, 'y'));
-  await waitUntil('B to fill the client-wide cap', () => client.stats().inFlight >= 60);
+  await waitFor(() => client.stats().inFlight >= 60, { message: 'B to fill the client-wide cap' });
   await new Promise((resolve) => setImmediate(resolve));
   const during = client.stats();
   assert.equal(during.inFlight, 60);
@@ -246,5 +247,5 @@ test('a single command larger than maxQueuedBytes waits alone while the server i
   assert.equal(second.reason, 'queuedBytes');
   const err = (await first) as Error & { code?: string };
   assert.equal(err.code, 'ERR_COMMAND_TIMEOUT', 'the big one was queued (then expired), not refused');
-  await sleep(0);
+  await nextTurn();
 });
