@@ -108,7 +108,7 @@ export class Client<S = string> extends Runner<S> {
 
   constructor(options?: string | ClientOptions | BufferClientOptions) {
     super();
-    const dispatcher = new Dispatcher(resolveOptions(options));
+    const dispatcher = new Dispatcher(resolveOptions(options, this));
     this.#dispatcher = dispatcher;
     dispatcher.pool.observer = new Client.#Observer(this as Client<unknown>);
     const created = (globalThis as { [CLIENT_CREATED]?: Set<(client: Client<unknown>) => void> })[CLIENT_CREATED];
@@ -171,7 +171,7 @@ export class Client<S = string> extends Runner<S> {
   /** Sends a pipeline's or transaction's commands on a shared connection (made on first use). */
   get #batchSender(): BatchSender {
     const pool = this.#dispatcher.pool;
-    return (this.#sendBatch ??= (cmds) => pool.dispatchBatch(cmds));
+    return (this.#sendBatch ??= (cmds) => pool.dispatchBatch(cmds)?.id);
   }
 
   /** Adds an event listener (see ClientEvents). */

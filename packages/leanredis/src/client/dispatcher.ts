@@ -18,17 +18,21 @@ import {
   type BatchResults,
 } from '../connection/pending-command.js';
 import { Pool } from '../pool/pool.js';
-import { channels } from '../internal/channels.js';
+import { isCommandObserved, type CommandContext } from '../internal/channels.js';
 import type { ResolvedOptions } from './options.js';
+import { CommandObserver } from './observe.js';
 import type { CallOptions } from './runner.js';
 
 export class Dispatcher {
   readonly options: ResolvedOptions;
   readonly pool: Pool;
+  /** Publishes every command of this client, whatever path sent it (only while someone observes). */
+  readonly observer: CommandObserver;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.pool = new Pool(options.pool);
+    this.observer = new CommandObserver(options.destination, options.observeArguments);
   }
 
   /**
@@ -59,31 +63,29 @@ export class Dispatcher {
 
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */
   run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
+    if (isCommandObserved()) return this.observer.command(definition.name, args, (context) => this.#run(definition, args, call, context));
+    return this.#run(definition, args, call, undefined);
+  }
+
+  #run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, context: CommandContext | undefined): Promise<unknown> {
     if (definition.state !== undefined) throw needsLease(definition);
     if (!this.pool.isOpen) return Promise.reject(new ClientClosedError(undefined, definition.name));
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Created (and so validated: ArgumentError is thrown) before anything asynchronous.
     const cmd = this.create(definition, args, call, blockMs);
-    if (blockMs !== undefined) this.#runLeased(cmd);
-    else this.pool.dispatch(cmd);
-    if (channels().commandEnd.hasSubscribers) this.#observe(cmd);
+    if (blockMs !== undefined) this.#runLeased(cmd, context);
+    else {
+      const conn = this.pool.dispatch(cmd);
+      if (context !== undefined) context.connectionId = conn?.id;
+    }
     return cmd.promise;
   }
 
-  /** Publishes the command's outcome on diagnostics_channel (only when someone subscribed). */
-  #observe(cmd: PromisedCommand): void {
-    const start = performance.now();
-    const address = this.options.address;
-    const publish = (error: unknown): void => {
-      channels().commandEnd.publish({ address, command: cmd.name, durationMs: performance.now() - start, error });
-    };
-    cmd.promise.then(() => publish(undefined), publish);
-  }
-
   /** Runs a blocking command on a lease of its own, released (or closed) once it settles. */
-  #runLeased(cmd: PromisedCommand): void {
+  #runLeased(cmd: PromisedCommand, context: CommandContext | undefined): void {
     this.pool.acquire().then(
       (conn) => {
+        if (context !== undefined) context.connectionId = conn.id;
         this.pool.sendTo(conn, cmd);
         // A timed-out blocking command's reply is still due: that connection is not reusable.
         const release = (): void => this.pool.release(conn, conn.inFlightCount === 0);

@@ -13,6 +13,7 @@ import type { LeaseCommandMethods } from '../commands/index.js';
 import type { PromiseKind } from '../commands/kinds.js';
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
+import { isCommandObserved } from '../internal/channels.js';
 import type { Dispatcher } from './dispatcher.js';
 import { Multi, Pipeline, type BatchSender } from './pipeline.js';
 import { RUN, Runner } from './runner.js';
@@ -34,8 +35,11 @@ export class Lease<S = string> extends Runner<S> {
     this.#sendBatch = (cmds: PendingCommand[]) => {
       for (const cmd of cmds) this.#track(cmd.spec as CommandDefinition);
       const conn = this.#conn;
-      if (conn === undefined) for (const cmd of cmds) cmd.fail(new LeaseReleasedError(cmd.name));
-      else this.#dispatcher.pool.sendBatchTo(conn, cmds);
+      if (conn === undefined) {
+        for (const cmd of cmds) cmd.fail(new LeaseReleasedError(cmd.name));
+        return undefined;
+      }
+      return this.#dispatcher.pool.sendBatchTo(conn, cmds)?.id;
     };
   }
 
@@ -49,6 +53,14 @@ export class Lease<S = string> extends Runner<S> {
   }
 
   [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
+    if (!isCommandObserved()) return this.#run(definition, args);
+    return this.#dispatcher.observer.command(definition.name, args, (context) => {
+      context.connectionId = this.#conn?.id;
+      return this.#run(definition, args);
+    });
+  }
+
+  #run(definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
     this.#track(definition);
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Like the client: a bad argument throws ArgumentError synchronously.

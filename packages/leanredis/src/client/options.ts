@@ -9,6 +9,8 @@ import { DEFAULT_DECODER_LIMITS, type DecoderLimits } from '../resp/types.js';
 import type { Credentials } from '../connection/handshake.js';
 import type { ConnectionSettings } from '../connection/connection.js';
 import type { PoolSettings } from '../pool/pool.js';
+import type { Destination } from '../internal/channels.js';
+import type { Arg } from '../resp/encoder.js';
 
 /** Options of `createClient`. Every time is in milliseconds, every size in bytes. */
 export interface ClientOptions {
@@ -110,7 +112,20 @@ export interface ClientOptions {
   reconnectBaseDelayMs?: number;
   /** Largest reconnect delay. @default 1000 (ms) */
   reconnectMaxDelayMs?: number;
+
+  // ---- observability --------------------------------------------------------------------
+  /**
+   * Put the commands' arguments, sanitized, on the diagnostics_channel contexts
+   * (`leanredis:command`, `leanredis:batch`; docs/observability.md). Off by default: an
+   * observer sees command names only, never keys or values. `true` replaces every argument by
+   * '?' (`SET ? ?`); a function returns what to show instead (it is called only while someone
+   * observes, with the wire arguments; it must not keep them). @default false
+   */
+  observeArguments?: boolean | ArgumentsSanitizer;
 }
+
+/** Turns a command's wire arguments into what observers may see (see `observeArguments`). */
+export type ArgumentsSanitizer = (command: string, args: readonly Arg[]) => readonly string[];
 
 /** Options of a client whose bulk replies are Buffers: `createClient({ returnBuffers: true })`. */
 export interface BufferClientOptions extends Omit<ClientOptions, 'returnBuffers'> {
@@ -125,7 +140,14 @@ export interface ResolvedOptions {
   pool: PoolSettings;
   /** host:port or the socket path, for messages. */
   address: string;
+  /** What observers learn about the client's commands (diagnostics_channel contexts). */
+  destination: Destination;
+  /** Sanitizes arguments for observers; undefined: they see none. */
+  observeArguments: ArgumentsSanitizer | undefined;
 }
+
+/** `observeArguments: true`: every argument becomes '?'. */
+const maskArguments: ArgumentsSanitizer = (_command, args) => args.map(() => '?');
 
 const KNOWN = new Set<string>([
   'url', 'host', 'port', 'path', 'username', 'password', 'credentials', 'database', 'clientName', 'protocol', 'tls',
@@ -133,7 +155,7 @@ const KNOWN = new Set<string>([
   'maxAggregateLength', 'maxDepth', 'maxConnections', 'sharedConnections', 'minIdle', 'maxIdle', 'idleTimeoutMs',
   'maxLifetimeMs', 'maxLifetimeJitterMs', 'acquireTimeoutMs', 'leakDetectionThresholdMs', 'idleOrder', 'maxQueuedCommands',
   'maxQueuedBytes', 'offlineQueue', 'reconnectBaseDelayMs', 'reconnectMaxDelayMs', 'maxInFlightCommands', 'maxInFlightBytes',
-  'maxClientInFlightCommands', 'maxClientInFlightBytes', 'inFlightOverflow',
+  'maxClientInFlightCommands', 'maxClientInFlightBytes', 'inFlightOverflow', 'observeArguments',
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit
@@ -204,7 +226,8 @@ export function parseUrl(url: string): UrlParts {
   return out;
 }
 
-export function resolveOptions(input: string | ClientOptions | BufferClientOptions | undefined): ResolvedOptions {
+/** Validates `input` and applies the defaults. `client` is what observers are told the commands belong to. */
+export function resolveOptions(input: string | ClientOptions | BufferClientOptions | undefined, client: object = {}): ResolvedOptions {
   const options: Omit<ClientOptions, 'returnBuffers'> & { returnBuffers?: boolean } = typeof input === 'string' ? { url: input } : input ?? {};
   if (typeof options !== 'object' || options === null) fail('expected a URL string or an options object');
   for (const key of Object.keys(options)) {
@@ -239,6 +262,13 @@ export function resolveOptions(input: string | ClientOptions | BufferClientOptio
   const staticCredentials: Credentials | undefined = password !== undefined ? { username, password } : undefined;
   const credentials = options.credentials ?? (staticCredentials !== undefined ? () => staticCredentials : undefined);
 
+  const address = path ?? (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+  const destination: Destination = { address, serverAddress: path ?? host, serverPort: path === undefined ? port : undefined, database, client };
+  const observeArguments = options.observeArguments;
+  if (observeArguments !== undefined && typeof observeArguments !== 'boolean' && typeof observeArguments !== 'function') {
+    fail(`option "observeArguments" must be true, false or a function (command, args) => string[], got ${describe(observeArguments)}`);
+  }
+
   const connection: ConnectionSettings = {
     host,
     port,
@@ -259,17 +289,19 @@ export function resolveOptions(input: string | ClientOptions | BufferClientOptio
     offlineQueue: options.offlineQueue ?? true,
     maxInFlightCommands: integer('maxInFlightCommands', options.maxInFlightCommands, DEFAULT_MAX_IN_FLIGHT, 1, 2 ** 31 - 1),
     maxInFlightBytes: integer('maxInFlightBytes', options.maxInFlightBytes, 4 * 1024 * 1024, 1, 2 ** 48, 'bytes'),
+    destination,
   };
   if (connection.reconnectMaxDelayMs < connection.reconnectBaseDelayMs) {
     fail(`option "reconnectMaxDelayMs" (${connection.reconnectMaxDelayMs}) must be at least "reconnectBaseDelayMs" (${connection.reconnectBaseDelayMs})`);
   }
-  const address = path ?? (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
   return {
     commandTimeoutMs: integer('commandTimeoutMs', options.commandTimeoutMs, 5000, 0, MAX_TIMER_MS, 'ms'),
     returnBuffers: connection.returnBuffers,
     connection,
     pool: resolvePool(options, connection, address),
     address,
+    destination,
+    observeArguments: observeArguments === true ? maskArguments : observeArguments === false ? undefined : observeArguments,
   };
 }
 

@@ -16,23 +16,20 @@ import { SEND, definitionFor, ensureCommands, installCommands, type CommandMetho
 import type { Kind, Reply } from '../commands/kinds.js';
 import { BatchResults, type PendingCommand } from '../connection/pending-command.js';
 import { needsLease, type Dispatcher } from './dispatcher.js';
+import { isBatchObserved, type BatchItem, type BatchOutcome } from './observe.js';
 
 /** A result tuple where any element may be the error its command got. */
 export type Settled<T extends unknown[]> = { [K in keyof T]: T[K] | LeanRedisError };
 
-interface Queued {
-  definition: CommandDefinition;
-  args: readonly Arg[];
-}
 
-/** Sends a batch's commands together, in order, on one connection (shared or leased). */
-export type BatchSender = (cmds: PendingCommand[]) => void;
+/** Sends a batch's commands together, in order, on one connection (shared or leased); returns that connection's id, if it took them. */
+export type BatchSender = (cmds: PendingCommand[]) => number | undefined;
 
 abstract class Batch {
   // Private (not merely protected) so util.inspect of a pipeline cannot reach the client's
   // resolved options, which may hold TLS keys.
   readonly #dispatcher: Dispatcher;
-  readonly #items: Queued[] = [];
+  readonly #items: BatchItem[] = [];
   readonly #sender: BatchSender;
   readonly #isLeased: boolean;
 
@@ -48,7 +45,7 @@ abstract class Batch {
     return this.#dispatcher;
   }
 
-  protected get items(): Queued[] {
+  protected get items(): BatchItem[] {
     return this.#items;
   }
 
@@ -95,6 +92,28 @@ abstract class Batch {
 
 // Pipeline and Multi share the command methods through their base class.
 installCommands(Batch);
+
+/**
+ * Sends `cmds` through `send`, publishing the batch and its commands while someone observes.
+ * `outcomes` reads each command's outcome once the batch settled.
+ */
+function sendObserved(dispatcher: Dispatcher, mode: 'PIPELINE' | 'MULTI', items: readonly BatchItem[], send: () => number | undefined, settled: Promise<unknown[]>, outcomes: (results: unknown[]) => BatchOutcome): void {
+  if (!isBatchObserved()) {
+    send();
+    return;
+  }
+  dispatcher.observer.batch(mode, items, send, settled.then(outcomes));
+}
+
+/** A batch's error for observers: the first transport error, else the first error reply (what exec() rejects for). */
+function firstError(outcomes: readonly unknown[]): unknown {
+  let reply: unknown;
+  for (const o of outcomes) {
+    if (o instanceof ReplyError) reply ??= o;
+    else if (o instanceof Error) return o;
+  }
+  return reply;
+}
 
 /** exec(): the first transport error, else a PipelineError if any reply was an error. */
 function unwrap<T>(results: unknown[]): T {
@@ -145,9 +164,26 @@ export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
     const batch = new BatchResults(items.length);
     const cmds: PendingCommand[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) cmds[i] = this.dispatcher.createBatched(items[i].definition, items[i].args, false, batch, i);
-    if (cmds.length > 0) this.sender(cmds);
+    if (cmds.length > 0) {
+      sendObserved(this.dispatcher, 'PIPELINE', items, () => this.sender(cmds), batch.promise, (results) => ({ outcomes: results, error: firstError(results) }));
+    }
     return batch.promise as Promise<Settled<T>>;
   }
+}
+
+/**
+ * A transaction's outcome for observers, from its batch's slots (MULTI, each command's QUEUED or
+ * error, EXEC): a command's outcome is its error while queueing, else its entry in EXEC's reply;
+ * EXEC's error (EXECABORT, a transport error) is every command's. An aborted transaction (WATCH)
+ * has no error.
+ */
+function multiOutcome(slots: unknown[]): BatchOutcome {
+  const exec = slots[slots.length - 1];
+  const queued = slots.slice(1, -1);
+  if (exec instanceof Error) return { outcomes: queued.map((q) => (q instanceof Error ? q : exec)), error: exec };
+  if (exec === null) return { outcomes: queued.map(() => undefined), error: undefined };
+  const results = exec as unknown[];
+  return { outcomes: results, error: firstError(results) };
 }
 
 // A transaction always sends MULTI with its EXEC: MULTI leaves no state behind, while EXEC
@@ -195,7 +231,7 @@ export class Multi<T extends unknown[] = [], S = string> extends Batch {
     for (let i = 0; i < items.length; i++) cmds.push(this.dispatcher.createBatched(items[i].definition, items[i].args, true, batch, i + 1));
     // EXEC's reply is read by this transaction's own transform: a definition made for it.
     cmds.push(this.dispatcher.createBatched({ ...EXEC, prefix: prefixOf(EXEC), transform: readExec }, [], false, batch, items.length + 1));
-    this.sender(cmds);
+    sendObserved(this.dispatcher, 'MULTI', items, () => this.sender(cmds), batch.promise, multiOutcome);
     const outcomes = await batch.promise;
     const exec = outcomes[outcomes.length - 1];
     if (exec instanceof Error) {

@@ -15,6 +15,7 @@ import { ArgumentError, CommandTimeoutError } from '../errors.js';
 import type { Connection } from '../connection/connection.js';
 import type { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
+import { isCommandObserved } from '../internal/channels.js';
 import type { Dispatcher } from './dispatcher.js';
 
 /** Plain channels (SUBSCRIBE), glob patterns (PSUBSCRIBE) or shard channels (SSUBSCRIBE). */
@@ -260,9 +261,17 @@ export class PubSub<S = string> {
     return this.#connecting;
   }
 
-  /** Sends (P|S)(UN)SUBSCRIBE and waits for the server to confirm every name. */
+  /** Sends (P|S)(UN)SUBSCRIBE and waits for the server to confirm every name; observed like any command. */
   #send(conn: Connection, kind: SubscriptionKind, direction: 'on' | 'off', names: string[]): Promise<void> {
     const command = direction === 'on' ? COMMANDS[kind].on : COMMANDS[kind].off;
+    if (!isCommandObserved()) return this.#sendNow(conn, kind, direction, command, names);
+    return this.#dispatcher.observer.command(command, names, (context) => {
+      context.connectionId = conn.id;
+      return this.#sendNow(conn, kind, direction, command, names);
+    }) as Promise<void>;
+  }
+
+  #sendNow(conn: Connection, kind: SubscriptionKind, direction: 'on' | 'off', command: string, names: string[]): Promise<void> {
     const ackType = direction === 'on' ? 'ack' : 'ackOff';
     const waits = names.map(
       (name) =>

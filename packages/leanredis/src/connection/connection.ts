@@ -32,6 +32,7 @@ import { handshake, type ServerInfo } from './handshake.js';
 import { deferred, type Deferred } from '../internal/deferred.js';
 import { openSocket, closedError, internalSpec, isPubSubFrame, isPermanentDialError, lostAfterWrite, expireCommands, writeChunks, settleInFlight } from './socket.js';
 import type { ConnectionOwner, ConnectionSettings } from './settings.js';
+import { dialStarted, settleDial, traceDial } from './dial-trace.js';
 
 export type { ConnectionOwner, ConnectionSettings } from './settings.js';
 
@@ -227,6 +228,7 @@ export class Connection {
     const s = this.#settings;
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
+    const dial = traceDial(this, s, this.id, this.#attempt);
     this.state = 'connecting';
     this.#socketError = undefined;
     this.#setHold('none');
@@ -246,6 +248,7 @@ export class Connection {
     socket.on('error', Connection.#onSocketError);
     socket.on('close', Connection.#onSocketClose);
     socket.once(s.tls !== undefined ? 'secureConnect' : 'connect', Connection.#onSocketConnect);
+    dialStarted(dial);
   }
 
   #settleReady(error: Error | undefined): void {
@@ -330,6 +333,7 @@ export class Connection {
     clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     this.state = 'ready';
+    settleDial(this, undefined);
     this.#attempt = 0;
     this.lastActiveAt = performance.now();
     this.#settleReady(undefined);
@@ -358,6 +362,7 @@ export class Connection {
     this.#socket = undefined;
     this.#decoder.reset();
     this.#setHold('none');
+    settleDial(this, error);
     this.losses++;
     const wasClosing = this.state === 'closing' || this.#closed !== undefined;
     const canRetry = this.reconnect && !wasClosing;
@@ -409,6 +414,7 @@ export class Connection {
     this.#socket = undefined;
     this.#decoder.reset();
     this.#setHold('none');
+    settleDial(this, pendingError);
     this.#settleReady(pendingError);
     const unsent: PendingCommand[] = [];
     for (const cmd of this.#queue.drain()) if (!cmd.isSettled) unsent.push(cmd);

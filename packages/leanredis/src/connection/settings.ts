@@ -7,6 +7,7 @@ import type { Credentials } from './handshake.js';
 import type { Connection } from './connection.js';
 import type { PendingCommand } from './pending-command.js';
 import type { InFlightBudget, WriteHold } from './in-flight-budget.js';
+import type { Destination } from '../internal/channels.js';
 
 /** Settings of one connection, already validated by the client. */
 export interface ConnectionSettings {
@@ -35,6 +36,8 @@ export interface ConnectionSettings {
   maxInFlightCommands: number;
   /** Most estimated bytes of commands written and unanswered on this connection. */
   maxInFlightBytes: number;
+  /** Where the connection goes and whose it is, as `leanredis:connect` contexts tell it. */
+  destination: Destination;
 }
 
 /** What a connection tells its owner (the pool). Plain callbacks: no EventEmitter per socket. */

@@ -71,48 +71,54 @@ export class Pool implements ConnectionOwner {
 
   // ---- shared traffic -------------------------------------------------------------------
 
-  /** Sends a command on the least-loaded shared connection, dialling one if needed. */
-  dispatch(cmd: PendingCommand): void {
+  /**
+   * Sends a command on the least-loaded shared connection, dialling one if needed. Returns
+   * that connection, or undefined when the command was refused at once.
+   */
+  dispatch(cmd: PendingCommand): Connection | undefined {
     if (this.#state !== 'open') {
       cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
-      return;
+      return undefined;
     }
-    this.sendTo(this.#pickShared(), cmd);
+    return this.sendTo(this.#pickShared(), cmd);
   }
 
   /**
    * Sends a command on a given connection (a lease's) under the same caps as shared traffic:
-   * over one, it rejects at once with ERR_QUEUE_FULL.
+   * over one, it rejects at once with ERR_QUEUE_FULL. Returns the connection, or undefined
+   * when the command was refused.
    */
-  sendTo(conn: Connection, cmd: PendingCommand): void {
+  sendTo(conn: Connection, cmd: PendingCommand): Connection | undefined {
     const reason = overCap(conn, 1, cmd.bytes, this.settings, this.inFlightBudget);
     if (reason !== undefined) {
       cmd.fail(this.#queueFull(conn, cmd.name, reason));
-      return;
+      return undefined;
     }
     conn.send(cmd);
+    return conn;
   }
 
-  /** Sends commands that must stay together and in order (pipeline, MULTI/EXEC) on one connection. */
-  dispatchBatch(cmds: PendingCommand[]): void {
+  /** Sends commands that must stay together and in order (pipeline, MULTI/EXEC) on one connection; returns it, or undefined when refused. */
+  dispatchBatch(cmds: PendingCommand[]): Connection | undefined {
     if (this.#state !== 'open') {
       for (const cmd of cmds) cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
-      return;
+      return undefined;
     }
-    this.sendBatchTo(this.#pickShared(), cmds);
+    return this.sendBatchTo(this.#pickShared(), cmds);
   }
 
-  /** Sends a batch on a given connection, all or nothing (a transaction must not be cut). */
-  sendBatchTo(conn: Connection, cmds: PendingCommand[]): void {
+  /** Sends a batch on a given connection, all or nothing (a transaction must not be cut); returns it, or undefined when refused. */
+  sendBatchTo(conn: Connection, cmds: PendingCommand[]): Connection | undefined {
     let bytes = 0;
     for (const cmd of cmds) bytes += cmd.bytes;
     const reason = overCap(conn, cmds.length, bytes, this.settings, this.inFlightBudget);
     if (reason !== undefined) {
       const error = this.#queueFull(conn, cmds[0]?.name, reason);
       for (const cmd of cmds) cmd.fail(error);
-      return;
+      return undefined;
     }
     for (const cmd of cmds) conn.send(cmd);
+    return conn;
   }
 
   #queueFull(conn: Connection, command: string | undefined, reason: QueueFullReason): QueueFullError {

@@ -198,7 +198,8 @@ test(
 );
 
 test('every leanredis diagnostics channel was watched, and nothing this file produced held a canary', async () => {
-  assert.deepEqual(SecretWatch.channelNames().sort(), ['leanredis:command:end', 'leanredis:command:rejected', 'leanredis:pool:backpressure', 'leanredis:pool:close', 'leanredis:pool:leak', 'leanredis:pool:lost', 'leanredis:pool:ready']);
+  const tracing = ['batch', 'command', 'connect'].flatMap((name) => ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) => `tracing:leanredis:${name}:${event}`));
+  assert.deepEqual(SecretWatch.channelNames().sort(), ['leanredis:command:end', 'leanredis:command:rejected', 'leanredis:pool:backpressure', 'leanredis:pool:close', 'leanredis:pool:leak', 'leanredis:pool:lost', 'leanredis:pool:ready', ...tracing].sort());
   await waitFor(() => (watch.scanned.get('channel') ?? 0) > 20, { message: 'channel messages', timeoutMs: 1000 });
   for (const kind of ['error', 'event', 'channel', 'inspect']) assert.ok((watch.scanned.get(kind) ?? 0) > 0, `nothing of kind ${kind} was scanned`);
   assert.deepEqual(watch.leaks, [], watch.leaks.join('\n'));

@@ -15,7 +15,7 @@ import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pathToFileURL } from 'node:url';
-import { channels } from '../../src/internal/channels.ts';
+import { allChannels } from '../../src/internal/channels.ts';
 import { CommandTimeoutError, ConnectionError, LeanRedisError, ProtocolError, QueueFullError, ReplyError, type Client } from '../../src/index.ts';
 import { letRealTimePass } from '../helpers/wait.ts';
 
@@ -79,12 +79,12 @@ export class SecretWatch {
   readonly #marker: string;
   readonly #unsubscribe: (() => void)[] = [];
 
-  /** @param withCommandChannel also watch leanredis:command:end (one extra closure per command). @default true */
+  /** @param withCommandChannel also watch the per-command channels (leanredis:command:end, leanredis:command, leanredis:batch). @default true */
   constructor(options: { marker?: string; withCommandChannel?: boolean } = {}) {
     this.#marker = options.marker ?? CANARY_MARKER;
-    for (const channel of Object.values(channels())) {
+    for (const channel of allChannels()) {
       const name = String(channel.name);
-      if (name === 'leanredis:command:end' && options.withCommandChannel === false) continue;
+      if (options.withCommandChannel === false && (name === 'leanredis:command:end' || name.startsWith('tracing:leanredis:command:') || name.startsWith('tracing:leanredis:batch:'))) continue;
       const listener = (message: unknown): void => this.check(`channel ${name}`, message, 'channel');
       dc.subscribe(name, listener);
       this.#unsubscribe.push(() => dc.unsubscribe(name, listener));
@@ -96,7 +96,7 @@ export class SecretWatch {
 
   /** Names of the diagnostics channels watched. */
   static channelNames(): string[] {
-    return Object.values(channels()).map((c) => String(c.name));
+    return allChannels().map((c) => String(c.name));
   }
 
   /** Scans a client's events from now on. */
