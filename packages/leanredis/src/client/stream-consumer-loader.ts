@@ -1,3 +1,4 @@
+// @layer L6 client
 /**
  * Loads the stream consumer class. From the sources it is a static import; the build replaces
  * this file (build.mjs) with a synchronous require() of dist/extras.js, read at a client's first

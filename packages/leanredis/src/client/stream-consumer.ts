@@ -1,3 +1,4 @@
+// @layer L6 client
 /**
  * A consumer group member as an async iterator: `for await (const m of client.streamConsumer(
  * { stream, group, consumer })) { ...; await m.ack(); }`.

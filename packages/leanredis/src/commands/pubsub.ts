@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Publishing and pub/sub introspection. Subscribing is `client.subscribe()` and friends (one
  * shared connection per client, bounded buffers); these commands run on any connection.

@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Stream consumer groups: reading as a group member (XREADGROUP), acknowledging (XACK),
  * inspecting and claiming pending entries (XPENDING, XCLAIM, XAUTOCLAIM), managing groups

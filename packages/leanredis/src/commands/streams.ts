@@ -1,3 +1,4 @@
+// @layer L2 commands
 /**
  * Stream commands: adding, reading, trimming and deleting entries. Consumer groups (XREADGROUP,
  * XACK, XCLAIM, XPENDING, XINFO, XGROUP) are in stream-groups.ts; `client.streamConsumer()`
