@@ -111,7 +111,7 @@ forEachProtocol((protocol) => {
     const err = await rejection(client.with({ timeoutMs: 200 }).get(key));
     const ms = performance.now() - t0;
     assert.ok(err instanceof CommandTimeoutError && err.wasWritten, String(err));
-    assert.ok(ms >= 195 && ms < 1200, `rejected after ${ms} ms`);
+    assert.ok(ms >= 195 && ms < 5000, `rejected after ${ms} ms (its deadline was 200 ms)`);
     await waitFor(() => events.some((e) => e instanceof ConnectionError && e.code === 'ERR_SOCKET_TIMEOUT'), { message: 'ERR_SOCKET_TIMEOUT', timeoutMs: 2000, intervalMs: 10 });
     proxy.heal();
     assert.equal(await client.get(key), 'v');

@@ -77,7 +77,7 @@ test('a wrong CA is rejected: connect() fails with the verification error, and q
   const plain = await connectError({ host: 'localhost', port: server.port, tls: true, password: CANARY });
   assert.ok(plain.err instanceof ConnectionError, String(plain.err));
 
-  await using client = watch.watchClient(createClient({ host: 'localhost', port: server.port, tls: { ca: certs.otherCa.cert }, password: CANARY, commandTimeoutMs: 400 }));
+  await using client = watch.watchClient(createClient({ host: 'localhost', port: server.port, tls: { ca: certs.otherCa.cert }, password: CANARY, commandTimeoutMs: 10_000 }));
   const events: Error[] = [];
   client.on('error', (e) => events.push(e));
   const t0 = performance.now();
@@ -89,7 +89,9 @@ test('a wrong CA is rejected: connect() fails with the verification error, and q
   // Retrying cannot fix a certificate: the command fails with the verification error itself,
   // well before its deadline, instead of waiting out reconnect attempts.
   assert.ok(cmdErr instanceof ConnectionError && cmdErr.code === 'ERR_CONNECTION_FAILED', `never written: ${String(cmdErr)}`);
-  assert.ok(ms < 400, `settled after ${ms} ms`);
+  // Not ERR_COMMAND_TIMEOUT: it did not wait for its 10 s deadline (the bound is that wide only
+  // because a busy machine is slow to dial and verify).
+  assert.ok(ms < 5000, `settled after ${ms} ms`);
   assert.ok(events.some((e) => ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'].includes(((e as Error).cause as { code?: string })?.code ?? '')), events.map(String).join(', '));
 });
 

@@ -94,10 +94,12 @@ describe('startTcpProxy', () => {
       assert.ok(elapsed >= expected - 1, `${direction}: ${elapsed} ms < ${expected} ms`);
       proxy.delay(0);
     }
+    proxy.delay(10_000);
+    proxy.delay(0);
     const started = performance.now();
     client.write(cmd('PING'));
     await client.waitFor((r) => r.toString().endsWith('+PONG\r\n'));
-    assert.ok(performance.now() - started < 200, 'delay(0) removes the delay');
+    assert.ok(performance.now() - started < 5000, 'delay(0) removes a 10 s delay');
   });
 
   test('delay keeps order when the delay shrinks', async () => {
@@ -310,7 +312,7 @@ describe('startTcpProxy', () => {
     const started = performance.now();
     proxy.heal();
     await client.waitForReplies(1);
-    assert.ok(performance.now() - started < 1000);
+    assert.ok(performance.now() - started < 5000, 'the 10 s delay was cut short');
     proxy.blackhole();
     proxy.corrupt(() => Buffer.from('junk'));
     proxy.dropNextReplies(3);
