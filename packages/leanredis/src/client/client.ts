@@ -120,7 +120,7 @@ export class Client<S = string> extends Runner<S> {
    * per client whose methods are shared, rather than a closure per event (declared in the class
    * body so it may reach the client's private fields).
    */
-  static readonly #Observer = class ClientObserver implements PoolObserver {
+  static readonly #Observer = class ClientObserver implements PoolObserver<Connection> {
     readonly #client: Client<unknown>;
     constructor(client: Client<unknown>) {
       this.#client = client;

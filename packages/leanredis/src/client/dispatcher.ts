@@ -17,21 +17,25 @@ import {
   WANTS_STRINGS,
   type BatchResults,
 } from '../connection/pending-command.js';
-import { Pool } from '../pool/pool.js';
+import { Pool, type ConnectionFactory } from '../pool/pool.js';
+import { Connection } from '../connection/connection.js';
 import { isCommandObserved, type CommandContext } from '../internal/channels.js';
 import type { ResolvedOptions } from './options.js';
 import { CommandObserver } from './observe.js';
 import type { CallOptions } from './runner.js';
 
+/** The pool's connections: real ones (the pool itself knows only PooledConnection). */
+const newConnection: ConnectionFactory<Connection> = (settings, owner, reconnect) => new Connection(settings, owner, reconnect);
+
 export class Dispatcher {
   readonly options: ResolvedOptions;
-  readonly pool: Pool;
+  readonly pool: Pool<Connection>;
   /** Publishes every command of this client, whatever path sent it (only while someone observes). */
   readonly observer: CommandObserver;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
-    this.pool = new Pool(options.pool);
+    this.pool = new Pool<Connection>(options.pool, newConnection);
     this.observer = new CommandObserver(options.destination, options.observeArguments);
   }
 

@@ -246,9 +246,7 @@ export class PubSub<S = string> {
     if (this.#conn !== undefined) return this.#conn;
     this.#connecting ??= this.#dispatcher.pool.acquire(undefined, true).then(
       (conn) => {
-        conn.isPubSub = true;
-        conn.reconnect = true;
-        conn.keepConnected = true;
+        conn.setSubscriber(true);
         this.#conn = conn;
         this.#connecting = undefined;
         return conn;
@@ -318,7 +316,7 @@ export class PubSub<S = string> {
     if (this.#subs.size === 0 && this.#conn !== undefined) {
       const last = this.#conn;
       this.#conn = undefined;
-      last.keepConnected = false;
+      last.setSubscriber(false);
       this.#pausedBy.clear();
       this.#dispatcher.pool.release(last, false);
     }

@@ -50,14 +50,14 @@ type OwnedSocket = net.Socket & { [OWNER]?: Connection };
 export class Connection {
   /** Process-unique number, for stats and diagnostics. */
   readonly id: number;
-  state: ConnectionState = 'idle';
+  #state: ConnectionState = 'idle';
   serverInfo: ServerInfo | undefined;
   /** Reconnect even with nothing queued (subscriber connections). */
-  keepConnected = false;
+  #keepConnected = false;
   /** Dial a new socket after a loss; false closes the connection instead. */
-  reconnect: boolean;
+  #reconnect: boolean;
   /** Subscriber connection: RESP2 pub/sub arrays are routed as pushes (RESP3 marks its own). */
-  isPubSub = false;
+  #isPubSub = false;
   bytesIn = 0;
   bytesOut = 0;
   /** Sockets this connection lost (each one followed by a reconnect or the end). */
@@ -91,16 +91,38 @@ export class Connection {
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
 
-  constructor(settings: ConnectionSettings, owner: ConnectionOwner) {
+  /**
+   * `reconnect`: dial a new socket after a loss (shared connections); false closes the
+   * connection instead (a lease's state is gone with its socket). @default settings.reconnect
+   */
+  constructor(settings: ConnectionSettings, owner: ConnectionOwner, reconnect = settings.reconnect) {
     this.id = ++lastId;
     this.#settings = settings;
     this.#owner = owner;
-    this.reconnect = settings.reconnect;
+    this.#reconnect = reconnect;
     this.#budget = owner.inFlightBudget;
     this.#inFlight = new InFlightQueue(this.#budget);
     const DecoderClass = loadDecoder();
     this.#decoder = new DecoderClass(Connection.#onReply, Connection.#onDecodedPush, settings.limits, this);
     this.#decoder.returnBuffers = settings.returnBuffers;
+  }
+
+  /** Where the connection is in its life; only the connection changes it. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /**
+   * Makes this (leased) connection the client's subscriber connection, or stops keeping it
+   * connected once its last subscription ended. A subscriber reconnects by itself even with
+   * nothing queued (its owner subscribes again on 'ready'), and under RESP2 its pub/sub arrays
+   * are routed as pushes.
+   */
+  setSubscriber(isSubscriber: boolean): void {
+    this.#keepConnected = isSubscriber;
+    if (!isSubscriber) return;
+    this.#isPubSub = true;
+    this.#reconnect = true;
   }
 
   /** Commands accepted but not yet written. */
@@ -131,26 +153,26 @@ export class Connection {
     return this.#queue.length + this.#inFlight.length;
   }
   get isReady(): boolean {
-    return this.state === 'ready';
+    return this.#state === 'ready';
   }
   /** Commands sent now are written at once (flushed early past 1024), not held in the queue. */
   get isWritingNow(): boolean {
-    return this.state === 'ready' && this.#hold === 'none' && this.#loadingTimer === undefined;
+    return this.#state === 'ready' && this.#hold === 'none' && this.#loadingTimer === undefined;
   }
 
   /** Dials (if needed) and resolves when ready; rejects with the error of the first failed attempt. */
   connect(): Promise<void> {
-    if (this.state === 'ready') return Promise.resolve();
-    if (this.state === 'closed' || this.state === 'closing') return Promise.reject(new ClientClosedError('the connection is closed'));
+    if (this.#state === 'ready') return Promise.resolve();
+    if (this.#state === 'closed' || this.#state === 'closing') return Promise.reject(new ClientClosedError('the connection is closed'));
     const ready = (this.#ready ??= deferred());
-    if (this.state === 'idle' || this.state === 'reconnecting') this.#dial();
+    if (this.#state === 'idle' || this.#state === 'reconnecting') this.#dial();
     return ready.promise;
   }
 
   /** Accepts a command. The caller owns validation; a closed connection rejects it. */
   send(cmd: PendingCommand): void {
     if (cmd.isSettled) return;
-    const state = this.state;
+    const state = this.#state;
     if (state === 'closed' || state === 'closing') {
       cmd.fail(closedError(this.#finalError, this.#where(), cmd.name));
       return;
@@ -179,15 +201,15 @@ export class Connection {
    * that stopped answering, an outage) is what the caps bound.
    */
   get backlogCount(): number {
-    return this.state === 'ready' ? Math.max(0, this.#queue.length - this.#tickCount) : this.#queue.length;
+    return this.#state === 'ready' ? Math.max(0, this.#queue.length - this.#tickCount) : this.#queue.length;
   }
   get backlogBytes(): number {
-    return this.state === 'ready' ? Math.max(0, this.#queue.bytes - this.#tickBytes) : this.#queue.bytes;
+    return this.#state === 'ready' ? Math.max(0, this.#queue.bytes - this.#tickBytes) : this.#queue.bytes;
   }
 
   /** Writes a command that expects no reply in the FIFO (SUBSCRIBE family: replies arrive as pushes). */
   sendUnanswered(name: string, args: readonly Arg[]): void {
-    if (this.state !== 'ready') return;
+    if (this.#state !== 'ready') return;
     sharedEncoder.write(encodeName([name]), 1, args);
     this.#writeChunks(sharedEncoder.take());
   }
@@ -200,11 +222,11 @@ export class Connection {
 
   /** Lets queued and in-flight commands finish, then closes the socket. */
   close(): Promise<void> {
-    if (this.state === 'closed') return Promise.resolve();
+    if (this.#state === 'closed') return Promise.resolve();
     this.#closed ??= new Promise<void>((resolve) => (this.#resolveClosed = resolve));
-    if (this.state === 'idle' || this.state === 'reconnecting') this.#finish(undefined, new ClientClosedError());
-    else if (this.state === 'ready') {
-      this.state = 'closing';
+    if (this.#state === 'idle' || this.#state === 'reconnecting') this.#finish(undefined, new ClientClosedError());
+    else if (this.#state === 'ready') {
+      this.#state = 'closing';
       this.#endIfDrained();
     } // 'connecting': becomes 'closing' once ready (see #onHandshakeDone)
     return this.#closed;
@@ -212,7 +234,7 @@ export class Connection {
 
   /** Closes at once: everything in flight rejects with `error`; unsent commands go to the owner. */
   destroy(error: Error = new ClientClosedError()): void {
-    if (this.state === 'closed') return;
+    if (this.#state === 'closed') return;
     settleInFlight(this.#inFlight, () => error);
     this.#finish(error, error);
   }
@@ -229,7 +251,7 @@ export class Connection {
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     const dial = traceDial(this, s, this.id, this.#attempt);
-    this.state = 'connecting';
+    this.#state = 'connecting';
     this.#socketError = undefined;
     this.#setHold('none');
     const socket = openSocket(s);
@@ -266,7 +288,7 @@ export class Connection {
     conn.#isTickScheduled = false;
     conn.#tickCount = 0;
     conn.#tickBytes = 0;
-    if ((conn.state === 'ready' || conn.state === 'closing') && conn.#hold === 'none') conn.#flush();
+    if ((conn.#state === 'ready' || conn.#state === 'closing') && conn.#hold === 'none') conn.#flush();
   }
 
   /** The connection a socket event is for, or undefined when that socket was replaced. */
@@ -291,7 +313,7 @@ export class Connection {
     const conn = Connection.#ownerOf(this); // a replaced socket's errors are not ours any more
     if (conn === undefined) return;
     conn.#socketError ??= new ConnectionError(
-      conn.state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
+      conn.#state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
       `connection to ${conn.#where()} failed: ${err.code ?? err.message}`,
       { cause: err },
     );
@@ -329,18 +351,18 @@ export class Connection {
   }
 
   #onHandshakeDone(socket: net.Socket): void {
-    if (socket !== this.#socket || this.state !== 'connecting') return;
+    if (socket !== this.#socket || this.#state !== 'connecting') return;
     clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
-    this.state = 'ready';
+    this.#state = 'ready';
     settleDial(this, undefined);
     this.#attempt = 0;
     this.lastActiveAt = performance.now();
     this.#settleReady(undefined);
     this.#owner.onReady(this);
     this.#flush();
-    if (this.#closed !== undefined && this.state === 'ready') {
-      this.state = 'closing';
+    if (this.#closed !== undefined && this.#state === 'ready') {
+      this.#state = 'closing';
       this.#endIfDrained();
     }
   }
@@ -364,8 +386,8 @@ export class Connection {
     this.#setHold('none');
     settleDial(this, error);
     this.losses++;
-    const wasClosing = this.state === 'closing' || this.#closed !== undefined;
-    const canRetry = this.reconnect && !wasClosing;
+    const wasClosing = this.#state === 'closing' || this.#closed !== undefined;
+    const canRetry = this.#reconnect && !wasClosing;
     // The decoder failed: what was in flight rejects with that ProtocolError itself, and nothing
     // is re-sent (the same server may answer the same way). A socket timeout is its own answer
     // too. Any other loss: ERR_CONNECTION_LOST_AFTER_WRITE, read-only commands re-sent.
@@ -386,13 +408,13 @@ export class Connection {
     // LOADING is the exception: the server is reading its dataset and will answer soon.
     const isPermanent = (error instanceof ReplyError && error.code !== 'LOADING') || isPermanentDialError(error);
     if (isPermanent || !this.#settings.offlineQueue) this.#failQueue(error);
-    if (this.state === 'closed') return;
-    if (this.#queue.length > 0 || this.keepConnected) {
-      this.state = 'reconnecting';
+    if (this.#state === 'closed') return;
+    if (this.#queue.length > 0 || this.#keepConnected) {
+      this.#state = 'reconnecting';
       const delay = backoffDelay(this.#attempt++, this.#settings.reconnectBaseDelayMs, this.#settings.reconnectMaxDelayMs);
       this.#reconnectTimer = setTimeout(() => this.#dial(), delay);
     } else {
-      this.state = 'idle';
+      this.#state = 'idle';
     }
   }
 
@@ -402,7 +424,7 @@ export class Connection {
 
   /** Final state: timers cleared, socket gone, unsent commands handed to the owner. */
   #finish(error: Error | undefined, pendingError: Error): void {
-    this.state = 'closed';
+    this.#state = 'closed';
     this.#finalError = error;
     clearTimeout(this.#timer);
     clearTimeout(this.#connectTimer);
@@ -441,12 +463,12 @@ export class Connection {
       this.#queue.unshift(held[i]);
       if (held[i].deadline < this.#timerAt) this.#armTimer(held[i].deadline);
     }
-    if (this.state === 'ready' || this.state === 'closing') this.#flush();
+    if (this.#state === 'ready' || this.#state === 'closing') this.#flush();
   }
 
   #flush(): void {
     if (this.#loadingTimer !== undefined) return; // the server is loading: wait, then retry
-    if (this.#queue.length === 0 || this.#hold === 'socket' || this.#socket === undefined || (this.state !== 'ready' && this.state !== 'closing')) return;
+    if (this.#queue.length === 0 || this.#hold === 'socket' || this.#socket === undefined || (this.#state !== 'ready' && this.#state !== 'closing')) return;
     const s = this.#settings;
     const inFlight = this.#inFlight;
     let written = 0;
@@ -527,7 +549,7 @@ export class Connection {
 
   /** The decoder's callback, with the connection as `this` (no closure per connection). */
   static #onReply(this: Connection, reply: unknown): void {
-    if (this.isPubSub && isPubSubFrame(reply)) {
+    if (this.#isPubSub && isPubSubFrame(reply)) {
       this.#owner.onPush(this, new PushMessage(reply as unknown[]));
       return;
     }
@@ -546,12 +568,12 @@ export class Connection {
     if (next !== undefined) this.#decoder.returnBuffers = next.returnBuffers ?? this.#settings.returnBuffers;
     else {
       this.lastActiveAt = performance.now();
-      if (this.state === 'closing') this.#endIfDrained();
+      if (this.#state === 'closing') this.#endIfDrained();
     }
   }
 
   #endIfDrained(): void {
-    if (this.state === 'closing' && this.#queue.length === 0 && this.#inFlight.length === 0) {
+    if (this.#state === 'closing' && this.#queue.length === 0 && this.#inFlight.length === 0) {
       const socket = this.#socket;
       this.#socket = undefined;
       socket?.end();
@@ -578,7 +600,7 @@ export class Connection {
   #expireOverdue(): void {
     this.#timer = undefined;
     this.#timerAt = NO_DEADLINE;
-    if (this.state === 'closed') return;
+    if (this.#state === 'closed') return;
     const now = performance.now();
     const scan = expireCommands(this.#queue, this.#inFlight, now, this.#loading);
     let next = scan.next;
@@ -589,7 +611,7 @@ export class Connection {
         const ms = this.#settings.socketTimeoutMs;
         this.#socketError = new ConnectionError('ERR_SOCKET_TIMEOUT', `a reply from ${this.#where()} is overdue by more than socketTimeoutMs (${ms} ms)`);
         this.#onSocketGone(this.#socketError);
-        if ((this.state as ConnectionState) === 'closed') return;
+        if ((this.#state as ConnectionState) === 'closed') return;
         // Retryable commands went back to the queue: their deadlines still count.
         next = expireCommands(this.#queue, this.#inFlight, now, this.#loading).next;
       } else if (socketDeadline < next) next = socketDeadline;

@@ -40,20 +40,23 @@ export interface ConnectionSettings {
   destination: Destination;
 }
 
-/** What a connection tells its owner (the pool). Plain callbacks: no EventEmitter per socket. */
-export interface ConnectionOwner {
+/**
+ * What a connection tells its owner (the pool). Plain callbacks: no EventEmitter per socket.
+ * `C` is the connection type the owner deals in (the pool's tests use fakes).
+ */
+export interface ConnectionOwner<C = Connection> {
   /** The client-wide in-flight tally and caps, shared by every connection of the owner. */
   readonly inFlightBudget: InFlightBudget;
   /** The handshake finished; queued commands are flushed right after this returns. */
-  onReady(conn: Connection): void;
+  onReady(conn: C): void;
   /** The socket was lost; the connection will reconnect if it has work (or keepConnected). */
-  onLost(conn: Connection, error: Error): void;
+  onLost(conn: C, error: Error): void;
   /** The connection is closed for good; `unsent` were never written and may go elsewhere. */
-  onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[]): void;
-  onPush(conn: Connection, message: PushMessage): void;
+  onClosed(conn: C, error: Error | undefined, unsent: PendingCommand[]): void;
+  onPush(conn: C, message: PushMessage): void;
   /**
    * Writing stopped (`hold` says why) or resumed (`hold` is 'none'; `heldMs` is how long it
    * was held). Called on changes only, never per command.
    */
-  onWriteHold(conn: Connection, hold: WriteHold, heldMs: number): void;
+  onWriteHold(conn: C, hold: WriteHold, heldMs: number): void;
 }

@@ -5,9 +5,8 @@
  * says which cap and by how much. Pure functions of the connection's gauges and the settings.
  */
 import type { QueueFullReason } from '../errors.js';
-import type { Connection } from '../connection/connection.js';
 import type { InFlightBudget } from '../connection/in-flight-budget.js';
-import type { PoolSettings } from './settings.js';
+import type { PooledConnection, PoolSettings } from './settings.js';
 
 /**
  * The cap that accepting `count` commands of `bytes` in all on `conn` would break, or
@@ -18,7 +17,7 @@ import type { PoolSettings } from './settings.js';
  * larger than a cap waits alone rather than failing forever). With inFlightOverflow
  * 'reject', what is queued or in flight counts against the in-flight caps at once.
  */
-export function overCap(conn: Connection, count: number, bytes: number, s: PoolSettings, budget: InFlightBudget): QueueFullReason | undefined {
+export function overCap(conn: PooledConnection, count: number, bytes: number, s: PoolSettings, budget: InFlightBudget): QueueFullReason | undefined {
   const backlog = conn.backlogCount;
   if (backlog > 0) {
     if (backlog + count > s.maxQueuedCommands) return 'queuedCommands';
@@ -42,7 +41,7 @@ export function overCap(conn: Connection, count: number, bytes: number, s: PoolS
 }
 
 /** What ERR_QUEUE_FULL says: the cap met, the figures against it, and the options that set it. */
-export function queueFullMessage(conn: Connection, reason: QueueFullReason, s: PoolSettings, budget: InFlightBudget): string {
+export function queueFullMessage(conn: PooledConnection, reason: QueueFullReason, s: PoolSettings, budget: InFlightBudget): string {
   if (reason === 'queuedCommands' || reason === 'queuedBytes') {
     return (
       `command queue for ${s.address} is full (${conn.queuedCount} commands, ${conn.queuedBytes} bytes queued; ` +

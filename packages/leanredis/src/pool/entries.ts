@@ -1,13 +1,18 @@
 // @layer L4 pool
 /** What the pool keeps per connection and per waiting acquire() call, and the leak watch. */
-import type { Connection } from '../connection/connection.js';
 
-/** What a connection is for right now; 'dialling' also covers one that is closing but still counted. */
-export type Role = 'shared' | 'retiring' | 'idle' | 'leased' | 'dialling';
+/**
+ * What a connection is doing for the pool right now: serving shared traffic, idle, leased,
+ * being dialled (for a waiter or minIdle), or closing (its socket still open, so still counted
+ * against maxConnections until `onClosed`).
+ */
+export type Role = 'shared' | 'idle' | 'leased' | 'dialling' | 'closing';
 
 /** The pool's record of one connection. Times are performance.now() milliseconds. */
 export interface Meta {
   role: Role;
+  /** A shared (multiplexed) connection, closing ones included; the others count as exclusive. */
+  readonly isShared: boolean;
   expiresAt: number;
   idleSince: number;
   leasedAt: number;
@@ -16,8 +21,8 @@ export interface Meta {
 }
 
 /** One acquire() call waiting for a connection. */
-export interface Waiter {
-  resolve: (conn: Connection) => void;
+export interface Waiter<C> {
+  resolve: (conn: C) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
   since: number;

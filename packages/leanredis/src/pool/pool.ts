@@ -12,7 +12,7 @@
  * docs/ARCHITECTURE.md, "The pool".
  */
 import { ClientClosedError, PoolTimeoutError, QueueFullError, type QueueFullReason } from '../errors.js';
-import { Connection, type ConnectionOwner } from '../connection/connection.js';
+import type { ConnectionOwner } from '../connection/connection.js';
 import { InFlightBudget, type WriteHold } from '../connection/in-flight-budget.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import type { ServerInfo } from '../connection/handshake.js';
@@ -20,26 +20,24 @@ import type { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
 import { appended } from '../internal/arrays.js';
 import { PoolCounters, type PoolStats } from './stats.js';
-import type { ConnectionFactory, PoolObserver, PoolSettings } from './settings.js';
+import type { ConnectionFactory, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
 import { watchForLeak, type Meta, type Waiter } from './entries.js';
 import { overCap, queueFullMessage } from './caps.js';
 
-export type { ConnectionFactory, LeakReport, PoolObserver, PoolSettings } from './settings.js';
+export type { ConnectionFactory, LeakReport, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
 
 type PoolState = 'open' | 'closing' | 'closed';
 
-const newConnection: ConnectionFactory = (settings, owner) => new Connection(settings, owner);
-
-export class Pool implements ConnectionOwner {
+export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
   readonly settings: PoolSettings;
   /** What every connection has in flight, under the client-wide caps. */
   readonly inFlightBudget: InFlightBudget;
-  observer: PoolObserver = {};
-  readonly #factory: ConnectionFactory;
-  readonly #meta = new Map<Connection, Meta>();
-  #shared: Connection[] = []; // replaced, not pushed to: a push() reserves 17 slots for 1 or 2
-  readonly #idle: Connection[] = [];
-  readonly #waiters = new RingQueue<Waiter>();
+  observer: PoolObserver<C> = {};
+  readonly #factory: ConnectionFactory<C>;
+  readonly #meta = new Map<C, Meta>();
+  #shared: C[] = []; // replaced, not pushed to: a push() reserves 17 slots for 1 or 2
+  readonly #idle: C[] = [];
+  readonly #waiters = new RingQueue<Waiter<C>>();
   readonly #counters = new PoolCounters();
   #exclusive = 0; // idle + leased + dialling
   #state: PoolState = 'open';
@@ -49,7 +47,7 @@ export class Pool implements ConnectionOwner {
   #reaperAt = Infinity;
   #isUsed = false;
 
-  constructor(settings: PoolSettings, factory: ConnectionFactory = newConnection) {
+  constructor(settings: PoolSettings, factory: ConnectionFactory<C>) {
     this.settings = settings;
     this.#factory = factory;
     this.inFlightBudget = new InFlightBudget(settings.maxClientInFlightCommands, settings.maxClientInFlightBytes);
@@ -75,7 +73,7 @@ export class Pool implements ConnectionOwner {
    * Sends a command on the least-loaded shared connection, dialling one if needed. Returns
    * that connection, or undefined when the command was refused at once.
    */
-  dispatch(cmd: PendingCommand): Connection | undefined {
+  dispatch(cmd: PendingCommand): C | undefined {
     if (this.#state !== 'open') {
       cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
       return undefined;
@@ -88,7 +86,7 @@ export class Pool implements ConnectionOwner {
    * over one, it rejects at once with ERR_QUEUE_FULL. Returns the connection, or undefined
    * when the command was refused.
    */
-  sendTo(conn: Connection, cmd: PendingCommand): Connection | undefined {
+  sendTo(conn: C, cmd: PendingCommand): C | undefined {
     const reason = overCap(conn, 1, cmd.bytes, this.settings, this.inFlightBudget);
     if (reason !== undefined) {
       cmd.fail(this.#queueFull(conn, cmd.name, reason));
@@ -99,7 +97,7 @@ export class Pool implements ConnectionOwner {
   }
 
   /** Sends commands that must stay together and in order (pipeline, MULTI/EXEC) on one connection; returns it, or undefined when refused. */
-  dispatchBatch(cmds: PendingCommand[]): Connection | undefined {
+  dispatchBatch(cmds: PendingCommand[]): C | undefined {
     if (this.#state !== 'open') {
       for (const cmd of cmds) cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
       return undefined;
@@ -108,7 +106,7 @@ export class Pool implements ConnectionOwner {
   }
 
   /** Sends a batch on a given connection, all or nothing (a transaction must not be cut); returns it, or undefined when refused. */
-  sendBatchTo(conn: Connection, cmds: PendingCommand[]): Connection | undefined {
+  sendBatchTo(conn: C, cmds: PendingCommand[]): C | undefined {
     let bytes = 0;
     for (const cmd of cmds) bytes += cmd.bytes;
     const reason = overCap(conn, cmds.length, bytes, this.settings, this.inFlightBudget);
@@ -121,7 +119,7 @@ export class Pool implements ConnectionOwner {
     return conn;
   }
 
-  #queueFull(conn: Connection, command: string | undefined, reason: QueueFullReason): QueueFullError {
+  #queueFull(conn: C, command: string | undefined, reason: QueueFullReason): QueueFullError {
     this.#counters.rejected[reason]++;
     this.observer.rejected?.(command, reason, conn);
     return new QueueFullError(queueFullMessage(conn, reason, this.settings, this.inFlightBudget), command, reason);
@@ -133,9 +131,9 @@ export class Pool implements ConnectionOwner {
     await this.#pickShared().connect();
   }
 
-  #pickShared(): Connection {
+  #pickShared(): C {
     this.#markUsed();
-    let best: Connection | undefined;
+    let best: C | undefined;
     for (const conn of this.#shared) {
       if (best === undefined || conn.load < best.load) best = conn;
     }
@@ -146,14 +144,14 @@ export class Pool implements ConnectionOwner {
     return best;
   }
 
-  #create(role: 'shared' | 'dialling'): Connection {
-    const conn = this.#factory(this.settings.connection, this);
+  #create(role: 'shared' | 'dialling'): C {
     // A lost exclusive connection is closed, not re-dialled: its lease (or idle slot) ends with it.
-    if (role !== 'shared') conn.reconnect = false;
+    const conn = this.#factory(this.settings.connection, this, role === 'shared');
     const { maxLifetimeMs, maxLifetimeJitterMs } = this.settings;
     const now = performance.now();
     this.#meta.set(conn, {
       role,
+      isShared: role === 'shared',
       expiresAt: maxLifetimeMs > 0 ? now + maxLifetimeMs - Math.random() * maxLifetimeJitterMs : Infinity,
       idleSince: now,
       leasedAt: 0,
@@ -176,7 +174,7 @@ export class Pool implements ConnectionOwner {
    * An exclusive connection, ready, that nobody else uses until `release()`. Waits up to
    * `timeoutMs` (default acquireTimeoutMs) for one to free up; then rejects with ERR_POOL_TIMEOUT.
    */
-  acquire(timeoutMs = this.settings.acquireTimeoutMs, isLongLived = false): Promise<Connection> {
+  acquire(timeoutMs = this.settings.acquireTimeoutMs, isLongLived = false): Promise<C> {
     if (this.#state !== 'open') return Promise.reject(this.#closeError ?? new ClientClosedError());
     this.#markUsed();
     // Captured here, synchronously: once the lease is granted after a dial or a wait, the
@@ -188,8 +186,8 @@ export class Pool implements ConnectionOwner {
       this.#lease(idle, stack);
       return Promise.resolve(idle);
     }
-    return new Promise<Connection>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined, since: performance.now(), isDone: false, hasQueued: false, stack };
+    return new Promise<C>((resolve, reject) => {
+      const waiter: Waiter<C> = { resolve, reject, timer: undefined, since: performance.now(), isDone: false, hasQueued: false, stack };
       if (this.#exclusive < this.leaseCapacity) {
         this.#counters.misses++;
         this.#dialFor(waiter);
@@ -208,17 +206,17 @@ export class Pool implements ConnectionOwner {
    * Returns a leased connection. `isReusable: false` (state changed: WATCH left open, a
    * subscription, a reply still due) closes it instead of putting it back.
    */
-  release(conn: Connection, isReusable = true): void {
+  release(conn: C, isReusable = true): void {
     const meta = this.#meta.get(conn);
     if (meta === undefined || meta.role !== 'leased') return;
     clearTimeout(meta.leakTimer);
     meta.leakTimer = undefined;
     meta.stack = undefined;
-    this.#counters.leaseMs += performance.now() - meta.leasedAt;
+    this.#counters.leaseDurationMs += performance.now() - meta.leasedAt;
     const now = performance.now();
     if (!isReusable || this.#state !== 'open' || !conn.isReady || conn.load > 0 || meta.expiresAt <= now) {
       if (meta.expiresAt <= now) this.#counters.stale++;
-      meta.role = 'dialling'; // still counted until onClosed frees the slot
+      meta.role = 'closing'; // still counted until onClosed frees the slot
       // A reply still due (a timed-out blocking command) would keep a graceful close waiting.
       if (conn.load > 0 || !isReusable) conn.destroy();
       else conn.close();
@@ -230,7 +228,7 @@ export class Pool implements ConnectionOwner {
       return;
     }
     if (this.#idle.length >= this.settings.maxIdle) {
-      meta.role = 'dialling';
+      meta.role = 'closing';
       conn.close();
       return;
     }
@@ -240,7 +238,7 @@ export class Pool implements ConnectionOwner {
     this.#armReaper();
   }
 
-  #takeIdle(): Connection | undefined {
+  #takeIdle(): C | undefined {
     const now = performance.now();
     for (;;) {
       const conn = this.settings.idleOrder === 'lifo' ? this.#idle.pop() : this.#idle.shift();
@@ -249,12 +247,12 @@ export class Pool implements ConnectionOwner {
       if (conn.isReady && meta.expiresAt > now && now - meta.idleSince < this.settings.idleTimeoutMs) return conn;
       // Stale: past its lifetime or idle timeout, or its socket died while idle.
       this.#counters.stale++;
-      meta.role = 'dialling';
+      meta.role = 'closing';
       conn.close();
     }
   }
 
-  #dialFor(waiter: Waiter): void {
+  #dialFor(waiter: Waiter<C>): void {
     const conn = this.#create('dialling');
     this.#exclusive++;
     conn.connect().then(
@@ -273,7 +271,7 @@ export class Pool implements ConnectionOwner {
   }
 
   /** Gives `conn` to `waiter`, or parks it idle if there is no waiter. */
-  #handTo(waiter: Waiter | undefined, conn: Connection): void {
+  #handTo(waiter: Waiter<C> | undefined, conn: C): void {
     if (waiter === undefined) {
       const meta = this.#meta.get(conn)!;
       meta.role = 'idle';
@@ -286,7 +284,7 @@ export class Pool implements ConnectionOwner {
     this.#settle(waiter, conn, undefined);
   }
 
-  #lease(conn: Connection, stack: string | undefined): void {
+  #lease(conn: C, stack: string | undefined): void {
     const meta = this.#meta.get(conn)!;
     meta.role = 'leased';
     meta.leasedAt = performance.now();
@@ -301,13 +299,13 @@ export class Pool implements ConnectionOwner {
     }
   }
 
-  #nextWaiter(): Waiter | undefined {
-    let w: Waiter | undefined;
+  #nextWaiter(): Waiter<C> | undefined {
+    let w: Waiter<C> | undefined;
     while ((w = this.#waiters.shift()) !== undefined) if (!w.isDone) return w;
     return undefined;
   }
 
-  #settle(waiter: Waiter, conn: Connection | undefined, error: Error | undefined): void {
+  #settle(waiter: Waiter<C>, conn: C | undefined, error: Error | undefined): void {
     waiter.isDone = true;
     clearTimeout(waiter.timer);
     if (waiter.hasQueued) this.#counters.waitDurationMs += performance.now() - waiter.since;
@@ -315,7 +313,7 @@ export class Pool implements ConnectionOwner {
     else waiter.reject(error!);
   }
 
-  #timeOut(waiter: Waiter, timeoutMs: number): void {
+  #timeOut(waiter: Waiter<C>, timeoutMs: number): void {
     if (waiter.isDone) return;
     this.#counters.timeouts++;
     const now = performance.now();
@@ -378,7 +376,7 @@ export class Pool implements ConnectionOwner {
     this.#reaper.unref();
   }
 
-  static #onReaper(pool: Pool): void {
+  static #onReaper<T extends PooledConnection>(pool: Pool<T>): void {
     pool.#reap();
   }
 
@@ -396,7 +394,7 @@ export class Pool implements ConnectionOwner {
       if (expired || (now - meta.idleSince >= s.idleTimeoutMs && this.#idle.length > s.minIdle)) {
         this.#idle.splice(i, 1);
         this.#counters.stale++;
-        meta.role = 'dialling';
+        meta.role = 'closing';
         conn.close();
       }
     }
@@ -407,7 +405,7 @@ export class Pool implements ConnectionOwner {
       // A shared connection past its lifetime is swapped while a slot is free, else when idle.
       if (isIdle || (expired && (conn.load === 0 || this.#meta.size < s.maxConnections))) {
         this.#shared.splice(this.#shared.indexOf(conn), 1);
-        meta.role = 'retiring';
+        meta.role = 'closing';
         this.#counters.stale++;
         conn.close();
       }
@@ -440,46 +438,46 @@ export class Pool implements ConnectionOwner {
   #stopTimersAndWaiters(error: Error): void {
     clearTimeout(this.#reaper);
     this.#reaper = undefined;
-    let w: Waiter | undefined;
+    let w: Waiter<C> | undefined;
     while ((w = this.#nextWaiter()) !== undefined) this.#settle(w, undefined, error);
   }
 
   // ---- ConnectionOwner ------------------------------------------------------------------
 
-  onReady(conn: Connection): void {
+  onReady(conn: C): void {
     this.#serverInfo = conn.serverInfo;
     this.observer.ready?.(conn);
   }
 
-  onLost(conn: Connection, error: Error): void {
+  onLost(conn: C, error: Error): void {
     this.#counters.reconnects++;
     this.observer.lost?.(conn, error);
   }
 
-  onPush(conn: Connection, message: PushMessage): void {
+  onPush(conn: C, message: PushMessage): void {
     this.observer.push?.(conn, message);
   }
 
-  onWriteHold(conn: Connection, hold: WriteHold, heldMs: number): void {
+  onWriteHold(conn: C, hold: WriteHold, heldMs: number): void {
     if (hold !== 'none') this.#counters.writeHolds[hold]++;
     this.observer.writeHold?.(conn, hold, heldMs);
   }
 
-  onClosed(conn: Connection, error: Error | undefined, unsent: PendingCommand[]): void {
+  onClosed(conn: C, error: Error | undefined, unsent: PendingCommand[]): void {
     const meta = this.#meta.get(conn);
     if (meta === undefined) return;
     this.#meta.delete(conn);
     clearTimeout(meta.leakTimer);
     this.#counters.absorb(conn);
+    if (!meta.isShared) this.#exclusive--;
+    // A closing connection already left these lists.
     if (meta.role === 'shared') this.#shared.splice(this.#shared.indexOf(conn), 1);
-    else if (meta.role !== 'retiring') {
-      this.#exclusive--;
-      if (meta.role === 'idle') this.#idle.splice(this.#idle.indexOf(conn), 1);
-    }
+    else if (meta.role === 'idle') this.#idle.splice(this.#idle.indexOf(conn), 1);
     this.observer.closed?.(conn, error);
-    // Never written, so safe to send elsewhere (a retired or failed shared connection's queue).
+    // Never written, so safe to send elsewhere: a retired or failed shared connection's queue
+    // (a lease's commands were meant for that connection only).
     for (const cmd of unsent) {
-      if (this.#state === 'open' && meta.role !== 'leased' && meta.role !== 'idle' && meta.role !== 'dialling') this.dispatch(cmd);
+      if (this.#state === 'open' && meta.isShared) this.dispatch(cmd);
       else cmd.fail(this.#closeError ?? error ?? new ClientClosedError(undefined, cmd.name));
     }
     // A freed exclusive slot can serve a waiter.
@@ -496,9 +494,11 @@ export class Pool implements ConnectionOwner {
   stats(): PoolStats {
     let leased = 0;
     let dialling = 0;
+    let closing = 0;
     for (const meta of this.#meta.values()) {
       if (meta.role === 'leased') leased++;
       else if (meta.role === 'dialling') dialling++;
+      else if (meta.role === 'closing') closing++;
     }
     const conns = [...this.#meta.keys()];
     return this.#counters.snapshot(conns, {
@@ -506,6 +506,7 @@ export class Pool implements ConnectionOwner {
       shared: this.#shared.length,
       leased,
       dialling,
+      closing,
       pendingRequests: [...this.#waiters].filter((w) => !w.isDone).length,
       maxConnections: this.settings.maxConnections,
       inFlightPeak: this.inFlightBudget.peakCommands,

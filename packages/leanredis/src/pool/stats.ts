@@ -33,6 +33,8 @@ export interface PoolStats {
   leased: number;
   /** Exclusive connections being dialled. */
   dialling: number;
+  /** Connections closing: their socket is still open, so they count in totalConns and against maxConnections until it is gone. */
+  closing: number;
   /** Commands written and awaiting replies, on every connection (timed-out ones whose reply is still due included). */
   inFlight: number;
   /** Estimated bytes of the commands in flight. */
@@ -64,6 +66,8 @@ export interface PoolStats {
   /** Leases granted, and leases reported by leak detection. */
   leases: number;
   leaks: number;
+  /** Total time released leases were held (ms); over `leases` released, the mean hold time. */
+  leaseDurationMs: number;
   /** The hard cap the pool enforces. */
   maxConnections: number;
 }
@@ -89,7 +93,7 @@ export class PoolCounters {
   created = 0;
   leases = 0;
   leaks = 0;
-  leaseMs = 0;
+  leaseDurationMs = 0;
   readonly rejected: Record<QueueFullReason, number> = { queuedCommands: 0, queuedBytes: 0, inFlightCommands: 0, inFlightBytes: 0 };
   readonly writeHolds: Record<Exclude<WriteHold, 'none'>, number> = { socket: 0, inFlightCommands: 0, inFlightBytes: 0 };
   #closedBytesIn = 0;
@@ -103,7 +107,7 @@ export class PoolCounters {
 
   snapshot(
     conns: ConnectionGauges[],
-    gauges: { idle: number; shared: number; leased: number; dialling: number; pendingRequests: number; maxConnections: number; inFlightPeak: number; inFlightBytesPeak: number },
+    gauges: { idle: number; shared: number; leased: number; dialling: number; closing: number; pendingRequests: number; maxConnections: number; inFlightPeak: number; inFlightBytesPeak: number },
   ): PoolStats {
     let inFlight = 0;
     let inFlightBytes = 0;
@@ -134,6 +138,7 @@ export class PoolCounters {
       sharedConns: gauges.shared,
       leased: gauges.leased,
       dialling: gauges.dialling,
+      closing: gauges.closing,
       inFlight,
       inFlightBytes,
       inFlightPeak: gauges.inFlightPeak,
@@ -149,6 +154,7 @@ export class PoolCounters {
       created: this.created,
       leases: this.leases,
       leaks: this.leaks,
+      leaseDurationMs: Math.round(this.leaseDurationMs),
       maxConnections: gauges.maxConnections,
     };
   }

@@ -5,16 +5,17 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Pool, type PoolSettings, type LeakReport } from '../../src/pool/pool.ts';
-import type { Connection, ConnectionOwner, ConnectionSettings } from '../../src/connection/connection.ts';
+import { Pool, type PoolSettings, type LeakReport, type PooledConnection } from '../../src/pool/pool.ts';
+import type { ConnectionOwner, ConnectionSettings } from '../../src/connection/connection.ts';
 import { PromisedCommand, type PendingCommand } from '../../src/connection/pending-command.ts';
 import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../../src/errors.ts';
-import { nextTurn, staysTrue, waitFor } from '../helpers/wait.ts';
+import { letRealTimePass, nextTurn, staysTrue, waitFor } from '../helpers/wait.ts';
 
-class FakeConnection {
+/** A connection without a socket: it "dials" in dialMs, and answers only when told to. */
+class FakeConnection implements PooledConnection {
   static lastId = 0;
   readonly id = ++FakeConnection.lastId;
-  state: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
+  state: 'idle' | 'connecting' | 'ready' | 'closing' | 'closed' = 'idle';
   sent: PendingCommand[] = [];
   inFlightCount = 0;
   inFlightBytes = 0;
@@ -25,14 +26,13 @@ class FakeConnection {
   bytesOut = 0;
   lastActiveAt = performance.now();
   serverInfo = undefined;
-  reconnect = false;
-  keepConnected = false;
-  isPubSub = false;
-  readonly #owner: ConnectionOwner;
+  readonly reconnect: boolean;
+  readonly #owner: ConnectionOwner<FakeConnection>;
   readonly #fake: Fakes;
-  constructor(owner: ConnectionOwner, fake: Fakes) {
+  constructor(owner: ConnectionOwner<FakeConnection>, fake: Fakes, reconnect: boolean) {
     this.#owner = owner;
     this.#fake = fake;
+    this.reconnect = reconnect;
   }
   get isReady(): boolean {
     return this.state === 'ready';
@@ -55,11 +55,11 @@ class FakeConnection {
         if (this.#fake.failDial) {
           const err = new Error('dial failed');
           this.state = 'closed';
-          this.#owner.onClosed(this as unknown as Connection, err, []);
+          this.#owner.onClosed(this, err, []);
           return reject(err);
         }
         this.state = 'ready';
-        this.#owner.onReady(this as unknown as Connection);
+        this.#owner.onReady(this);
         resolve();
       }, this.#fake.dialMs);
     });
@@ -74,24 +74,31 @@ class FakeConnection {
     this.lastActiveAt = performance.now();
   }
   close(): Promise<void> {
-    this.destroy();
-    return Promise.resolve();
+    if (this.#fake.closeMs === 0 || this.state === 'closed') {
+      this.destroy();
+      return Promise.resolve();
+    }
+    // A socket that takes a while to go: still open, still counted by the pool.
+    this.state = 'closing';
+    return new Promise((resolve) => setTimeout(() => resolve(this.destroy()), this.#fake.closeMs));
   }
   destroy(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.#owner.onClosed(this as unknown as Connection, undefined, []);
+    this.#owner.onClosed(this, undefined, []);
   }
 }
 
 interface Fakes {
   dialMs: number;
+  /** How long close() takes (0: at once). */
+  closeMs: number;
   failDial: boolean;
   made: FakeConnection[];
 }
 
-function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = {}): { pool: Pool; fakes: Fakes; live: () => number } {
-  const fakes: Fakes = { dialMs: 1, failDial: false, made: [], ...fake };
+function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = {}): { pool: Pool<FakeConnection>; fakes: Fakes; live: () => number } {
+  const fakes: Fakes = { dialMs: 1, closeMs: 0, failDial: false, made: [], ...fake };
   const settings: PoolSettings = {
     address: 'fake:6379',
     connection: {} as ConnectionSettings,
@@ -112,10 +119,10 @@ function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = 
     inFlightOverflow: 'queue',
     ...overrides,
   };
-  const pool = new Pool(settings, (_s, owner) => {
-    const c = new FakeConnection(owner, fakes);
+  const pool = new Pool<FakeConnection>(settings, (_s, owner, reconnect) => {
+    const c = new FakeConnection(owner, fakes, reconnect);
     fakes.made.push(c);
-    return c as unknown as Connection;
+    return c;
   });
   return { pool, fakes, live: () => fakes.made.filter((c) => c.state !== 'closed').length };
 }
@@ -224,7 +231,7 @@ describe('pool: leases', () => {
     pool.release(first, false);
     const second = await waiting;
     assert.notEqual(second, first);
-    assert.equal((first as unknown as FakeConnection).state, 'closed');
+    assert.equal(first.state, 'closed');
     assert.equal(fakes.made.length, 2);
     pool.destroy();
   });
@@ -327,10 +334,10 @@ describe('pool: maintenance', () => {
     const { pool } = makePool({ maxLifetimeMs: 20, maxLifetimeJitterMs: 0, idleTimeoutMs: 60_000 });
     const a = await pool.acquire();
     pool.release(a);
-    await waitFor(() => (a as unknown as FakeConnection).state === 'closed', { message: 'the aged connection retired' });
+    await waitFor(() => a.state === 'closed', { message: 'the aged connection retired' });
     const b = await pool.acquire();
     assert.notEqual(b, a);
-    assert.equal((a as unknown as FakeConnection).state, 'closed');
+    assert.equal(a.state, 'closed');
     pool.destroy();
   });
 
@@ -360,3 +367,57 @@ describe('pool: maintenance', () => {
   });
 });
 
+describe('pool: connection roles', () => {
+  test('shared connections are made to reconnect, exclusive ones not (a lost lease is not re-dialled)', async () => {
+    const { pool, fakes } = makePool({ maxConnections: 3, sharedConnections: 1 });
+    pool.dispatch(command());
+    pool.release(await pool.acquire());
+    assert.deepEqual(
+      fakes.made.map((c) => c.reconnect),
+      [true, false],
+    );
+    pool.destroy();
+  });
+
+  test("a closing connection is reported as closing, not dialling, and counts against the cap until its socket is gone", async () => {
+    const { pool, fakes } = makePool({ maxConnections: 3, sharedConnections: 1, maxIdle: 0 }, { closeMs: 50 });
+    const lease = await pool.acquire();
+    pool.release(lease); // no room among the idle ones (maxIdle 0): closed gracefully
+    const s = pool.stats();
+    assert.equal(lease.state, 'closing');
+    assert.equal(s.closing, 1);
+    assert.equal(s.dialling, 0);
+    assert.equal(s.totalConns, 1);
+    await waitFor(() => pool.stats().closing === 0, { message: 'the socket to go' });
+    assert.equal(pool.stats().totalConns, 0);
+    assert.equal(fakes.made.length, 1);
+    pool.destroy();
+  });
+
+  test('minIdle replaces an expired idle connection at once, without waiting for it to finish closing', async () => {
+    const { pool, fakes } = makePool({ maxConnections: 3, sharedConnections: 1, minIdle: 1, maxLifetimeMs: 30, maxLifetimeJitterMs: 0 }, { closeMs: 300 });
+    const exclusive = (): FakeConnection[] => fakes.made.filter((c) => !c.reconnect);
+    pool.dispatch(command()); // first use: minIdle is dialled
+    await waitFor(() => pool.stats().idleConns === 1, { message: 'the minIdle connection' });
+    // Past maxLifetimeMs the reaper closes it; while it is still closing a replacement is dialled
+    // (a closing socket used to count as one being dialled, so minIdle waited for it to go).
+    await waitFor(() => exclusive().length === 2 && exclusive()[0].state === 'closing', {
+      message: () => `a replacement while the expired one closes (states: ${exclusive().map((c) => c.state).join(', ')})`,
+    });
+    assert.ok(pool.stats().closing >= 1);
+    pool.destroy();
+  });
+
+  test('leaseDurationMs adds up how long released leases were held', async () => {
+    const { pool } = makePool();
+    const started = performance.now();
+    const lease = await pool.acquire();
+    await letRealTimePass(20, 'the lease is held 20 ms');
+    pool.release(lease);
+    const held = performance.now() - started;
+    const { leaseDurationMs, leases } = pool.stats();
+    assert.equal(leases, 1);
+    assert.ok(leaseDurationMs >= 19 && leaseDurationMs <= Math.ceil(held), `leaseDurationMs ${leaseDurationMs}, held ${held}`);
+    pool.destroy();
+  });
+});
