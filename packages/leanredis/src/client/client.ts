@@ -12,7 +12,7 @@ import type { PushMessage } from '../resp/types.js';
 import { ArgumentError, ClientClosedError, type QueueFullReason } from '../errors.js';
 import type { WriteHold } from '../connection/in-flight-budget.js';
 import type { Arg } from '../resp/encoder.js';
-import type { CommandDefinition, Keys } from '../commands/define.js';
+import type { CommandDefinition, Key, Keys } from '../commands/define.js';
 import type { PoolStats } from '../pool/stats.js';
 import { Lease } from './lease.js';
 import type { PubSub, MessageListener, SubscribeOptions, Subscription, SubscriptionKind } from './pubsub.js';
@@ -61,7 +61,7 @@ export interface ClientStats extends PoolStats {
 /**
  * Channel or pattern names by the one `Keys` rule: a string is one name, an array the list; an
  * empty list, a non-string name (`undefined` would subscribe to "undefined") and unknown options
- * are refused. Rejects rather than throws, like the rest of subscribe().
+ * are refused: thrown synchronously, as every argument error (docs/errors.md).
  */
 function subscribeArgs(method: string, command: string, names: unknown, listener: unknown, options: unknown): string[] {
   const fail = (message: string, code: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_OPTION' = 'ERR_INVALID_ARGUMENT'): never => {
@@ -238,7 +238,8 @@ export class Client<S = string> extends Runner<S> {
    * `await using conn = await client.acquire()`. Waits up to `timeoutMs` (default
    * acquireTimeoutMs) for a free connection, then rejects with ERR_POOL_TIMEOUT.
    */
-  async acquire(options?: { timeoutMs?: number }): Promise<Lease<S>> {
+  acquire(options?: { timeoutMs?: number }): Promise<Lease<S>> {
+    // Arguments are checked here, synchronously (docs/errors.md: argument errors are thrown).
     if (options !== undefined) {
       if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ArgumentError('acquire: options must be an object', 'ERR_INVALID_OPTION');
       for (const key of Object.keys(options)) if (key !== 'timeoutMs') throw new ArgumentError(`acquire: unknown option "${key}"; accepted: timeoutMs`, 'ERR_INVALID_OPTION');
@@ -247,8 +248,7 @@ export class Client<S = string> extends Runner<S> {
     if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) {
       throw new ArgumentError('acquire: option "timeoutMs" must be a non-negative integer (ms)', 'ERR_INVALID_OPTION');
     }
-    const conn = await this.#dispatcher.pool.acquire(timeoutMs);
-    return new Lease<S>(this.#dispatcher, conn);
+    return this.#dispatcher.pool.acquire(timeoutMs).then((conn) => new Lease<S>(this.#dispatcher, conn));
   }
 
   /**
@@ -257,7 +257,7 @@ export class Client<S = string> extends Runner<S> {
    * EXECs the returned transaction. Resolves the EXEC results, or null when a watched key
    * changed on every attempt (`retries` extra attempts are made on conflict).
    */
-  async watch<T extends unknown[]>(
+  watch<T extends unknown[]>(
     keys: Keys,
     body: (tx: Lease<S>) => Promise<Multi<T, S> | undefined> | Multi<T, S> | undefined,
     options?: { retries?: number },
@@ -277,6 +277,16 @@ export class Client<S = string> extends Runner<S> {
     const list = Array.isArray(keys) ? keys : [keys];
     if (list.length === 0) fail('expected at least one key, got an empty array');
     if (typeof body !== 'function') fail('the body must be a function');
+    // Checked above, synchronously; what follows is asynchronous.
+    return this.#watch(list, body, retries, fail);
+  }
+
+  async #watch<T extends unknown[]>(
+    list: Key[],
+    body: (tx: Lease<S>) => Promise<Multi<T, S> | undefined> | Multi<T, S> | undefined,
+    retries: number,
+    fail: (message: string) => never,
+  ): Promise<T | null> {
     await using tx = await this.acquire();
     for (let attempt = 0; ; attempt++) {
       await tx.watch(list);
@@ -310,12 +320,7 @@ export class Client<S = string> extends Runner<S> {
   }
 
   #subscribe(kind: SubscriptionKind, method: string, command: string, names: unknown, listener: MessageListener<S> | undefined, options: SubscribeOptions | undefined): Promise<Subscription<S>> {
-    let list: string[];
-    try {
-      list = subscribeArgs(method, command, names, listener, options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const list = subscribeArgs(method, command, names, listener, options); // throws synchronously
     return this.#pubsubManager().subscribe(kind, list, listener, options);
   }
 

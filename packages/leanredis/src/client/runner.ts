@@ -8,7 +8,7 @@ import { ArgumentError, ReplyError } from '../errors.js';
 import { lazyCrypto } from '../internal/builtins.js';
 import type { Arg } from '../resp/encoder.js';
 import { define, wireArgs, type CommandDefinition, type Key } from '../commands/define.js';
-import { SEND, definitionFor, ensureCommands, installCommands, type CommandMethods } from '../commands/index.js';
+import { SEND, definitionFor, ensureCommands, installCommands, tableDefinition, type CommandMethods } from '../commands/index.js';
 import type { PromiseKind } from '../commands/kinds.js';
 import type { KeyScanOptions, ScanOptions } from '../commands/arguments.js';
 import type { FunctionCall } from '../commands/scripting.js';
@@ -29,6 +29,12 @@ export interface CallOptions {
 export type ScriptCall = FunctionCall;
 
 export const RUN: unique symbol = Symbol('leanredis.run');
+
+/** Validates a command's method arguments as the method itself would (throws ArgumentError), without sending it. */
+function checkArguments(name: string, args: unknown[]): void {
+  const definition = tableDefinition(name);
+  if (definition !== undefined) wireArgs(definition, args);
+}
 
 // EVAL and EVALSHA: the key count after the script (or its SHA), then the keys.
 const SCRIPT_KEYS = [{ index: 1, keyNumIndex: 0, firstKey: 1 }];
@@ -134,8 +140,16 @@ export abstract class Runner<S = string> {
     }
   }
 
-  /** Every key matching the options, one SCAN step at a time (never blocks the server like KEYS). */
-  async *scanIterator(options?: ScanOptions): AsyncGenerator<S> {
+  /**
+   * Every key matching the options, one SCAN step at a time (never blocks the server like KEYS).
+   * Bad options throw here, synchronously, not at the first step.
+   */
+  scanIterator(options?: ScanOptions): AsyncGenerator<S> {
+    checkArguments('SCAN', ['0', options]);
+    return this.#scanKeys(options);
+  }
+
+  async *#scanKeys(options: ScanOptions | undefined): AsyncGenerator<S> {
     let cursor = '0';
     do {
       const step = (await this.scan(cursor, options)) as unknown as { cursor: string; keys: S[] };
@@ -144,8 +158,13 @@ export abstract class Runner<S = string> {
     } while (cursor !== '0');
   }
 
-  /** Every [field, value] of a hash, with HSCAN. */
-  async *hScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<[field: S, value: S]> {
+  /** Every [field, value] of a hash, with HSCAN. Bad arguments throw here, synchronously. */
+  hScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<[field: S, value: S]> {
+    checkArguments('HSCAN', [key, '0', options]);
+    return this.#hScanEntries(key, options);
+  }
+
+  async *#hScanEntries(key: Key, options: KeyScanOptions | undefined): AsyncGenerator<[field: S, value: S]> {
     let cursor = '0';
     do {
       const step = (await this.hScan(key, cursor, options)) as unknown as { cursor: string; entries: [S, S][] };
@@ -154,8 +173,13 @@ export abstract class Runner<S = string> {
     } while (cursor !== '0');
   }
 
-  /** Every member of a set, with SSCAN. */
-  async *sScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<S> {
+  /** Every member of a set, with SSCAN. Bad arguments throw here, synchronously. */
+  sScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<S> {
+    checkArguments('SSCAN', [key, '0', options]);
+    return this.#sScanMembers(key, options);
+  }
+
+  async *#sScanMembers(key: Key, options: KeyScanOptions | undefined): AsyncGenerator<S> {
     let cursor = '0';
     do {
       const step = (await this.sScan(key, cursor, options)) as unknown as { cursor: string; members: S[] };
@@ -164,8 +188,13 @@ export abstract class Runner<S = string> {
     } while (cursor !== '0');
   }
 
-  /** Every member and score of a sorted set, with ZSCAN. */
-  async *zScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<{ member: S; score: number }> {
+  /** Every member and score of a sorted set, with ZSCAN. Bad arguments throw here, synchronously. */
+  zScanIterator(key: Key, options?: KeyScanOptions): AsyncGenerator<{ member: S; score: number }> {
+    checkArguments('ZSCAN', [key, '0', options]);
+    return this.#zScanMembers(key, options);
+  }
+
+  async *#zScanMembers(key: Key, options: KeyScanOptions | undefined): AsyncGenerator<{ member: S; score: number }> {
     let cursor = '0';
     do {
       const step = (await this.zScan(key, cursor, options)) as unknown as { cursor: string; members: { member: S; score: number }[] };

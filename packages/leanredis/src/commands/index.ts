@@ -113,6 +113,11 @@ function shift(specs: readonly KeySpec[], by: number): readonly KeySpec[] {
   return specs.map((s) => (s.keyword === undefined ? { ...s, index: (s.index ?? 0) + by } : { ...s, startFrom: (s.startFrom ?? 0) >= 0 ? (s.startFrom ?? 0) + by : s.startFrom }));
 }
 
+/** The table's definition of a command by its name ('SCAN', 'CLIENT KILL'); undefined for one not in the table. */
+export function tableDefinition(name: string): CommandDefinition | undefined {
+  return definitionsByName().get(name);
+}
+
 /**
  * A definition for `call(command, ...args)`: the name is sent as given and the arguments as
  * they are, while what the table knows about the command (read-only, keys, blocking, connection

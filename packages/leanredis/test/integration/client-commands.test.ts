@@ -339,8 +339,11 @@ forEachProtocol((protocol) => {
       (err: unknown) => err instanceof ArgumentError && err.code === 'ERR_INVALID_ARGUMENT',
     );
     assert.equal(await client.get(k), null, 'a transaction of the wrong connection is not sent');
-    await assert.rejects(client.watch([], () => undefined), { code: 'ERR_INVALID_ARGUMENT' });
-    await assert.rejects(client.watch([k], () => undefined, { retries: -1 }), { code: 'ERR_INVALID_OPTION', command: 'WATCH' });
+    // Argument errors are thrown synchronously, as by every method (docs/errors.md).
+    assert.throws(() => client.watch([], () => undefined), { code: 'ERR_INVALID_ARGUMENT' });
+    assert.throws(() => client.watch([k], () => undefined, { retries: -1 }), { code: 'ERR_INVALID_OPTION', command: 'WATCH' });
+    assert.throws(() => client.acquire({ timeoutMs: -1 }), { code: 'ERR_INVALID_OPTION' });
+    assert.throws(() => client.acquire({ timeout: 5 } as never), { code: 'ERR_INVALID_OPTION', message: /unknown option "timeout"/ });
     await assert.rejects(
       client.watch([k], async () => {
         throw new Error('body failed');
