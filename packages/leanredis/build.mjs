@@ -6,48 +6,59 @@
 //                     decoder (first connection) and the pub/sub manager (first subscribe)
 //   dist/diagnostics.js `leanredis/diagnostics` (a subpath: `leanredis` never loads it)
 //
-// extras.js is reached through the *-loader.ts files (table, decoder, pubsub), which import
-// them statically in the sources (tests run there through tsx); here those loaders are
-// replaced by a synchronous require() of the sibling file, so a process that only imports the
-// package never reads it (about 60 KB less heap at import). Node >= 20.19 requires ESM synchronously; ESM loaded that way shares the
-// module map with `import`, so the chunks (and error classes) exist once.
+// extras.js is reached through the *-loader.ts files (table, decoder, pubsub, stream consumer),
+// which import them statically in the sources (tests run there through tsx); here those
+// loaders are replaced by a synchronous require() of the sibling file, so a process that only
+// imports the package never reads it (about 60 KB less heap at import). Node >= 20.19 requires
+// ESM synchronously; ESM loaded that way shares the module map with `import`, so the chunks
+// (and error classes) exist once.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outdir = process.env.LEANREDIS_OUTDIR ?? join(here, 'dist');
 
-const LAZY = {
-  'table-loader.ts': { file: './extras.js', fn: 'loadTable', member: 'buildTable', call: true },
-  'pubsub-loader.ts': { file: './extras.js', fn: 'loadPubSub', member: 'PubSub', call: false },
-  'decoder-loader.ts': { file: './extras.js', fn: 'loadDecoder', member: 'Decoder', call: false },
-  // diagnostics reaches the public surface lazily (see src/diagnostics/core-loader.ts)
-  'core-loader.ts': { file: './index.js', fn: 'loadCore', member: '', call: false },
-  'stream-consumer-loader.ts': { file: './extras.js', fn: 'loadStreamConsumer', member: 'StreamConsumer', call: false },
-};
+// One loader mechanism for every lazily loaded bundle. A `src/**/*-loader.ts` file is a seam of
+// one shape: it imports one name (or `* as name`) and exports one function returning it (or
+// calling it). In the sources that is a plain static import; here the file becomes a
+// synchronous require() of the bundle holding the name, made on the function's first call:
+// dist/extras.js for what src/extras.ts exports, dist/index.js for the public surface (the
+// diagnostics subpath's core-loader.ts). A loader of another shape, or of a name extras.ts does
+// not export, fails the build: a drifted loader must not silently bundle extras into index.js
+// (test/package/extras-split.test.mjs checks the output too).
+const EXTRAS_EXPORTS = new Set([...readFileSync(join(here, 'src', 'extras.ts'), 'utf8').matchAll(/^export \{ (\w+) \} from '[^']+';$/gm)].map((m) => m[1]));
+
+function loaderContents(path, source) {
+  const imported = /^import (?:\{ (\w+)(?:, type \w+)* \}|\* as (\w+)) from '([^']+)';$/m.exec(source);
+  const exported = /^export function (\w+)\(\)[^{]*\{\s*return (\w+)(\(\))?;\s*\}$/m.exec(source);
+  const name = imported?.[1] ?? imported?.[2];
+  if (imported === null || exported === null || exported[2] !== name) {
+    throw new Error(`${path}: a *-loader.ts file imports one name and exports one function that returns it (or its call); see build.mjs`);
+  }
+  const isSurface = imported[3].endsWith('/index.js');
+  if (!isSurface && !EXTRAS_EXPORTS.has(name)) throw new Error(`${path}: ${name} is not exported by src/extras.ts, so dist/extras.js would not have it`);
+  const value = imported[2] !== undefined ? 'required' : `required.${name}${exported[3] ?? ''}`;
+  return `
+    let loaded;
+    export function ${exported[1]}() {
+      if (loaded === undefined) {
+        const required = process.getBuiltinModule('node:module').createRequire(import.meta.url)(${JSON.stringify(isSurface ? './index.js' : './extras.js')});
+        loaded = ${value};
+      }
+      return loaded;
+    }`;
+}
 
 const lazyLoaders = {
   name: 'lazy-loaders',
   setup(b) {
-    b.onLoad({ filter: /[\\/](table|pubsub|decoder|core|stream-consumer)-loader\.ts$/ }, (args) => {
-      const lazy = LAZY[args.path.split(/[\\/]/).pop()];
-      const value = lazy.member === '' ? 'required' : `required.${lazy.member}${lazy.call ? '()' : ''}`;
-      return {
-        loader: 'js',
-        contents: `
-          let loaded;
-          export function ${lazy.fn}() {
-            if (loaded === undefined) {
-              const required = process.getBuiltinModule('node:module').createRequire(import.meta.url)(${JSON.stringify(lazy.file)});
-              loaded = ${value};
-            }
-            return loaded;
-          }`,
-      };
-    });
+    // LEANREDIS_STATIC_LOADERS=1 builds without the seams (extras bundled into index.js): only
+    // for the package test that proves it would notice.
+    if (process.env.LEANREDIS_STATIC_LOADERS === '1') return;
+    b.onLoad({ filter: /-loader\.ts$/ }, (args) => ({ loader: 'js', contents: loaderContents(args.path, readFileSync(args.path, 'utf8')) }));
   },
 };
 
@@ -66,7 +77,13 @@ const common = {
   // TSDoc lives in the .d.ts files, and the source maps (read with --enable-source-maps) give
   // readable stack traces back. Error names are set explicitly.
   minify: true,
+  // Short lines: an uncaught error prints the line it was thrown from, and a 50 KB line made
+  // that ~19 KB of terminal (identifiers stay minified; the newlines cost next to nothing).
+  lineLimit: 200,
+  // The maps carry the sources' text: the package does not ship src/, and a debugger or
+  // --enable-source-maps shows the TypeScript from the map alone.
   sourcemap: true,
+  sourcesContent: true,
   plugins: [lazyLoaders],
   logLevel: 'warning',
 };

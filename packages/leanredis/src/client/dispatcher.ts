@@ -21,7 +21,8 @@ import { Pool, type ConnectionFactory } from '../pool/pool.js';
 import { Connection } from '../connection/connection.js';
 import { isCommandObserved, type CommandContext } from '../internal/channels.js';
 import type { ResolvedOptions } from './options.js';
-import { CommandObserver } from './observe.js';
+import type { CommandObserver } from './observe.js';
+import { loadCommandObserver } from './observe-loader.js';
 import type { CallOptions } from './runner.js';
 
 /** The pool's connections: real ones (the pool itself knows only PooledConnection). */
@@ -30,13 +31,16 @@ const newConnection: ConnectionFactory<Connection> = (settings, owner, reconnect
 export class Dispatcher {
   readonly options: ResolvedOptions;
   readonly pool: Pool<Connection>;
-  /** Publishes every command of this client, whatever path sent it (only while someone observes). */
-  readonly observer: CommandObserver;
+  #observer: CommandObserver | undefined;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.pool = new Pool<Connection>(options.pool, newConnection);
-    this.observer = new CommandObserver(options.destination, options.observeArguments);
+  }
+
+  /** Publishes every command of this client, whatever path sent it; made (and its code loaded) by the first observed command. */
+  get observer(): CommandObserver {
+    return (this.#observer ??= new (loadCommandObserver())(this.options.destination, this.options.observeArguments));
   }
 
   /**

@@ -8,7 +8,9 @@
  * docs/observability.md.
  *
  * Callers check `isCommandObserved()` (or `isBatchObserved()`) first and come here only when
- * someone listens, so an unobserved client builds no context and no closure.
+ * someone listens, so an unobserved client builds no context and no closure. This module is in
+ * dist/extras.js, loaded by the first observed command (observe-loader.ts): an unobserved
+ * process does not even load its code.
  *
  * The events follow diagnostics_channel's tracePromise: `start`, the synchronous part, `end`;
  * once settled `error` (on failure), `asyncStart`, `asyncEnd`; a synchronous throw publishes
@@ -16,7 +18,7 @@
  * command's socket outlives it and must not carry its span; a span's parent is the context
  * active at `start`, which is the caller's.
  */
-import { channels, isCommandObserved, isTraced, publishSettled, type BatchContext, type CommandContext, type Destination } from '../internal/channels.js';
+import { channels, isCommandObserved, publishSettled, type BatchContext, type CommandContext, type Destination } from '../internal/channels.js';
 import type { Arg } from '../resp/encoder.js';
 import type { CommandDefinition } from '../commands/define.js';
 import type { ArgumentsSanitizer } from './options.js';
@@ -31,11 +33,6 @@ export interface BatchItem {
 export interface BatchOutcome {
   readonly outcomes: readonly unknown[];
   readonly error: unknown;
-}
-
-/** Whether anyone observes batches (they are observed per command too). */
-export function isBatchObserved(): boolean {
-  return isCommandObserved() || isTraced(channels().batch);
 }
 
 function commandContext(destination: Destination, command: string, args: readonly string[] | undefined, batch: BatchContext | undefined): CommandContext {

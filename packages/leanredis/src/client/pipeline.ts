@@ -16,7 +16,8 @@ import { SEND, definitionFor, ensureCommands, installCommands, type CommandMetho
 import type { Kind, Reply } from '../commands/kinds.js';
 import { BatchResults, type PendingCommand } from '../connection/pending-command.js';
 import { needsLease, type Dispatcher } from './dispatcher.js';
-import { isBatchObserved, type BatchItem, type BatchOutcome } from './observe.js';
+import { isBatchObserved } from '../internal/channels.js';
+import type { BatchItem, BatchOutcome } from './observe.js';
 
 /** A result tuple where any element may be the error its command got. */
 export type Settled<T extends unknown[]> = { [K in keyof T]: T[K] | LeanRedisError };

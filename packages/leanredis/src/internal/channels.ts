@@ -157,6 +157,11 @@ export function isCommandObserved(): boolean {
   return c.commandEnd.hasSubscribers || isTraced(c.command);
 }
 
+/** Whether anyone observes batches (they are observed per command too). */
+export function isBatchObserved(): boolean {
+  return isCommandObserved() || isTraced(channels().batch);
+}
+
 /**
  * Publishes a settled operation as a tracing channel does for a promise: `error` (on failure),
  * then `asyncStart` and `asyncEnd`. `start` and `end` were published when it began.
