@@ -78,6 +78,7 @@ function runChild(build, server) {
 const server = await startServer();
 const load = () => (process.getBuiltinModule('node:os').loadavg()[0] ?? 0).toFixed(2);
 const loadBefore = load();
+/** @type {number[][]} */
 const results = builds.map(() => []);
 try {
   for (let round = 0; round < rounds; round++) {

@@ -81,6 +81,7 @@ function printTop(title, entries, total, unit) {
 
 if (!alloc) {
   const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (prof === undefined) throw new Error(`no .cpuprofile written in ${dir}`);
   const p = JSON.parse(readFileSync(join(dir, prof), 'utf8'));
   const dt = new Map();
   // timeDeltas[i] is the time before sample i; attribute it to that sample's node.

@@ -25,6 +25,7 @@ import { SCENARIOS } from './scenarios/index.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
+  /** @type {{ quick: boolean; rounds: number; scenarios: string[]; clients: string[] | undefined; write: boolean; duration2000: number | undefined }} */
   const opts = { quick: false, rounds: 3, scenarios: SCENARIOS, clients: undefined, write: true, duration2000: undefined };
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=');

@@ -4,8 +4,8 @@
 const [client, url] = process.argv.slice(2);
 
 function measure(stage) {
-  globalThis.gc();
-  globalThis.gc();
+  /** @type {() => void} */ (globalThis.gc)(); // run with --expose-gc
+  /** @type {() => void} */ (globalThis.gc)(); // run with --expose-gc
   const m = process.memoryUsage();
   const resources = process.getActiveResourcesInfo();
   return {
@@ -28,7 +28,7 @@ const adapters = {
     };
   },
   async ioredis() {
-    const { default: Redis } = await import('ioredis');
+    const { Redis } = await import('ioredis');
     return {
       create: () => new Redis(url),
       first: (c) => c.set('demo:k', 'v'),

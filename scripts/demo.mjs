@@ -19,7 +19,7 @@ async function freePort() {
     const srv = net.createServer();
     srv.on('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
@@ -52,7 +52,7 @@ if (url === undefined) {
   const bin = process.env.REDIS_SERVER ?? 'redis-server';
   server = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   server.on('error', (err) => {
-    console.error(err.code === 'ENOENT' ? `redis-server not found ("${bin}"): install it (apt-get install redis-server) or set REDIS_URL` : err.message);
+    console.error(/** @type {NodeJS.ErrnoException} */ (err).code === 'ENOENT' ? `redis-server not found ("${bin}"): install it (apt-get install redis-server) or set REDIS_URL` : err.message);
     process.exit(1);
   });
   await waitForPong(port);

@@ -151,7 +151,7 @@ async function runFrozen(client, server, params) {
     let rssPeak = base.rss;
     let outstandingPeak = 0;
     const sampler = setInterval(() => {
-      globalThis.gc();
+      /** @type {() => void} */ (globalThis.gc)(); // run with --expose-gc
       heapPeak = Math.max(heapPeak, heapUsed());
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     }, params.sampleEveryMs);
@@ -162,6 +162,7 @@ async function runFrozen(client, server, params) {
     if (params.mode === 'sleep') freezeDone = rawCommand(server.host, server.port, `DEBUG SLEEP ${seconds}`, params.freezeMs + 5000);
     else if (params.mode === 'pause') await rawCommand(server.host, server.port, `CLIENT PAUSE ${params.freezeMs} ALL`);
     else {
+      if (proxy === undefined) throw new Error(`mode ${params.mode} needs the stall proxy`);
       await proxy.send('stall');
       freezeDone = sleep(params.freezeMs).then(() => proxy.send('resume'));
     }
@@ -175,7 +176,7 @@ async function runFrozen(client, server, params) {
         outstandingPeak = Math.max(outstandingPeak, issued - settled);
         if (elapsed >= driveMs) {
           clearInterval(timer);
-          resolve();
+          resolve(undefined);
         }
       }, 1);
     });

@@ -132,10 +132,9 @@ export async function runScenario(scenario, { server, rounds, quick, clients: on
       try {
         result = extra?.child ? await runChild(scenario, extra.id, server, params) : extra ? await extra.measure(ctx) : scenario.measure ? await scenario.measure(row.id, ctx) : await runChild(scenario, row.id, server, params);
       } catch (e) {
-        result = { error: String(e?.message ?? e) };
+        result = { error: e instanceof Error ? e.message : String(e) };
       }
       raw[row.id].push(result);
-      const head = scenario.metrics[0];
       const shown = result.error ? `FAILED: ${result.error.slice(0, 160)}` : scenario.metrics.map((m) => `${m.label} ${formatValue(result[m.key], m)}`).join(', ');
       progress(`${tag} round ${round}/${rounds} ${row.label.padEnd(15)} ${shown}`);
     }

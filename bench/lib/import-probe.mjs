@@ -16,7 +16,7 @@ const probes = join(dirname(fileURLToPath(import.meta.url)), 'probes');
 function probe(args) {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: probes });
   if (r.status !== 0) throw new Error(`probe ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
 }
 
 function wall(spec) {

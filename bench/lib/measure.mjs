@@ -53,7 +53,8 @@ export function peakSampler(everyMs = 25) {
 export function gcObserver() {
   const entries = [];
   const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) entries.push({ kind: e.detail?.kind ?? e.kind, ms: e.duration });
+    // GC entries carry their kind in `detail` (Node >= 16; `kind` before).
+    for (const e of /** @type {(import('node:perf_hooks').PerformanceEntry & { detail?: { kind?: number }; kind?: number })[]} */ (list.getEntries())) entries.push({ kind: e.detail?.kind ?? e.kind, ms: e.duration });
   });
   obs.observe({ entryTypes: ['gc'] });
   return {
@@ -77,6 +78,7 @@ export function gcObserver() {
 export async function runLoad({ callers, durationMs, maxOps, op, opsPerCall = 1 }) {
   let ops = 0;
   let errors = 0;
+  /** @type {unknown} */
   let firstError;
   let stop = false;
   const t0 = performance.now();
@@ -90,7 +92,7 @@ export async function runLoad({ callers, durationMs, maxOps, op, opsPerCall = 1 
         // The clock is read every 16th call: performance.now() allocates a heap number.
         if (ops >= maxOps || ((i & 15) === 0 && performance.now() >= deadline)) stop = true;
         if (stop) {
-          done();
+          done(undefined);
           return;
         }
         let p;
@@ -119,7 +121,7 @@ export async function runLoad({ callers, durationMs, maxOps, op, opsPerCall = 1 
   for (let c = 0; c < callers; c++) loops.push(caller(c));
   await Promise.all(loops);
   const ms = performance.now() - t0;
-  return { ops, ms, opsPerSec: (ops / ms) * 1000, errors, firstError: firstError ? String(firstError?.message ?? firstError) : undefined };
+  return { ops, ms, opsPerSec: (ops / ms) * 1000, errors, firstError: firstError === undefined ? undefined : firstError instanceof Error ? firstError.message : String(firstError) };
 }
 
 export const median = (xs) => {

@@ -37,7 +37,7 @@ const server = createServer((client) => {
   upstream.on('close', end);
 });
 
-server.listen(0, '127.0.0.1', () => process.stdout.write(`port ${server.address().port}\n`));
+server.listen(0, '127.0.0.1', () => process.stdout.write(`port ${/** @type {import('node:net').AddressInfo} */ (server.address()).port}\n`));
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   const command = line.trim();

@@ -18,6 +18,6 @@ try {
   process.stdout.write(`@@RESULT ${JSON.stringify(result)}\n`);
   process.exit(0);
 } catch (err) {
-  process.stdout.write(`@@RESULT ${JSON.stringify({ error: String(err?.stack ?? err).split('\n').slice(0, 3).join(' | ') })}\n`);
+  process.stdout.write(`@@RESULT ${JSON.stringify({ error: (err instanceof Error ? (err.stack ?? err.message) : String(err)).split('\n').slice(0, 3).join(' | ') })}\n`);
   process.exit(0);
 }

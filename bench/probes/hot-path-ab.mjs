@@ -75,7 +75,7 @@ for (const [id, run] of Object.entries(scenarios)) {
   for (const c of clients) await c.connect();
   // Warm both up (JIT) before measuring.
   for (const c of clients) await run(c, performance.now() + windowMs);
-  const results = builds.map(() => ({ opsPerSec: [], cpuUsPerOp: [] }));
+  const results = builds.map(() => ({ opsPerSec: /** @type {number[]} */ ([]), cpuUsPerOp: /** @type {number[]} */ ([]) }));
   for (let r = 0; r < rounds; r++) {
     // Alternate which build goes first, so neither always follows the other.
     const order = r % 2 === 0 ? [0, 1] : [1, 0];

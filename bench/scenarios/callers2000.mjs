@@ -24,7 +24,7 @@ export default {
     let live = 0;
     const probes = [0.25, 0.5, 0.75].map((f) =>
       setTimeout(() => {
-        globalThis.gc();
+        /** @type {() => void} */ (globalThis.gc)(); // run with --expose-gc
         live = Math.max(live, heapUsed() - base.heapUsed);
       }, params.durationMs * f),
     );

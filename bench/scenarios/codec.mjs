@@ -69,6 +69,7 @@ async function captureAll(server) {
 
 /** The decoder and encoder of each client, behind one shape: decode(chunks), and prepare(args) -> encode thunk. */
 async function codecOf(clientId) {
+  /** @type {unknown} */
   let sink;
   switch (clientId) {
     case 'leanredis': {
@@ -76,7 +77,6 @@ async function codecOf(clientId) {
       const { Encoder, encodeName } = await import(pathToFileURL(join(REPO, 'packages/leanredis/src/resp/encoder.ts')).href);
       const d = new Decoder((r) => (sink = r), () => {});
       const enc = new Encoder();
-      const names = new Map();
       return {
         decode(chunks) {
           sink = undefined;
@@ -179,7 +179,7 @@ export default {
     for (const [name, chunks] of Object.entries(cases)) {
       for (let i = 0; i < 2; i++) {
         const v = codec.decode(chunks);
-        const size = v instanceof Map ? v.size : name === 'map100' ? (Array.isArray(v) ? v.length / 2 : Object.keys(v ?? {}).length) : v?.length;
+        const size = v instanceof Map ? v.size : name === 'map100' ? (Array.isArray(v) ? v.length / 2 : Object.keys(v ?? {}).length) : /** @type {{ length?: number } | undefined} */ (v)?.length;
         if (size !== expected[name]) throw new Error(`${client.id} decoded ${name} to ${size} elements/bytes, expected ${expected[name]}`);
       }
     }
@@ -187,7 +187,7 @@ export default {
     if (codec.prepare) for (const [name, args] of Object.entries(ENCODE_CASES)) bench(name, codec.prepare(args));
     const out = await run({ format: 'quiet', throw: true, ...(params.quick ? { min_cpu_time: 50e6 } : {}) });
     const result = {};
-    for (const b of out.benchmarks) result[b.alias] = b.runs[0].stats.avg;
+    for (const b of out.benchmarks) result[b.alias] = b.runs[0]?.stats?.avg;
     return result;
   },
   metrics: [

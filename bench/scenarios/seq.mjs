@@ -36,7 +36,7 @@ export default {
         // counted by their known length (bench/lib/probes/raw-seq.mjs), in a fresh process.
         const probe = fileURLToPath(new URL('../lib/probes/raw-seq.mjs', import.meta.url));
         const out = execFileSync(process.execPath, [probe, server.host, String(server.port), String(params.durationMs), String(params.warmupOps)], { encoding: 'utf8' });
-        return JSON.parse(out.trim().split('\n').pop());
+        return JSON.parse(out.trim().split('\n').pop() ?? '');
       },
     },
     {

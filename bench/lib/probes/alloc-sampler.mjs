@@ -14,6 +14,7 @@ session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjec
 process.on('exit', () => {
   // Main-thread inspector sessions answer synchronously, so this completes inside 'exit'.
   session.post('HeapProfiler.stopSampling', (err, res) => {
-    if (!err) writeFileSync(process.env.BENCH_ALLOC_OUT, JSON.stringify(res.profile));
+    const out = process.env.BENCH_ALLOC_OUT;
+    if (!err && out !== undefined) writeFileSync(out, JSON.stringify(res.profile));
   });
 });

@@ -4,7 +4,7 @@
  * the idle100 scenario goes. Run with --trace-opt to see the first TurboFan job among the steps:
  *   node --expose-gc --trace-opt bench/lib/probes/first-connects.mjs [N]
  */
-import { createClient } from '../../../packages/leanredis/dist/index.js';
+import { createClient } from 'leanredis'; // the built package (bench depends on it)
 import { startServer } from '../server.mjs';
 
 const n = Number(process.argv[2] ?? 100);
