@@ -5,13 +5,16 @@
  * round to the next (other processes take the cores; they do not add to this process's CPU time).
  *
  *   node bench/cpu-per-command.mjs --base=<dir of another build's index.js> [--rounds=15] [--ops=200000] [--observe]
+ *                                  [--this-options='{"captureCallerStack":true}']
  *
  * Each round runs, in a fresh child process per build (alternating which goes first), 100
  * concurrent callers alternating SET and GET (as the concurrent100 scenario) for `--ops`
  * commands after a warm-up, and reports process.cpuUsage() (user + system) per command.
  * `--observe` subscribes to every leanredis command channel (leanredis:command:end and the
- * leanredis:command tracing channel) in both children, to price an observer. Prints the
- * medians, the median of the per-round ratios and their spread.
+ * leanredis:command tracing channel) in both children, to price an observer.
+ * `--this-options` are client options for this build only (with --base at this build's own
+ * dist/, it prices an option). Prints the medians, the median of the per-round ratios and their
+ * spread.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,7 +25,7 @@ import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 
 if (process.argv[2] === '--child') {
-  const [, , , entry, serverJson, opsText, observe] = process.argv;
+  const [, , , entry, serverJson, opsText, observe, optionsJson] = process.argv;
   const { createClient } = await import(entry);
   const server = JSON.parse(serverJson);
   const ops = Number(opsText);
@@ -33,7 +36,7 @@ if (process.argv[2] === '--child') {
     dc.subscribe('leanredis:command:end', count);
     dc.tracingChannel('leanredis:command').subscribe({ start: count, end: count, asyncStart: count, asyncEnd: count, error: count });
   }
-  const client = createClient({ host: server.host, port: server.port });
+  const client = createClient({ host: server.host, port: server.port, ...JSON.parse(optionsJson) });
   const keys = Array.from({ length: 100 }, (_, i) => `bench:cpu:${i}`);
   const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
   await runLoad({ callers: 100, durationMs: 60_000, maxOps: 50_000, op });
@@ -51,18 +54,18 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
-for (const k of Object.keys(args)) if (!['base', 'rounds', 'ops', 'observe'].includes(k)) throw new Error(`unknown option --${k}`);
+for (const k of Object.keys(args)) if (!['base', 'rounds', 'ops', 'observe', 'this-options'].includes(k)) throw new Error(`unknown option --${k}`);
 if (args.base === undefined) throw new Error('--base=<dir of the other build (its index.js)> is required');
 const rounds = Number(args.rounds ?? 15);
 const ops = Number(args.ops ?? 200_000);
 const builds = [
-  { label: 'this build', entry: pathToFileURL(join(here, '..', 'packages', 'leanredis', 'dist', 'index.js')).href },
-  { label: 'base', entry: pathToFileURL(join(resolve(args.base), 'index.js')).href },
+  { label: 'this build', entry: pathToFileURL(join(here, '..', 'packages', 'leanredis', 'dist', 'index.js')).href, options: args['this-options'] ?? '{}' },
+  { label: 'base', entry: pathToFileURL(join(resolve(args.base), 'index.js')).href, options: '{}' },
 ];
 
 function runChild(build, server) {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', build.entry, JSON.stringify(server), String(ops), args.observe === 'true' ? '1' : '0'], {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', build.entry, JSON.stringify(server), String(ops), args.observe === 'true' ? '1' : '0', build.options], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -95,6 +98,6 @@ try {
 }
 const ratios = results[0].map((ns, i) => ns / results[1][i]);
 const sorted = [...ratios].sort((a, b) => a - b);
-console.log(`CPU time per command, ${rounds} interleaved rounds of ${ops} commands (100 callers, SET/GET)${args.observe === 'true' ? ', every command channel subscribed' : ''}; load average ${loadBefore} -> ${load()}`);
+console.log(`CPU time per command, ${rounds} interleaved rounds of ${ops} commands (100 callers, SET/GET)${args.observe === 'true' ? ', every command channel subscribed' : ''}${args['this-options'] ? `, this build with ${args['this-options']}` : ''}; load average ${loadBefore} -> ${load()}`);
 console.log(`  this build: ${median(results[0]).toFixed(0)} ns, base: ${median(results[1]).toFixed(0)} ns`);
 console.log(`  ratio this/base: median ${median(ratios).toFixed(3)}, quartiles ${sorted[Math.floor(rounds / 4)].toFixed(3)}..${sorted[Math.floor((3 * rounds) / 4)].toFixed(3)}`);

@@ -13,6 +13,7 @@ import {
   PromisedCommand,
   RAW,
   RETRYABLE,
+  CAPTURE_CALLER,
   WANTS_BUFFERS,
   WANTS_STRINGS,
   type BatchResults,
@@ -50,7 +51,8 @@ export class Dispatcher {
   create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs?: number): PromisedCommand {
     const bytes = measureArgs(definition.name, args);
     prefixOf(definition);
-    return new PromisedCommand(definition, args, this.#timeoutMs(call, blockMs), bytes, flagsOf(definition, call), call?.signal);
+    const flags = flagsOf(definition, call) | (this.options.captureCallerStack ? CAPTURE_CALLER : 0);
+    return new PromisedCommand(definition, args, this.#timeoutMs(call, blockMs), bytes, flags, call?.signal);
   }
 
   /**

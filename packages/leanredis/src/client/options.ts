@@ -122,6 +122,13 @@ export interface ClientOptions {
    * observes, with the wire arguments; it must not keep them). @default false
    */
   observeArguments?: boolean | ArgumentsSanitizer;
+  /**
+   * Append the caller's stack frames to the stack of every error a command rejects with (a
+   * ReplyError is made when the reply arrives, so otherwise its stack holds library frames
+   * only). Costs a stack capture per command (docs/errors.md has the figures): for
+   * development, or to find the call site of a rare error. @default false
+   */
+  captureCallerStack?: boolean;
 }
 
 /** Turns a command's wire arguments into what observers may see (see `observeArguments`). */
@@ -144,6 +151,8 @@ export interface ResolvedOptions {
   destination: Destination;
   /** Sanitizes arguments for observers; undefined: they see none. */
   observeArguments: ArgumentsSanitizer | undefined;
+  /** Errors carry the caller's frames. */
+  captureCallerStack: boolean;
 }
 
 /** `observeArguments: true`: every argument becomes '?'. */
@@ -155,7 +164,7 @@ const KNOWN = new Set<string>([
   'maxAggregateLength', 'maxDepth', 'maxConnections', 'sharedConnections', 'minIdle', 'maxIdle', 'idleTimeoutMs',
   'maxLifetimeMs', 'maxLifetimeJitterMs', 'acquireTimeoutMs', 'leakDetectionThresholdMs', 'idleOrder', 'maxQueuedCommands',
   'maxQueuedBytes', 'offlineQueue', 'reconnectBaseDelayMs', 'reconnectMaxDelayMs', 'maxInFlightCommands', 'maxInFlightBytes',
-  'maxClientInFlightCommands', 'maxClientInFlightBytes', 'inFlightOverflow', 'observeArguments',
+  'maxClientInFlightCommands', 'maxClientInFlightBytes', 'inFlightOverflow', 'observeArguments', 'captureCallerStack',
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit
@@ -254,7 +263,7 @@ export function resolveOptions(input: string | ClientOptions | BufferClientOptio
     if (typeof tlsOption !== 'object' || tlsOption === null) fail('option "tls" must be a boolean or tls.connect options');
     tlsOptions = tlsOption;
   }
-  for (const name of ['returnBuffers', 'offlineQueue'] as const) {
+  for (const name of ['returnBuffers', 'offlineQueue', 'captureCallerStack'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(`option "${name}" must be a boolean, got ${describe(options[name])}`);
   }
 
@@ -302,6 +311,7 @@ export function resolveOptions(input: string | ClientOptions | BufferClientOptio
     address,
     destination,
     observeArguments: observeArguments === true ? maskArguments : observeArguments === false ? undefined : observeArguments,
+    captureCallerStack: options.captureCallerStack ?? false,
   };
 }
 

@@ -16,6 +16,7 @@ import { SEND, definitionFor, ensureCommands, installCommands, type CommandMetho
 import type { Kind, Reply } from '../commands/kinds.js';
 import { BatchResults, type PendingCommand } from '../connection/pending-command.js';
 import { needsLease, type Dispatcher } from './dispatcher.js';
+import { captureCaller, withCallerFrames } from '../connection/caller-frames.js';
 import { isBatchObserved } from '../internal/channels.js';
 import type { BatchItem, BatchOutcome } from './observe.js';
 
@@ -106,6 +107,16 @@ function sendObserved(dispatcher: Dispatcher, mode: 'PIPELINE' | 'MULTI', items:
   dispatcher.observer.batch(mode, items, send, settled.then(outcomes));
 }
 
+/** With captureCallerStack: the errors among a batch's outcomes get the frames of the code that sent it. */
+function withCallers(dispatcher: Dispatcher, settled: Promise<unknown[]>, above: (...args: never[]) => unknown): Promise<unknown[]> {
+  if (!dispatcher.options.captureCallerStack) return settled;
+  const frames = captureCaller(above);
+  return settled.then((outcomes) => {
+    for (const o of outcomes) if (o instanceof Error) withCallerFrames(o, frames);
+    return outcomes;
+  });
+}
+
 /** A batch's error for observers: the first transport error, else the first error reply (what exec() rejects for). */
 function firstError(outcomes: readonly unknown[]): unknown {
   let reply: unknown;
@@ -168,7 +179,7 @@ export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
     if (cmds.length > 0) {
       sendObserved(this.dispatcher, 'PIPELINE', items, () => this.sender(cmds), batch.promise, (results) => ({ outcomes: results, error: firstError(results) }));
     }
-    return batch.promise as Promise<Settled<T>>;
+    return withCallers(this.dispatcher, batch.promise, Pipeline.prototype.execSettled) as Promise<Settled<T>>;
   }
 }
 
@@ -233,7 +244,7 @@ export class Multi<T extends unknown[] = [], S = string> extends Batch {
     // EXEC's reply is read by this transaction's own transform: a definition made for it.
     cmds.push(this.dispatcher.createBatched({ ...EXEC, prefix: prefixOf(EXEC), transform: readExec }, [], false, batch, items.length + 1));
     sendObserved(this.dispatcher, 'MULTI', items, () => this.sender(cmds), batch.promise, multiOutcome);
-    const outcomes = await batch.promise;
+    const outcomes = await withCallers(this.dispatcher, batch.promise, Multi.prototype.execSettled);
     const exec = outcomes[outcomes.length - 1];
     if (exec instanceof Error) {
       // EXECABORT: a command was rejected while queueing; its own error is the useful one.

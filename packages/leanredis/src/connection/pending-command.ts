@@ -9,6 +9,7 @@
  */
 import { AbortError, ProtocolError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
+import { captureCaller, withCallerFrames, type CallerFrames } from './caller-frames.js';
 
 /** Turns a raw reply into the value the caller receives. */
 export type Transform = (reply: unknown) => unknown;
@@ -28,7 +29,8 @@ export const RETRYABLE = 1, // may be sent again after its connection died
   WANTS_BUFFERS = 2, // read this reply's bulk strings as Buffers
   WANTS_STRINGS = 4, // read them as strings (whatever the connection default)
   INTERNAL = 8, // a handshake command, answered to the connection
-  RAW = 16; // deliver the reply as is, without the spec's transform (commands inside MULTI)
+  RAW = 16, // deliver the reply as is, without the spec's transform (commands inside MULTI)
+  CAPTURE_CALLER = 256; // keep the caller's frames for the error's stack (captureCallerStack)
 
 // Also in `flags`: where the command is (queued: neither bit; written and awaiting its reply;
 // settled: answered, timed out, aborted or failed - a settled command that was written keeps its
@@ -57,8 +59,10 @@ interface Abortable {
 }
 
 // Few commands carry an AbortSignal, so its listener lives here rather than in a field of every
-// command (each field is 8 bytes on every command).
+// command (each field is 8 bytes on every command). Likewise the caller's frames, kept only
+// with captureCallerStack.
 const abortables = new WeakMap<PendingCommand, Abortable>();
+const callers = new WeakMap<PendingCommand, CallerFrames>();
 
 /**
  * A command in flight. Two kinds: a PromisedCommand settles its own promise (one per call), a
@@ -198,12 +202,14 @@ export class PromisedCommand extends PendingCommand {
     this.promise = new Promise(captureResolvers);
     this.#resolve = nextResolve;
     this.#reject = nextReject;
+    if ((flags & CAPTURE_CALLER) !== 0) callers.set(this, captureCaller(PromisedCommand));
     if (signal !== undefined) this.watchSignal(signal);
   }
 
   protected deliver(value: unknown, isError: boolean): void {
-    if (isError) this.#reject(value as Error);
-    else this.#resolve(value);
+    if (!isError) this.#resolve(value);
+    else if ((this.flags & CAPTURE_CALLER) === 0) this.#reject(value as Error);
+    else this.#reject(withCallerFrames(value as Error, callers.get(this)!));
   }
 }
 
