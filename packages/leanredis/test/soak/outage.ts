@@ -93,6 +93,9 @@ export async function runR4(options: R4Options): Promise<R4Result> {
   const { mode, protocol, rate, outageMs } = options;
   const preMs = options.preMs ?? 1500;
   const postMs = options.postMs ?? 2000;
+  // A busy machine may need longer than postMs for the first reply after the outage: the load
+  // then goes on until it (at most this long), so the figure is measured rather than cut off.
+  const recoveryLimitMs = 20_000;
   const clientOptions = options.clientOptions ?? {};
   const log = options.log ?? (() => {});
   const prefix = `r4:${mode}:${protocol}:${process.pid}:${Date.now().toString(36)}`;
@@ -119,7 +122,7 @@ export async function runR4(options: R4Options): Promise<R4Result> {
     const outcomes = new Tally();
     const violations = new Tally();
     // Per-batch counters in typed arrays, so the harness itself adds next to nothing to the heap.
-    const maxBatches = Math.ceil(((preMs + outageMs + postMs + 5000) / 1000) * (500 + 200));
+    const maxBatches = Math.ceil(((preMs + outageMs + postMs + recoveryLimitMs + 5000) / 1000) * (500 + 200));
     const size = new Int32Array(maxBatches);
     const acked = new Int32Array(maxBatches);
     const maybe = new Int32Array(maxBatches);
@@ -212,6 +215,7 @@ export async function runR4(options: R4Options): Promise<R4Result> {
     await letRealTimePass(500, 'recovery: the first 500 ms after the server is back are not the post phase');
     phase = 'post';
     await letRealTimePass(Math.max(0, postMs - 500), 'steady load after the outage');
+    await waitFor(() => firstSuccessAt !== 0, { message: 'the first success after the outage', timeoutMs: recoveryLimitMs }).catch(() => {});
     clearInterval(loadTimer);
     clearInterval(probeTimer);
     const loadMs = performance.now() - started;
