@@ -140,6 +140,11 @@ export interface R3ClientOptions {
   /** Also send typed commands (whose reply transforms see the hostile value). @default false: call() only */
   withTypedCommands?: boolean;
   seed?: number;
+  /**
+   * The clients' deadline. A deadline that passes before the hostile bytes were even read (a
+   * starved machine) shows up as a violation (ERR_COMMAND_TIMEOUT). @default 2000 (ms)
+   */
+  commandTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -264,7 +269,7 @@ export async function runR3Client(options: R3ClientOptions): Promise<R3ClientRes
     async function worker(w: number): Promise<void> {
       const limits = LIMITS[w % LIMITS.length];
       // Buffer clients too: the methods are the same, only bulk replies differ.
-      const client = createClient({ url, password: CANARY, protocol, commandTimeoutMs: 2000, reconnectBaseDelayMs: 20, ...limits } as ClientOptions);
+      const client = createClient({ url, password: CANARY, protocol, commandTimeoutMs: options.commandTimeoutMs ?? 2000, reconnectBaseDelayMs: 20, ...limits } as ClientOptions);
       clients.push(client);
       let losses = 0;
       client.on('reconnecting', () => losses++);
