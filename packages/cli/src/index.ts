@@ -27,6 +27,11 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
     summary: 'what importing a package costs: retained heap, external, RSS, load time, files, open handles; per dependency',
     load: () => import('./commands/cost.js'),
   },
+  memory: {
+    synopsis: '[--url redis://host:port]',
+    summary: "where a Redis server's memory goes: biggest keys, key patterns, connection buffers, MEMORY DOCTOR",
+    load: () => import('./commands/memory.js'),
+  },
   deps: {
     synopsis: 'diff <before> <after> | why <pkg>',
     summary: 'what a lockfile change brings in: versions, who brought each, duplicates, install scripts, sizes',

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS, generalHelp, main } from '../../src/index.ts';
 import { EXIT, EXIT_CODES } from '../../src/exit-codes.ts';
@@ -120,4 +120,23 @@ test('progress draws only on a terminal, and clears its line', () => {
   progress.update('step 3', true);
   progress.clear();
   assert.equal(tty.text, '\rstep 1\x1b[K\rstep 3\x1b[K\r\x1b[K');
+});
+
+test('the client package imports nothing of the doctor', () => {
+  const clientDir = join(CLI_DIR, '..', 'leanredis');
+  const offenders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== 'dist') walk(path);
+      } else if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(entry.name) && /from\s+['"](leanredis-doctor|[./]*\/cli\/)|import\(\s*['"](leanredis-doctor|[./]*\/cli\/)|require\(\s*['"](leanredis-doctor|[./]*\/cli\/)/.test(readFileSync(path, 'utf8'))) {
+        offenders.push(path);
+      }
+    }
+  };
+  walk(join(clientDir, 'src'));
+  walk(join(clientDir, 'test'));
+  assert.deepEqual(offenders, []);
+  assert.equal(JSON.parse(readFileSync(join(clientDir, 'package.json'), 'utf8')).dependencies, undefined);
 });
