@@ -59,7 +59,7 @@ export function generalHelp(): string {
     '  -v, --version  the doctor\'s version',
     '',
     'Exit codes:',
-    ...EXIT_CODES.map(([code, text]) => `  ${code}  ${text}`),
+    ...EXIT_CODES.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`),
     '',
   ];
   return lines.join('\n');

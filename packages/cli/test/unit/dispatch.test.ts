@@ -19,7 +19,7 @@ test('--help lists every registered command and every exit code, and exits 0', a
   const io = captureIo([]);
   assert.equal(await main(['--help'], io), EXIT.ok);
   for (const name of Object.keys(COMMANDS)) assert.match(io.stdout.text, new RegExp(`^  ${name} `, 'm'));
-  for (const [code, text] of EXIT_CODES) assert.ok(io.stdout.text.includes(`  ${code}  ${text}`), `exit code ${code} listed`);
+  for (const [code, text] of EXIT_CODES) assert.ok(io.stdout.text.includes(`${String(code).padStart(3)}  ${text}\n`), `exit code ${code} listed`);
   assert.equal(io.stderr.text, '');
 });
 
