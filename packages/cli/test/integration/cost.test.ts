@@ -24,7 +24,7 @@ before(async () => {
   // One invocation measures them all, interleaved run by run; two runs and one attribution
   // round keep the suite short (the retained heap is the same in every run). The machine is
   // shared while the suite runs, so the spread check is relaxed; the medians are asserted.
-  const run = await runCli(['cost', 'heap4', 'buf8', 'files50', 'timer', 'quiet-timer', 'server', 'diamond', 'esm-heap', '--runs', '2', '--attribution-runs', '1', '--max-spread', '100', '--json'], { cwd: project, timeoutMs: 300_000 });
+  const run = await runCli(['cost', 'heap4', 'buf8', 'files50', 'timer', 'quiet-timer', 'server', 'diamond', 'esm-heap', '--runs', '2', '--attribution-runs', '1', '--max-spread', '100', '--json'], { cwd: project, timeoutMs: 300_000, nice: true });
   assert.equal(run.code, EXIT.ok, run.stderr);
   assert.equal(run.stderr, '', 'not a terminal: no progress drawn');
   result = JSON.parse(run.stdout) as CostResult;
@@ -114,7 +114,7 @@ test('the baseline runs agree: retained heap within 16 KiB, V8 heapUsed near zer
 });
 
 test('runs that disagree exit 4 and say which figure, with the figures still printed', async () => {
-  const run = await runCli(['cost', 'jitter', '--runs', '3', '--no-attribution', '--json'], { cwd: project, timeoutMs: 120_000 });
+  const run = await runCli(['cost', 'jitter', '--runs', '3', '--no-attribution', '--json'], { cwd: project, timeoutMs: 120_000, nice: true });
   assert.equal(run.code, EXIT.noisy, run.stderr);
   const r = (JSON.parse(run.stdout) as CostResult).results[0];
   assert.ok(r.noisy.includes('heapBytes'));
@@ -132,7 +132,7 @@ test('a package that is not installed exits 3; one whose import throws exits 3 w
 });
 
 test('the terminal report shows the figures, the flag and the attribution; progress is drawn on a terminal', async () => {
-  const text = await runCli(['cost', 'timer', 'diamond', '--runs', '1', '--max-spread', '100', '--settle', '20ms'], { cwd: project, timeoutMs: 120_000 });
+  const text = await runCli(['cost', 'timer', 'diamond', '--runs', '1', '--max-spread', '100', '--settle', '20ms'], { cwd: project, timeoutMs: 120_000, nice: true });
   assert.equal(text.code, EXIT.ok, text.stderr);
   for (const s of ['retained heap', 'external', 'load time', 'files loaded: 1', 'FLAG: the import left 1 handle open (the process cannot exit on its own)', 'setInterval 60000 ms by timer@1.0.0', 'by package', 'a, b (shared)', 'by direct dependency', 'summary']) assert.ok(text.stdout.includes(s), s);
   // `script` gives the child a pseudo-terminal: the progress line appears there and only there.
