@@ -1,18 +1,18 @@
 /**
- * `leanredis memory` against a real redis-server (started by the client package's helper on a
- * free loopback port) holding keys of known shapes and sizes, through the built executable.
+ * `leanredis memory` against a real redis-server (started on a free loopback port) holding
+ * keys of known shapes and sizes, through the built executable.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'leanredis';
-import { startRedisServer, type RedisServer } from '../../../leanredis/test/helpers/redis-server.ts';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { EXIT } from '../../src/exit-codes.ts';
 import type { MemoryResult } from '../../src/report/memory-report.ts';
 import { runCli } from '../helpers/cli.ts';
 
-let server: RedisServer;
+let server: TestRedis;
 before(async () => {
-  server = await startRedisServer();
+  server = await startTestRedis();
   const client = createClient(server.url);
   try {
     const writes: Promise<unknown>[] = [];
