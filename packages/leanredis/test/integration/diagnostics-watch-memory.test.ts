@@ -13,20 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { ArgumentError, createClient, type Client, type Lease } from '../../src/index.ts';
 import { watchMemory, type MemoryAlarm, type MemoryWatch } from '../../src/diagnostics/index.ts';
 import { useRedisServer } from '../helpers/setup.ts';
+import { staysTrue, waitFor } from '../helpers/wait.ts';
 
 const redis = useRedisServer();
 const THIS_FILE = fileURLToPath(import.meta.url);
-
-/** Polls `condition` every 10 ms until it returns a value other than undefined/false. */
-async function until<T>(condition: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = condition();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function alarmsOf(watch: MemoryWatch, kind: MemoryAlarm['kind']): MemoryAlarm[] {
   return watch.alarms().filter((a) => a.kind === kind);
@@ -69,7 +59,7 @@ test('a lease never released: lease-leak names the acquiring line; the saturated
   using watch = watchMemory({ intervalMs: 50, warmupMs: 0, clients: [client], alarms: { ...QUIET, leaseLeak: {}, saturation: { windowMs: 300 } } });
   await checkoutWithoutRelease(client);
   await checkoutWithoutRelease(client);
-  const leak = await until(() => alarmsOf(watch, 'lease-leak')[0], 5000, 'a lease-leak alarm');
+  const leak = await waitFor(() => alarmsOf(watch, 'lease-leak')[0], { timeoutMs: 5000, intervalMs: 10, message: 'a lease-leak alarm' });
   assert.equal(leak.callSites[0].functionName, 'checkoutWithoutRelease');
   assert.equal(leak.callSites[0].file, THIS_FILE);
   assert.ok(leak.callSites[0].line > 0 && leak.callSites[0].stack.includes('checkoutWithoutRelease'));
@@ -79,18 +69,18 @@ test('a lease never released: lease-leak names the acquiring line; the saturated
   // Every slot in use (1 shared + 2 leased of 3) for the window, and a request that waits.
   await client.ping();
   await assert.rejects(client.acquire(), { code: 'ERR_POOL_TIMEOUT' });
-  const saturation = await until(() => alarmsOf(watch, 'pool-saturation')[0], 5000, 'a pool-saturation alarm');
+  const saturation = await waitFor(() => alarmsOf(watch, 'pool-saturation')[0], { timeoutMs: 5000, intervalMs: 10, message: 'a pool-saturation alarm' });
   assert.match(saturation.message, /3 of maxConnections 3 connections in use \(2 leased\) for 0.3 s/);
   assert.equal(saturation.callSites[0].functionName, 'checkoutWithoutRelease');
   assert.equal(saturation.callSites[0].count, 2, 'both leaks come from there');
-  const wait = await until(() => alarmsOf(watch, 'acquire-wait')[0], 5000, 'an acquire-wait alarm');
+  const wait = await waitFor(() => alarmsOf(watch, 'acquire-wait')[0], { timeoutMs: 5000, intervalMs: 10, message: 'an acquire-wait alarm' });
   assert.match(wait.message, /1 lease request\(s\) waited for a connection in the last 0.3 s/);
   assert.equal(wait.callSites[0].functionName, 'checkoutWithoutRelease');
   assert.ok(wait.history.length >= 2 && wait.history.every((s) => s.clients.some((c) => c.address === leak.client?.address)));
 
   // Once per episode: more samples, no second alarm of either kind.
   const last = watch.lastSample!.at;
-  await until(() => watch.history().filter((s) => s.at > last).length >= 10, 5000, 'ten more samples');
+  await waitFor(() => watch.history().filter((s) => s.at > last).length >= 10, { timeoutMs: 5000, intervalMs: 10, message: 'ten more samples' });
   assert.equal(alarmsOf(watch, 'pool-saturation').length, 1);
   assert.equal(alarmsOf(watch, 'lease-leak').length, 1);
   for (const lease of leaked.splice(0)) lease.release();
@@ -105,7 +95,7 @@ test('a growing array: growth of heapUsed names the function that keeps allocati
   });
   const grower = setInterval(growForever, 5);
   try {
-    const alarm = await until(() => alarmsOf(watch, 'growth')[0] ?? (hoard.length > 3_000_000 ? new Error('no alarm after 3M objects') : undefined), 20_000, 'a growth alarm');
+    const alarm = await waitFor(() => alarmsOf(watch, 'growth')[0] ?? (hoard.length > 3_000_000 ? new Error('no alarm after 3M objects') : undefined), { timeoutMs: 20_000, intervalMs: 10, message: 'a growth alarm' });
     assert.ok(!(alarm instanceof Error), String(alarm));
     assert.equal(alarm.series, 'heapUsed');
     assert.ok(alarm.bytesPerSecond! >= 2 * 1024 * 1024, `slope ${alarm.bytesPerSecond}`);
@@ -122,12 +112,12 @@ test('a growing array: growth of heapUsed names the function that keeps allocati
 
 test('a timer per request: doubling of Timeout names the line that arms them', async () => {
   using watch = watchMemory({ intervalMs: 50, warmupMs: 0, trackClients: false, alarms: { ...QUIET, doubling: { minCount: 16, attributionMs: 300 } } });
-  await until(() => watch.lastSample, 2000, 'a first sample (the baseline)');
+  await waitFor(() => watch.lastSample, { timeoutMs: 2000, intervalMs: 10, message: 'a first sample (the baseline)' });
   const requests = setInterval(() => {
     for (let i = 0; i < 5; i++) handleRequest();
   }, 10);
   try {
-    const alarm = await until(() => alarmsOf(watch, 'doubling').find((a) => a.series === 'resources.Timeout'), 10_000, 'a Timeout doubling alarm');
+    const alarm = await waitFor(() => alarmsOf(watch, 'doubling').find((a) => a.series === 'resources.Timeout'), { timeoutMs: 10_000, intervalMs: 10, message: 'a Timeout doubling alarm' });
     assert.ok(alarm.value >= 32, `count ${alarm.value}`);
     assert.match(alarm.message, /^Timeout count doubled: \d+ \(baseline \d+, floor 16\)/);
     assert.equal(alarm.callSites[0]?.functionName, 'handleRequest', `${alarm.note} ${JSON.stringify(alarm.callSites)}`);
@@ -141,10 +131,10 @@ test('a timer per request: doubling of Timeout names the line that arms them', a
 
 test('a client per request never closed: doubling of sockets names the line that creates the clients', async () => {
   using watch = watchMemory({ intervalMs: 50, warmupMs: 0, alarms: { ...QUIET, doubling: { minCount: 4, attributionMs: 200 } } });
-  await until(() => watch.lastSample, 2000, 'a first sample (the baseline)');
+  await waitFor(() => watch.lastSample, { timeoutMs: 2000, intervalMs: 10, message: 'a first sample (the baseline)' });
   try {
     for (let i = 0; i < 12; i++) await connectPerRequest(redis.url);
-    const alarm = await until(() => alarmsOf(watch, 'doubling').find((a) => a.series === 'resources.TCPSocketWrap'), 10_000, 'a socket doubling alarm');
+    const alarm = await waitFor(() => alarmsOf(watch, 'doubling').find((a) => a.series === 'resources.TCPSocketWrap'), { timeoutMs: 10_000, intervalMs: 10, message: 'a socket doubling alarm' });
     assert.equal(alarm.callSites[0]?.functionName, 'connectPerRequest', `${alarm.note} ${JSON.stringify(alarm.callSites)}`);
     assert.equal(alarm.callSites[0].file, THIS_FILE);
     assert.ok(alarm.callSites[0].count >= 8, `sockets from there: ${alarm.callSites[0].count}`);
@@ -155,7 +145,7 @@ test('a client per request never closed: doubling of sockets names the line that
   } finally {
     await Promise.all(perRequestClients.splice(0).map((c) => c.close()));
   }
-  await until(() => watch.lastSample!.clients.length === 0, 2000, 'closed clients to leave the samples');
+  await waitFor(() => watch.lastSample!.clients.length === 0, { timeoutMs: 2000, intervalMs: 10, message: 'closed clients to leave the samples' });
 });
 
 test('a sample holds memory, the gap, resources by type, loop delay, CPU and each client stats()', async () => {
@@ -163,7 +153,7 @@ test('a sample holds memory, the gap, resources by type, loop delay, CPU and eac
   await client.ping();
   const samples: number[] = [];
   using watch = watchMemory({ intervalMs: 20, clients: [client], trackClients: false, alarms: QUIET, onSample: (s) => samples.push(s.at) });
-  const s = await until(() => watch.lastSample, 2000, 'a sample');
+  const s = await waitFor(() => watch.lastSample, { timeoutMs: 2000, intervalMs: 10, message: 'a sample' });
   for (const k of ['heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'rss'] as const) assert.ok(Number.isSafeInteger(s[k]) && s[k] > 0, k);
   assert.equal(s.gap, s.rss - (s.heapTotal + s.external));
   assert.ok(s.resources.TCPSocketWrap >= 1, JSON.stringify(s.resources));
@@ -175,12 +165,11 @@ test('a sample holds memory, the gap, resources by type, loop delay, CPU and eac
   assert.equal(s.clients[0].stats.totalConns, client.stats().totalConns);
   assert.equal(s.clients[0].createdAt, null, 'registered explicitly: creation site unknown');
   assert.deepEqual(JSON.parse(JSON.stringify(s)), s, 'plain data');
-  await until(() => samples.length >= 3, 2000, 'onSample calls');
+  await waitFor(() => samples.length >= 3, { timeoutMs: 2000, intervalMs: 10, message: 'onSample calls' });
   watch.stop();
   const n = watch.history().length;
   assert.equal(watch.isRunning, false);
-  await new Promise((r) => setTimeout(r, 60));
-  assert.equal(watch.history().length, n, 'no sample after stop()');
+  await staysTrue(() => watch.history().length === n, { forMs: 60, message: 'no sample after stop()' });
 });
 
 test('the watch keeps no process alive and its hooks go away on stop()', () => {
