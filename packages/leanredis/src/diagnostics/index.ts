@@ -16,4 +16,5 @@ export type { MemorySample, ClientSample, EventLoopDelay, MemorySeries } from '.
 export type { MemoryAlarm, MemoryAlarmKind, MemoryAlarmOptions, GrowthAlarmOptions, DoublingAlarmOptions, SaturationAlarmOptions, LeaseLeakAlarmOptions } from './memory-alarms.js';
 export type { CallSite } from './call-sites.js';
 export type { WatchableClient } from './client-registry.js';
+export { writeHeapSnapshot, estimateHeapSnapshot, type WriteHeapSnapshotOptions, type HeapSnapshotEstimate, type HeapSnapshotResult, type HeapSnapshotRefusedError, type HeapSnapshotShortage } from './write-heap-snapshot.js';
 export { memoryReport, type MemoryReport, type MemoryReportOptions, type MemoryReportTarget, type KeySize, type KeyPattern, type ClientBuffers } from './memory-report.js';
