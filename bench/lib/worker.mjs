@@ -8,7 +8,9 @@ import { CLIENTS, FLOOR } from './clients.mjs';
 const [scenarioFile, clientId, serverJson, paramsJson] = process.argv.slice(2);
 const scenario = (await import(scenarioFile)).default;
 // 'floor' is the fake client; 'leanredis-<variant>' rows drive leanredis in a scenario's own way.
-const client = clientId === 'floor' ? FLOOR : clientId.startsWith('leanredis-') ? { ...CLIENTS.leanredis, id: clientId } : CLIENTS[clientId];
+// An extra row of the scenario's own (e.g. 'prom-client') gets just its id: the scenario drives it.
+const isOwnRow = scenario.extras?.some((/** @type {{ id: string; child?: boolean }} */ x) => x.id === clientId && x.child) && !(clientId in CLIENTS);
+const client = clientId === 'floor' ? FLOOR : clientId.startsWith('leanredis-') ? { ...CLIENTS.leanredis, id: clientId } : isOwnRow ? { id: clientId } : CLIENTS[clientId];
 if (!client) throw new Error(`unknown client ${clientId}`);
 const server = JSON.parse(serverJson);
 const params = JSON.parse(paramsJson);

@@ -18,3 +18,5 @@ export type { CallSite } from './call-sites.js';
 export type { WatchableClient } from './client-registry.js';
 export { writeHeapSnapshot, estimateHeapSnapshot, type WriteHeapSnapshotOptions, type HeapSnapshotEstimate, type HeapSnapshotResult, type HeapSnapshotRefusedError, type HeapSnapshotShortage } from './write-heap-snapshot.js';
 export { memoryReport, type MemoryReport, type MemoryReportOptions, type MemoryReportTarget, type KeySize, type KeyPattern, type ClientBuffers } from './memory-report.js';
+export { prometheusText, prometheusContentType, type PrometheusTextOptions, type MetricsClient } from './prometheus-text.js';
+export { createCommandMetrics, CommandMetrics, type CommandMetricsOptions, type CommandFigures } from './command-metrics.js';

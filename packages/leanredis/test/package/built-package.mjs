@@ -43,7 +43,7 @@ export const RUNTIME_EXPORTS = ['createClient', 'Client', 'Lease', 'Pipeline', '
  * Runtime exports of `leanredis/diagnostics` (dist/diagnostics.js). Each diagnostics file adds
  * its functions here.
  */
-export const DIAGNOSTICS_EXPORTS = ['healthCheck', 'captureHeapProfile', 'HeapProfile', 'watchMemory', 'MemoryWatch', 'memoryReport', 'writeHeapSnapshot', 'estimateHeapSnapshot'];
+export const DIAGNOSTICS_EXPORTS = ['healthCheck', 'captureHeapProfile', 'HeapProfile', 'watchMemory', 'MemoryWatch', 'memoryReport', 'writeHeapSnapshot', 'estimateHeapSnapshot', 'prometheusText', 'prometheusContentType', 'createCommandMetrics', 'CommandMetrics'];
 
 /** Internals that must not be reachable from the package entry. */
 export const PRIVATE_NAMES = ['Pool', 'Connection', 'Dispatcher', 'Decoder', 'Encoder', 'PendingCommand', 'RingQueue', 'Runner', 'resolveOptions', 'COMMANDS', 'Subscription', 'PubSub', 'buildTable'];

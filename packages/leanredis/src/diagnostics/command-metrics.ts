@@ -1,0 +1,209 @@
+// @layer L7 diagnostics
+/**
+ * L7 diagnostics: `createCommandMetrics()`, a recorder of every command's outcome, fed by the
+ * `leanredis:command:end` channel (docs/observability.md): a count, a latency histogram and
+ * errors by code, per command NAME (never a key: keys are unbounded and may be personal data).
+ *
+ * Data structure: a Map from command name to an entry holding the count, the sum of durations
+ * and one counter per histogram bucket (non-cumulative; the writer accumulates), plus a small
+ * Map of error code -> count. Recording is a Map lookup, a short linear bucket search (most
+ * Redis commands land in the first buckets, so it stops early) and a few increments; the label
+ * text of an entry is escaped once, when the entry is created. Cardinality is capped: past
+ * `maxCommands` names (call() accepts any first token) commands count under `OTHER`, and past
+ * `maxErrorCodes` codes per command (a server's error prefix) under `OTHER`.
+ */
+import type * as DiagnosticsChannel from 'node:diagnostics_channel';
+import type { CommandContext } from '../index.js';
+import { checkOptions, intOption } from './options.js';
+import { loadCore } from './core-loader.js';
+import { escapeLabelValue, formatBound } from './exposition.js';
+
+/** Options of `createCommandMetrics`. */
+export interface CommandMetricsOptions {
+  /**
+   * Upper bounds of the latency histogram's buckets, ascending; `+Inf` is implied. Prometheus
+   * output is in seconds (`le="0.0001"` for 0.1 ms).
+   * @default [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] (ms)
+   */
+  bucketsMs?: readonly number[];
+  /** Distinct command names kept; later names count as `OTHER`. @default 1000 */
+  maxCommands?: number;
+  /** Distinct error codes kept per command; later codes count as `OTHER`. @default 32 */
+  maxErrorCodes?: number;
+}
+
+/** One command's figures (`CommandMetrics.snapshot()`). Plain data. */
+export interface CommandFigures {
+  /** Upper-case command name (`GET`, `CLIENT KILL`), or `OTHER` past `maxCommands`. */
+  command: string;
+  /** Commands that settled, successes and failures. */
+  count: number;
+  /** Failures by error code (`WRONGTYPE`, `ERR_COMMAND_TIMEOUT`...; `UNKNOWN` for an error without one). */
+  errors: Record<string, number>;
+  /** Sum of the durations. (ms) */
+  sumMs: number;
+  /** Cumulative counts: `counts[i]` commands took at most `bucketsMs[i]`; the last is every command (+Inf). */
+  cumulative: number[];
+}
+
+/** The default buckets: sub-millisecond first, since a loopback Redis answers in ~0.1 ms. (ms) */
+export const DEFAULT_BUCKETS_MS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+const KNOWN = ['bucketsMs', 'maxCommands', 'maxErrorCodes'] as const;
+const CHANNEL = 'leanredis:command:end';
+const OTHER = 'OTHER';
+
+/** An error's stable code (`LeanRedisError.code`, the server's prefix for a ReplyError), else `UNKNOWN`. */
+export function errorCodeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '' ? code : 'UNKNOWN';
+}
+
+/** One command's counters; `label` is `command="GET"`, escaped once. */
+export interface CommandEntry {
+  readonly command: string;
+  readonly label: string;
+  count: number;
+  sumMs: number;
+  readonly buckets: Float64Array;
+  readonly errors: Map<string, { readonly label: string; count: number }>;
+}
+
+/** Records command outcomes; see `createCommandMetrics`. */
+export class CommandMetrics {
+  readonly #boundsMs: readonly number[];
+  readonly #maxCommands: number;
+  readonly #maxErrorCodes: number;
+  readonly #entries = new Map<string, CommandEntry>();
+  readonly #listener = (message: unknown): void => {
+    const c = message as CommandContext;
+    this.record(c.command, c.durationMs, c.error);
+  };
+  #isRecording = false;
+
+  /** `le="..."` per bucket, in seconds, precomputed for rendering. */
+  readonly boundLabels: readonly string[];
+
+  constructor(boundsMs: readonly number[], maxCommands: number, maxErrorCodes: number) {
+    this.#boundsMs = boundsMs;
+    this.#maxCommands = maxCommands;
+    this.#maxErrorCodes = maxErrorCodes;
+    this.boundLabels = boundsMs.map((ms) => `le="${formatBound(Number((ms / 1000).toPrecision(12)))}"`);
+  }
+
+  /** Whether it is subscribed to the command channel (false after `stop()`). */
+  get isRecording(): boolean {
+    return this.#isRecording;
+  }
+
+  /** The histogram's bucket bounds. (ms) */
+  get bucketsMs(): readonly number[] {
+    return this.#boundsMs;
+  }
+
+  /** @internal Subscribes to `leanredis:command:end` (createCommandMetrics does). */
+  start(): this {
+    if (this.#isRecording) return this;
+    (process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel).subscribe(CHANNEL, this.#listener);
+    this.#isRecording = true;
+    return this;
+  }
+
+  /** Unsubscribes; the figures so far stay readable. Idempotent. */
+  stop(): void {
+    if (!this.#isRecording) return;
+    (process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel).unsubscribe(CHANNEL, this.#listener);
+    this.#isRecording = false;
+  }
+
+  /** `using metrics = createCommandMetrics()` stops it at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+
+  /**
+   * Records one outcome, as the channel subscription does for every command: `command` is its
+   * upper-case name, `durationMs` how long it took, `error` what it failed with (undefined on
+   * success). Exposed for commands observed another way, and for tests.
+   */
+  record(command: string, durationMs: number, error?: unknown): void {
+    const entry = this.#entries.get(command) ?? this.#entry(command);
+    entry.count++;
+    entry.sumMs += durationMs;
+    const bounds = this.#boundsMs;
+    let i = 0;
+    while (i < bounds.length && durationMs > bounds[i]) i++;
+    entry.buckets[i]++;
+    if (error !== undefined) this.#error(entry, errorCodeOf(error));
+  }
+
+  /** Forgets every figure (a process that wants per-interval figures). */
+  reset(): void {
+    this.#entries.clear();
+  }
+
+  /** The figures, one row per command name, sorted by name. */
+  snapshot(): CommandFigures[] {
+    return this.entries().map((e) => {
+      const cumulative: number[] = [];
+      let sum = 0;
+      for (const n of e.buckets) cumulative.push((sum += n));
+      return { command: e.command, count: e.count, errors: Object.fromEntries([...e.errors].map(([code, v]) => [code, v.count])), sumMs: e.sumMs, cumulative };
+    });
+  }
+
+  /** @internal The entries sorted by command name (for rendering). */
+  entries(): CommandEntry[] {
+    return [...this.#entries.values()].sort((a, b) => (a.command < b.command ? -1 : a.command > b.command ? 1 : 0));
+  }
+
+  #entry(command: string): CommandEntry {
+    const name = this.#entries.size >= this.#maxCommands ? OTHER : command;
+    const known = this.#entries.get(name);
+    if (known !== undefined) return known;
+    const entry: CommandEntry = { command: name, label: `command="${escapeLabelValue(name)}"`, count: 0, sumMs: 0, buckets: new Float64Array(this.#boundsMs.length + 1), errors: new Map() };
+    this.#entries.set(name, entry);
+    return entry;
+  }
+
+  #error(entry: CommandEntry, code: string): void {
+    let e = entry.errors.get(code);
+    if (e === undefined) {
+      const name = entry.errors.size >= this.#maxErrorCodes ? OTHER : code;
+      e = entry.errors.get(name);
+      if (e === undefined) entry.errors.set(name, (e = { label: `${entry.label},code="${escapeLabelValue(name)}"`, count: 0 }));
+    }
+    e.count++;
+  }
+}
+
+function checkBuckets(fn: string, value: unknown): readonly number[] {
+  if (value === undefined) return DEFAULT_BUCKETS_MS;
+  const ok = Array.isArray(value) && value.length > 0 && value.length <= 64 && value.every((v, i) => typeof v === 'number' && Number.isFinite(v) && v > 0 && (i === 0 || v > (value[i - 1] as number)));
+  if (!ok) throw new (loadCore().ArgumentError)(`${fn}: option "bucketsMs" must be 1 to 64 finite numbers > 0 in ascending order (ms)`, 'ERR_INVALID_OPTION');
+  return Object.freeze([...(value as number[])]);
+}
+
+/**
+ * Starts recording every command of every leanredis client in this process (and of any copy
+ * of the package: the channel is process-wide): counts, latency histogram and errors by code,
+ * per command name. Render it with `prometheusText(clients, { commands })`; `stop()` ends it.
+ * Throws ArgumentError (ERR_INVALID_OPTION) on an unknown or invalid option.
+ *
+ * Subscribing makes every client build a context per command (docs/observability.md, "Cost");
+ * docs/BENCHMARKS.md has the measured cost.
+ *
+ * ```ts
+ * const commands = createCommandMetrics();
+ * http.createServer((req, res) => {
+ *   res.setHeader('Content-Type', prometheusContentType(false));
+ *   res.end(prometheusText([client], { commands }));
+ * });
+ * ```
+ */
+export function createCommandMetrics(options?: CommandMetricsOptions): CommandMetrics {
+  const fn = 'createCommandMetrics';
+  const o = checkOptions(fn, options, KNOWN);
+  const buckets = checkBuckets(fn, o.bucketsMs);
+  return new CommandMetrics(buckets, intOption(fn, o, 'maxCommands', 1000, 1, 100_000), intOption(fn, o, 'maxErrorCodes', 32, 1, 1000)).start();
+}

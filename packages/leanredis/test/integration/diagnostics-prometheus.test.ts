@@ -1,0 +1,60 @@
+/**
+ * Prometheus metrics from real commands on a real server: createCommandMetrics counts what the
+ * `leanredis:command:end` channel reports (plain commands, pipeline commands, reply errors by
+ * code), never a key; prometheusText renders the clients' pool figures beside them; and
+ * `promtool check metrics` (Debian's prometheus package; .ci/run installs it) accepts the
+ * Prometheus text, lint included.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { prometheusText, createCommandMetrics } from '../../src/diagnostics/index.ts';
+import { useRedisServer } from '../helpers/setup.ts';
+import { parseExposition } from '../helpers/exposition-parser.ts';
+
+const redis = useRedisServer();
+
+function sampleValue(text: string, line: RegExp): number | undefined {
+  const m = line.exec(text);
+  return m === null ? undefined : Number(m[1]);
+}
+
+test('commands, pipeline commands and reply errors are counted by name and code, never by key', async () => {
+  using metrics = createCommandMetrics();
+  await using client = redis.client();
+  await client.set('secret-key-1', 'v');
+  for (let i = 0; i < 5; i++) await client.get('secret-key-1');
+  await client.pipeline().get('secret-key-2').incr('counter-key').exec();
+  await assert.rejects(client.hGet('secret-key-1', 'f'), { code: 'WRONGTYPE' });
+  const text = prometheusText({ main: client }, { commands: metrics });
+  parseExposition(text, 'prometheus');
+  assert.equal(sampleValue(text, /^leanredis_commands_total\{command="GET"\} (\d+)$/m), 6);
+  assert.equal(sampleValue(text, /^leanredis_commands_total\{command="INCR"\} (\d+)$/m), 1);
+  assert.equal(sampleValue(text, /^leanredis_command_errors_total\{command="HGET",code="WRONGTYPE"\} (\d+)$/m), 1);
+  assert.equal(sampleValue(text, /^leanredis_command_duration_seconds_count\{command="GET"\} (\d+)$/m), 6);
+  assert.ok(!text.includes('secret-key') && !text.includes('counter-key'), 'no key in any label');
+  assert.ok((sampleValue(text, /^leanredis_pool_connections\{client="main",address="[^"]+",state="shared"\} (\d+)$/m) ?? 0) >= 1);
+  metrics.stop();
+  await client.get('secret-key-1');
+  assert.equal(metrics.snapshot().find((r) => r.command === 'GET')?.count, 6, 'stop() unsubscribes');
+});
+
+test('promtool check metrics accepts the exposition (Prometheus text), lint included', async (t) => {
+  const version = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+  if (version.error !== undefined || version.status !== 0) {
+    t.skip('promtool is not installed (Debian package prometheus; .ci/run installs it)');
+    return;
+  }
+  using metrics = createCommandMetrics();
+  await using client = redis.client();
+  await client.set('k', '1');
+  await client.get('k');
+  await assert.rejects(client.lPush('k', 'x'), { code: 'WRONGTYPE' });
+  await client.pipeline().get('k').get('k').exec();
+  const lease = await client.acquire();
+  lease.release();
+  const text = prometheusText({ main: client, 'second"one': client }, { commands: metrics, labels: { service: 'api\\v1' } });
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}\n--- input ---\n${text}`);
+  assert.equal(`${r.stdout}${r.stderr}`.trim(), '', 'no lint finding');
+});
