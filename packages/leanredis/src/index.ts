@@ -41,6 +41,8 @@ export type { ScanOptions, KeyScanOptions, FlushMode } from './commands/argument
 export type { ListSide, KeyElement, KeyElements, LPosOptions, LmPopOptions } from './commands/lists.js';
 export type { FunctionCall, FunctionLoadOptions, FunctionListOptions, FunctionDescription, FunctionLibrary } from './commands/scripting.js';
 export type { InfoReply, ClientRecord, ClientType, ServerTime, ClientListOptions, ClientKillFilters, MemoryUsageOptions, SlowLogEntry } from './commands/server.js';
+export type { ReplicaRole, MasterRole, ReplicaOfRole, SentinelRole, RoleReply, BgSaveOptions, LolwutOptions, FailoverOptions, ModuleLoadExOptions, ModuleDescription, TrackingInfo } from './commands/server-admin.js';
+export type { MemoryStats, LatencySample, LatencyEvent, LatencyHistogram, KeySearch, CommandKeySpec, CommandInfo, CommandDoc, DocValue, KeyWithFlags, CommandListFilter } from './commands/introspection.js';
 export type { SScanReply, SInterCardOptions } from './commands/sets.js';
 export type { ZRangeOptions, ZRangeWithScoresOptions, ZAggregateOptions, ZmPopOptions, KeyScoredMembers } from './commands/sorted-sets-range.js';
 export type { ScoredMember, ZAddMember, KeyScoredMember, ZScanReply, RangeBound, ZAddOptions, ZAddIncrOptions } from './commands/sorted-sets.js';

@@ -26,6 +26,8 @@ import type { ConnectionCommands } from './connection.js';
 import type { StreamCommands } from './streams.js';
 import type { StreamGroupCommands } from './stream-groups.js';
 import type { PubSubCommands } from './pubsub.js';
+import type { ServerAdminCommands } from './server-admin.js';
+import type { IntrospectionCommands } from './introspection.js';
 
 export type { CommandTable };
 
@@ -45,7 +47,9 @@ export interface CommandMethods<K extends Kind>
     ScriptingCommands<K>,
     StreamCommands<K>,
     StreamGroupCommands<K>,
-    PubSubCommands<K> {}
+    PubSubCommands<K>,
+    ServerAdminCommands<K>,
+    IntrospectionCommands<K> {}
 
 /** Commands that change their connection's state: on leases only. */
 export interface LeaseCommandMethods<K extends Kind> extends ConnectionCommands<K> {}
@@ -62,6 +66,8 @@ export interface Executor {
 
 const targets: object[] = [];
 let table: CommandTable | undefined;
+// Apart from `table`: the table may be built (commandTable(), call()) before any executor exists.
+let isInstalled = false;
 
 /** The command table, built on first call. */
 export function commandTable(): CommandTable {
@@ -75,12 +81,14 @@ export function commandTable(): CommandTable {
  */
 export function installCommands(target: { prototype: object }): void {
   targets.push(target.prototype);
-  if (table !== undefined) install([target.prototype]);
+  if (isInstalled) install([target.prototype]);
 }
 
 /** Installs the command methods on every registered prototype, once. */
 export function ensureCommands(): void {
-  if (table === undefined) install(targets);
+  if (isInstalled) return;
+  isInstalled = true;
+  install(targets);
 }
 
 function install(prototypes: object[]): void {

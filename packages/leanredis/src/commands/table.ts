@@ -22,6 +22,8 @@ import { connectionCommands, stateCommands } from './connection.js';
 import { streamCommands } from './streams.js';
 import { streamGroupCommands } from './stream-groups.js';
 import { pubSubCommands } from './pubsub.js';
+import { serverAdminCommands } from './server-admin.js';
+import { introspectionCommands } from './introspection.js';
 
 /** The table: typed methods, and the commands only `call()` sends whose effects still matter. */
 export interface CommandTable {
@@ -49,6 +51,8 @@ export function buildTable(): CommandTable {
     ...streamCommands(),
     ...streamGroupCommands(),
     ...pubSubCommands(),
+    ...serverAdminCommands(),
+    ...introspectionCommands(),
     ...connectionCommands(),
   } as Record<string, CommandDefinition>;
   for (const method of Object.keys(methods)) methods[method].method = method;
