@@ -19,7 +19,7 @@ function find(dir, out = []) {
   return out;
 }
 
-const suites = ['unit', 'integration', 'faults', 'package'];
+const suites = ['unit', 'integration', 'faults', 'package', 'sentinel'];
 const files = [];
 for (const pkg of readdirSync(join(root, 'packages'))) {
   for (const suite of suites) {

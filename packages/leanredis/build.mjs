@@ -5,6 +5,7 @@
 //   dist/extras.js    the command table (required synchronously by the first client), the
 //                     decoder (first connection) and the pub/sub manager (first subscribe)
 //   dist/diagnostics.js `leanredis/diagnostics` (a subpath: `leanredis` never loads it)
+//   dist/sentinel.js  `leanredis/sentinel` (a subpath over the public entry, ./index.js)
 //
 // extras.js is reached through the *-loader.ts files (table, decoder, pubsub, stream consumer),
 // which import them statically in the sources (tests run there through tsx); here those
@@ -93,6 +94,16 @@ await build({ ...common, entryPoints: { index: 'src/index.ts', extras: 'src/extr
 // more file and ~5 KB more heap for every `import 'leanredis'`). A package test checks that no
 // core source is bundled into them (test/package/diagnostics-subpath.test.mjs).
 await build({ ...common, entryPoints: { diagnostics: 'src/diagnostics/index.ts' }, chunkNames: 'subpath-[hash]' });
+// leanredis/sentinel is built over the public surface: its imports of src/index.ts stay an
+// import of ./index.js (the same module `import 'leanredis'` loads, so one Client class and one
+// set of error classes), and `leanredis` itself neither loads nor bundles any of it.
+const surfaceExternal = {
+  name: 'surface-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: './index.js', external: true }));
+  },
+};
+await build({ ...common, plugins: [lazyLoaders, surfaceExternal], entryPoints: { sentinel: 'src/sentinel/index.ts' }, chunkNames: 'sentinel-[hash]' });
 if (outdir === join(here, 'dist')) {
   const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });

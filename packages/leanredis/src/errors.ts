@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'ERR_POOL_TIMEOUT'
   | 'ERR_QUEUE_FULL'
   | 'ERR_LEASE_RELEASED'
-  | 'ERR_PIPELINE';
+  | 'ERR_PIPELINE'
+  | SentinelErrorCode;
 
 // A brand per class on the prototypes, read by Symbol.hasInstance: `err instanceof ReplyError`
 // stays true even when a second copy of this module exists (a test runner's module registry, a
@@ -156,6 +157,22 @@ export class PipelineError extends LeanRedisError {
   }
 }
 
+/** Codes of SentinelError. */
+export type SentinelErrorCode = 'ERR_SENTINEL_UNREACHABLE' | 'ERR_SENTINEL_MASTER_UNKNOWN' | 'ERR_SENTINEL_NOT_MASTER' | 'ERR_SENTINEL_NO_REPLICA';
+
+/**
+ * leanredis/sentinel could not find a server to use: no sentinel answered
+ * (ERR_SENTINEL_UNREACHABLE), the sentinels answered but none knows the master's name
+ * (ERR_SENTINEL_MASTER_UNKNOWN), the address they gave says it is a replica
+ * (ERR_SENTINEL_NOT_MASTER: a failover is under way; the client asks again), or no replica is
+ * usable for `readFrom: 'replica'` (ERR_SENTINEL_NO_REPLICA).
+ */
+export class SentinelError extends LeanRedisError {
+  constructor(code: SentinelErrorCode, message: string, options?: { cause?: unknown; command?: string }) {
+    super(code, message, options);
+  }
+}
+
 // Redis echoes arguments back in some error texts; they may be secrets (a password given to
 // ACL SETUSER without its '>' is echoed as a bad modifier), so they are cut before the message
 // can reach a log: the tail of an unknown command's error, and quoted modifiers, subcommands
@@ -193,6 +210,7 @@ for (const [cls, name] of [
   [LeaseReleasedError, 'LeaseReleasedError'],
   [PipelineError, 'PipelineError'],
   [ReplyError, 'ReplyError'],
+  [SentinelError, 'SentinelError'],
 ] as const) {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(cls, 'name', { value: name, configurable: true });

@@ -66,7 +66,9 @@ export {
   LeaseReleasedError,
   PipelineError,
   ReplyError,
+  SentinelError,
   hasCode,
   type ErrorCode,
   type QueueFullReason,
+  type SentinelErrorCode,
 } from './errors.js';

@@ -21,7 +21,7 @@ import type { StreamConsumer, StreamConsumerOptions } from './stream-consumer.js
 import { loadStreamConsumer } from './stream-consumer-loader.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import { Dispatcher, checkCallOptions } from './dispatcher.js';
-import { resolveOptions, type BufferClientOptions, type ClientOptions } from './options.js';
+import { TOPOLOGY, applyTopology, resolveOptions, type BufferClientOptions, type ClientOptions, type Topology } from './options.js';
 import { Multi, Pipeline, type BatchSender } from './pipeline.js';
 import { RUN, Runner, type CallOptions } from './runner.js';
 
@@ -108,8 +108,11 @@ export class Client<S = string> extends Runner<S> {
 
   constructor(options?: string | ClientOptions | BufferClientOptions) {
     super();
-    const dispatcher = new Dispatcher(resolveOptions(options, this));
+    const resolved = resolveOptions(options, this);
+    const dispatcher = new Dispatcher(resolved);
     this.#dispatcher = dispatcher;
+    const topology = typeof options === 'object' && options !== null ? (options as { [TOPOLOGY]?: Topology })[TOPOLOGY] : undefined;
+    if (topology !== undefined) applyTopology(resolved, topology, (error) => dispatcher.pool.dropConnections(error));
     dispatcher.pool.observer = new Client.#Observer(this as Client<unknown>);
     const created = (globalThis as { [CLIENT_CREATED]?: Set<(client: Client<unknown>) => void> })[CLIENT_CREATED];
     if (created !== undefined) for (const listener of created) listener(this as Client<unknown>);

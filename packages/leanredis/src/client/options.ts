@@ -155,6 +155,51 @@ export interface ResolvedOptions {
   captureCallerStack: boolean;
 }
 
+/**
+ * The key of an internal option, not public API: a topology (leanredis/sentinel, bundled apart
+ * and reaching the core only through its entry) passes it to `new Client(...)` so that the
+ * client dials where the topology says and refuses servers it does not want. Symbol.for: the
+ * subpath and the core agree on it without importing each other's private modules.
+ */
+export const TOPOLOGY = Symbol.for('leanredis.topology');
+
+/** What a topology gives a client (see TOPOLOGY). Its functions are called unbound. */
+export interface Topology {
+  /** Before each dial (see ConnectionSettings.locate). */
+  locate: (isRedial: boolean) => Promise<void> | undefined;
+  /** After each handshake (see ConnectionSettings.verify). */
+  verify: ConnectionSettings['verify'];
+  /** Called once, by the client's constructor, with what the topology may do to the client. */
+  attach: (handle: TopologyHandle) => void;
+}
+
+/** What a topology may do to the client it is attached to. */
+export interface TopologyHandle {
+  /** Points every later dial at host:port (messages and observers name it too). */
+  setAddress(host: string, port: number): void;
+  /** Drops every socket: see Pool.dropConnections. */
+  dropConnections(error: Error): void;
+}
+
+/** Wires a topology into resolved options: connections locate and verify through it. */
+export function applyTopology(resolved: ResolvedOptions, topology: Topology, dropConnections: (error: Error) => void): void {
+  const connection = resolved.connection;
+  connection.locate = topology.locate;
+  connection.verify = topology.verify;
+  topology.attach({
+    setAddress(host, port) {
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      connection.host = host;
+      connection.port = port;
+      resolved.address = address;
+      resolved.pool.address = address;
+      // Observers read the destination (leanredis:command, :connect): one object, updated in place.
+      Object.assign(resolved.destination, { address, serverAddress: host, serverPort: port });
+    },
+    dropConnections,
+  });
+}
+
 /** `observeArguments: true`: every argument becomes '?'. */
 const maskArguments: ArgumentsSanitizer = (_command, args) => args.map(() => '?');
 

@@ -83,6 +83,7 @@ export class Connection {
   #timerAt = NO_DEADLINE;
   #connectTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  #locating: Promise<void> | undefined; // a topology is finding the server to dial
   #loading: PendingCommand[] | undefined; // answered LOADING: did not run, sent again after a pause
   #loadingTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
@@ -232,6 +233,19 @@ export class Connection {
     return this.#closed;
   }
 
+  /**
+   * Drops the socket as if the network lost it (the server moved: leanredis/sentinel). A
+   * reconnecting connection dials again (locating the server anew) and re-sends what a loss
+   * re-sends (read-only commands); anything else written fails with
+   * ERR_CONNECTION_LOST_AFTER_WRITE; a lease's connection closes.
+   */
+  drop(error: Error): void {
+    const state = this.#state;
+    if (state !== 'connecting' && state !== 'ready' && state !== 'closing') return;
+    this.#socketError = error;
+    this.#onSocketGone(error);
+  }
+
   /** Closes at once: everything in flight rejects with `error`; unsent commands go to the owner. */
   destroy(error: Error = new ClientClosedError()): void {
     if (this.#state === 'closed') return;
@@ -250,6 +264,32 @@ export class Connection {
     const s = this.#settings;
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
+    const located = s.locate?.(this.losses > 0);
+    if (located !== undefined) {
+      // A topology is finding the server (leanredis/sentinel): dial once it knows, or fail this
+      // attempt like a refused dial (backoff, then locate again).
+      this.#state = 'connecting';
+      this.#locating = located;
+      located.then(
+        () => {
+          if (this.#locating !== located) return; // dropped, closed or destroyed meanwhile
+          this.#locating = undefined;
+          if (this.#closed !== undefined) this.#finish(undefined, new ClientClosedError()); // close() while locating
+          else this.#openSocket();
+        },
+        (err: Error) => {
+          if (this.#locating !== located) return;
+          this.#locating = undefined;
+          this.#onSocketGone(err);
+        },
+      );
+      return;
+    }
+    this.#openSocket();
+  }
+
+  #openSocket(): void {
+    const s = this.#settings;
     const dial = traceDial(this, s, this.id, this.#attempt);
     this.#state = 'connecting';
     this.#socketError = undefined;
@@ -348,6 +388,7 @@ export class Connection {
       clientName: s.clientName,
       credentials,
     });
+    if (s.verify !== undefined) await s.verify(this.serverInfo, (name, args) => this.#sendInternal(name, args));
   }
 
   #onHandshakeDone(socket: net.Socket): void {
@@ -378,6 +419,7 @@ export class Connection {
 
   /** The socket closed or failed (dial error, handshake error, protocol error, timeout, peer). */
   #onSocketGone(error: Error): void {
+    this.#locating = undefined;
     clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     this.#socket?.destroy();
@@ -432,6 +474,7 @@ export class Connection {
     if (this.#loadingTimer !== undefined) this.#resumeAfterLoading();
     this.#timer = this.#connectTimer = this.#reconnectTimer = undefined;
     this.#timerAt = NO_DEADLINE;
+    this.#locating = undefined;
     this.#socket?.destroy();
     this.#socket = undefined;
     this.#decoder.reset();

@@ -3,7 +3,7 @@
 import type * as tls from 'node:tls';
 import type { DecoderLimits } from '../resp/types.js';
 import type { PushMessage } from '../resp/types.js';
-import type { Credentials } from './handshake.js';
+import type { Credentials, SendInternal, ServerInfo } from './handshake.js';
 import type { Connection } from './connection.js';
 import type { PendingCommand } from './pending-command.js';
 import type { InFlightBudget, WriteHold } from './in-flight-budget.js';
@@ -38,6 +38,14 @@ export interface ConnectionSettings {
   maxInFlightBytes: number;
   /** Where the connection goes and whose it is, as `leanredis:connect` contexts tell it. */
   destination: Destination;
+  /**
+   * A topology (leanredis/sentinel) that decides where to dial: called before each dial with
+   * whether this connection lost a socket before; undefined dials host:port now, a promise
+   * dials once it resolves (it may change host and port meanwhile) or fails the dial.
+   */
+  locate?: (isRedial: boolean) => Promise<void> | undefined;
+  /** Checks the server after the handshake (a rejection refuses it: the dial fails with that error). */
+  verify?: (info: ServerInfo, send: SendInternal) => Promise<void> | undefined;
 }
 
 /**

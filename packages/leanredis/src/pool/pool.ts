@@ -416,6 +416,14 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
 
   // ---- closing --------------------------------------------------------------------------
 
+  /**
+   * Drops every socket (the server moved: leanredis/sentinel). Shared and subscriber
+   * connections dial again where their settings now point; leased and idle ones close.
+   */
+  dropConnections(error: Error): void {
+    for (const conn of [...this.#meta.keys()]) conn.drop?.(error);
+  }
+
   /** Lets every accepted command finish, then closes every connection. Waiters reject. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;

@@ -72,6 +72,8 @@ export interface PooledConnection {
   close(): Promise<void>;
   /** Closes at once; everything pending rejects with `error`. */
   destroy(error?: Error): void;
+  /** Drops the socket as if lost (the server moved); optional: only topologies call it, and fakes may leave it out. */
+  drop?(error: Error): void;
 }
 
 /** What the pool reports upward (the client turns these into events). */

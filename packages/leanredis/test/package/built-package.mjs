@@ -32,6 +32,7 @@ export const ERROR_CLASSES = [
   'LeaseReleasedError',
   'PipelineError',
   'ReplyError',
+  'SentinelError',
 ];
 
 /** Runtime exports the public API promises (types are checked by typecheck, not here). */

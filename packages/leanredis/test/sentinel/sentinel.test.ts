@@ -1,0 +1,98 @@
+/**
+ * leanredis/sentinel against a real topology (master + 2 replicas + 3 sentinels on loopback):
+ * discovery, the client's command surface, following SENTINEL FAILOVER, laziness.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSentinel, type SentinelClient } from '../../src/sentinel/index.ts';
+import { hasCode } from '../../src/index.ts';
+import { startSentinelTopology, type SentinelTopology } from '../helpers/redis-sentinel.ts';
+import { freePort } from '../helpers/redis-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+let t: SentinelTopology;
+const open: SentinelClient[] = [];
+
+before(async () => {
+  t = await startSentinelTopology();
+});
+after(async () => {
+  for (const c of open) c.destroy();
+  await t?.stop();
+});
+
+function sentinel(options: Partial<Parameters<typeof createSentinel>[0]> = {}): SentinelClient {
+  const c = createSentinel({ sentinels: t.sentinelAddresses, masterName: t.masterName, ...options });
+  open.push(c);
+  return c;
+}
+
+test('discovers the master from the sentinels and runs commands, pipelines, transactions and leases on it', async () => {
+  const c = sentinel();
+  assert.equal(c.master, undefined, 'nothing is known before the first command');
+  assert.equal(await c.set('s:k', 'v'), 'OK');
+  assert.equal(await c.get('s:k'), 'v');
+  const masterPort = await t.currentMaster();
+  assert.deepEqual(c.master, { host: '127.0.0.1', port: masterPort });
+  assert.deepEqual(await c.pipeline().incr('s:n').incr('s:n').exec(), [1, 2]);
+  assert.deepEqual(await c.multi().set('s:m', '1').get('s:m').exec(), ['OK', '1']);
+  {
+    await using conn = await c.acquire();
+    assert.equal(String(((await conn.call('ROLE')) as unknown[])[0]), 'master');
+  }
+  const stats = c.stats();
+  assert.equal(stats.sentinel.master, `127.0.0.1:${masterPort}`);
+  assert.equal(stats.sentinel.sentinels, 3, 'the sentinels it was given (and no more: they are the same)');
+  assert.ok(stats.sentinel.discoveries >= 1);
+  assert.equal(stats.sentinel.switches, 0);
+});
+
+test('a dead sentinel first in the list is skipped: the next one answers', async () => {
+  const dead = { host: '127.0.0.1', port: await freePort() };
+  const c = sentinel({ sentinels: [dead, ...t.sentinelAddresses] });
+  assert.equal(await c.ping(), 'PONG');
+  assert.equal(c.master?.port, await t.currentMaster());
+});
+
+test('learns the other sentinels from the one it was given (SENTINEL SENTINELS)', async () => {
+  const c = sentinel({ sentinels: [t.sentinelAddresses[0]] });
+  await c.ping();
+  await waitFor(() => c.stats().sentinel.sentinels === 3, { message: 'three sentinels known' });
+});
+
+test('an unknown master name fails with ERR_SENTINEL_MASTER_UNKNOWN, unreachable sentinels with ERR_SENTINEL_UNREACHABLE', async () => {
+  const unknown = sentinel({ masterName: 'nosuchmaster' });
+  await assert.rejects(unknown.connect(), (err: unknown) => hasCode(err, 'ERR_SENTINEL_MASTER_UNKNOWN'));
+  const unreachable = sentinel({ sentinels: [{ host: '127.0.0.1', port: await freePort() }], sentinelTimeoutMs: 300 });
+  await assert.rejects(unreachable.connect(), (err: unknown) => hasCode(err, 'ERR_SENTINEL_UNREACHABLE'));
+});
+
+test('options are validated: unknown keys and address options are refused, naming the key', () => {
+  const base = { sentinels: [{ host: '127.0.0.1', port: 26379 }], masterName: 'm' };
+  const refused = (options: object, pattern: RegExp): void => {
+    assert.throws(() => createSentinel(options as never), (err: unknown) => hasCode(err, 'ERR_INVALID_OPTION') && pattern.test((err as Error).message));
+  };
+  refused({ ...base, sentinelz: 1 }, /createSentinel: unknown option "sentinelz"/);
+  refused({ ...base, host: 'x' }, /option "host" is not accepted/);
+  refused({ ...base, sentinels: [] }, /option "sentinels"/);
+  refused({ ...base, sentinels: ['nohostport'] }, /option "sentinels" \[0\]/);
+  refused({ sentinels: base.sentinels }, /option "masterName"/);
+  refused({ ...base, sentinelTimeoutMs: 0 }, /option "sentinelTimeoutMs"/);
+  refused({ ...base, commandTimeoutMs: -1 }, /createSentinel: option "commandTimeoutMs"/);
+});
+
+test('follows SENTINEL FAILOVER: traffic moves to the new master, the old connections are closed', async () => {
+  const c = sentinel({ clientName: 'failover-follower' });
+  await c.set('s:before', '1');
+  const oldPort = c.master!.port;
+  const newPort = await t.failover();
+  assert.notEqual(newPort, oldPort);
+  // Commands issued after the switch reach the new master: the write lands there.
+  await waitFor(async () => (await c.set('s:after', '2').then(() => c.master?.port === newPort, () => false)), { timeoutMs: 15_000, intervalMs: 20, message: 'a write acknowledged on the new master' });
+  assert.equal(await t.clientOf(newPort).get('s:after'), '2');
+  assert.equal(c.stats().sentinel.switches, 1);
+  // No connection of this client is left on the old master.
+  const list = String(await t.clientOf(oldPort).call('CLIENT', 'LIST'));
+  const ours = list.split('\n').filter((line) => line.includes(' name=failover-follower '));
+  assert.deepEqual(ours, [], `no client of ours left on the old master:\n${list}`);
+});
