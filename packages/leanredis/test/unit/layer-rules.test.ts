@@ -56,10 +56,12 @@ test('downward imports and imports within a room pass', async () => {
   assert.deepEqual(await layerMessages('packages/leanredis/src/index.ts', "// @layer surface\nexport { Pool } from './pool/pool.js';\n"), []);
 });
 
-test('cluster and sentinel sit side by side (L5) and never import each other', async () => {
+test('cluster and sentinel never import each other; sentinel uses the public API only', async () => {
   const messages = await layerMessages('packages/leanredis/src/cluster/slots.ts', "// @layer L5 cluster\nimport { x } from '../sentinel/monitor.js';\nexport { x };\n");
-  assert.match(messages.join(), /L5 cluster and L5 sentinel are side by side/);
-  assert.deepEqual(await layerMessages('packages/leanredis/src/sentinel/monitor.ts', "// @layer L5 sentinel\nimport { Pool } from '../pool/pool.js';\nexport { Pool };\n"), []);
+  assert.match(messages.join(), /L5 cluster may not import L7 sentinel/);
+  assert.match((await layerMessages('packages/leanredis/src/sentinel/monitor.ts', "// @layer L7 sentinel\nimport { x } from '../cluster/slots.js';\nexport { x };\n")).join(), /public API only/);
+  assert.match((await layerMessages('packages/leanredis/src/sentinel/monitor.ts', "// @layer L7 sentinel\nimport { Pool } from '../pool/pool.js';\nexport { Pool };\n")).join(), /public API only/);
+  assert.deepEqual(await layerMessages('packages/leanredis/src/sentinel/monitor.ts', "// @layer L7 sentinel\nimport { createClient } from '../index.js';\nexport { createClient };\n"), []);
 });
 
 test('diagnostics and compat use the public API only; otel also the diagnostics channels', async () => {
