@@ -15,7 +15,7 @@ import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { isCommandObserved } from '../internal/channels.js';
 import type { Dispatcher } from './dispatcher.js';
-import { Multi, Pipeline, type BatchSender } from './pipeline.js';
+import { BATCH_SENDER, Multi, Pipeline, type BatchSender } from './pipeline.js';
 import { RUN, Runner } from './runner.js';
 
 /** The lease's own commands (SELECT, WATCH, CLIENT SETNAME...) besides every client command. */
@@ -95,8 +95,8 @@ export class Lease<S = string> extends Runner<S> {
   }
 
   /** Whether `batch` was made by this lease (a transaction of another connection would ignore WATCH). */
-  owns(batch: { sender: BatchSender }): boolean {
-    return batch.sender === this.#sendBatch;
+  owns(batch: { readonly [BATCH_SENDER]: BatchSender }): boolean {
+    return batch[BATCH_SENDER] === this.#sendBatch;
   }
 
   /** Returns the connection to the pool. Safe to call more than once. */

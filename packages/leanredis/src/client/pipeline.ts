@@ -27,6 +27,13 @@ export type Settled<T extends unknown[]> = { [K in keyof T]: T[K] | LeanRedisErr
 /** Sends a batch's commands together, in order, on one connection (shared or leased); returns that connection's id, if it took them. */
 export type BatchSender = (cmds: PendingCommand[]) => number | undefined;
 
+/**
+ * Where a batch is sent, read by a lease to refuse a batch of another connection. A symbol, not
+ * a public getter: calling the sender with anything but PendingCommands broke the connection's
+ * queue (found by the no-input-ignored sweep, which calls every method of a pipeline).
+ */
+export const BATCH_SENDER: unique symbol = Symbol('leanredis.batchSender');
+
 abstract class Batch {
   // Private (not merely protected) so util.inspect of a pipeline cannot reach the client's
   // resolved options, which may hold TLS keys.
@@ -52,7 +59,7 @@ abstract class Batch {
   }
 
   /** Where the batch is sent; a lease checks this to refuse a batch of another connection. */
-  get sender(): BatchSender {
+  get [BATCH_SENDER](): BatchSender {
     return this.#sender;
   }
 
@@ -177,7 +184,7 @@ export class Pipeline<T extends unknown[] = [], S = string> extends Batch {
     const cmds: PendingCommand[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) cmds[i] = this.dispatcher.createBatched(items[i].definition, items[i].args, false, batch, i);
     if (cmds.length > 0) {
-      sendObserved(this.dispatcher, 'PIPELINE', items, () => this.sender(cmds), batch.promise, (results) => ({ outcomes: results, error: firstError(results) }));
+      sendObserved(this.dispatcher, 'PIPELINE', items, () => this[BATCH_SENDER](cmds), batch.promise, (results) => ({ outcomes: results, error: firstError(results) }));
     }
     return withCallers(this.dispatcher, batch.promise, Pipeline.prototype.execSettled) as Promise<Settled<T>>;
   }
@@ -243,7 +250,7 @@ export class Multi<T extends unknown[] = [], S = string> extends Batch {
     for (let i = 0; i < items.length; i++) cmds.push(this.dispatcher.createBatched(items[i].definition, items[i].args, true, batch, i + 1));
     // EXEC's reply is read by this transaction's own transform: a definition made for it.
     cmds.push(this.dispatcher.createBatched({ ...EXEC, prefix: prefixOf(EXEC), transform: readExec }, [], false, batch, items.length + 1));
-    sendObserved(this.dispatcher, 'MULTI', items, () => this.sender(cmds), batch.promise, multiOutcome);
+    sendObserved(this.dispatcher, 'MULTI', items, () => this[BATCH_SENDER](cmds), batch.promise, multiOutcome);
     const outcomes = await withCallers(this.dispatcher, batch.promise, Multi.prototype.execSettled);
     const exec = outcomes[outcomes.length - 1];
     if (exec instanceof Error) {

@@ -6,7 +6,7 @@
  */
 import { ArgumentError, ReplyError } from '../errors.js';
 import { lazyCrypto } from '../internal/builtins.js';
-import type { Arg } from '../resp/encoder.js';
+import { measureArgs, type Arg } from '../resp/encoder.js';
 import { define, wireArgs, type CommandDefinition, type Key } from '../commands/define.js';
 import { SEND, definitionFor, ensureCommands, installCommands, tableDefinition, type CommandMethods } from '../commands/index.js';
 import type { PromiseKind } from '../commands/kinds.js';
@@ -30,10 +30,14 @@ export type ScriptCall = FunctionCall;
 
 export const RUN: unique symbol = Symbol('leanredis.run');
 
-/** Validates a command's method arguments as the method itself would (throws ArgumentError), without sending it. */
+/**
+ * Validates a command's method arguments as the method itself would (throws ArgumentError),
+ * without sending it: the build and the argument types (an undefined key is refused here, not
+ * at the iterator's first step).
+ */
 function checkArguments(name: string, args: unknown[]): void {
   const definition = tableDefinition(name);
-  if (definition !== undefined) wireArgs(definition, args);
+  if (definition !== undefined) measureArgs(definition.name, wireArgs(definition, args));
 }
 
 // EVAL and EVALSHA: the key count after the script (or its SHA), then the keys.
@@ -111,12 +115,12 @@ export abstract class Runner<S = string> {
    * Runs a Lua script. Sends EVALSHA first and falls back to EVAL when the server does not
    * know the script (NOSCRIPT), which also loads it for next time.
    */
-  async eval(script: string, call?: ScriptCall): Promise<unknown> {
+  eval(script: string, call?: ScriptCall): Promise<unknown> {
     return this.#evalCached(EVALSHA, EVAL, script, call);
   }
 
   /** Like eval with EVAL_RO / EVALSHA_RO: read-only scripts, allowed on replicas. */
-  async evalRo(script: string, call?: ScriptCall): Promise<unknown> {
+  evalRo(script: string, call?: ScriptCall): Promise<unknown> {
     return this.#evalCached(EVALSHA_RO, EVAL_RO, script, call);
   }
 
@@ -125,19 +129,18 @@ export abstract class Runner<S = string> {
     return this[RUN](EVALSHA, naming('EVALSHA', () => scriptArgs('evalSha', sha, call)));
   }
 
-  async #evalCached(bySha: CommandDefinition, byText: CommandDefinition, script: string, call: ScriptCall | undefined): Promise<unknown> {
+  // Not async: a bad argument is thrown here, synchronously (docs/errors.md), not rejected.
+  #evalCached(bySha: CommandDefinition, byText: CommandDefinition, script: string, call: ScriptCall | undefined): Promise<unknown> {
     const method = bySha === EVALSHA ? 'eval' : 'evalRo';
     const args = naming(bySha.name, () => {
       if (typeof script !== 'string') throw new ArgumentError(`${method}: script must be a string`, 'ERR_INVALID_ARGUMENT');
       return scriptArgs(method, scriptSha(script), call);
     });
-    try {
-      return await this[RUN](bySha, args);
-    } catch (err) {
+    return this[RUN](bySha, args).catch((err: unknown) => {
       if (!(err instanceof ReplyError) || err.code !== 'NOSCRIPT') throw err;
       args[0] = script;
       return this[RUN](byText, args);
-    }
+    });
   }
 
   /**

@@ -4,6 +4,7 @@
  * means adding its method to a family's interface (with its documentation) and its definition
  * to the family's builder; client, leases, pipelines and transactions pick it up.
  */
+import { ArgumentError } from '../errors.js';
 import type { Arg } from '../resp/encoder.js';
 import { encodeName } from '../resp/encoder.js';
 import { define, type CommandDefinition, type KeySpec } from './define.js';
@@ -134,6 +135,10 @@ export function tableDefinition(name: string): CommandDefinition | undefined {
  * argument (`call('CLIENT', 'TRACKING', 'ON')`). Cached, bounded.
  */
 export function definitionFor(command: string, args: readonly Arg[]): CommandDefinition {
+  // No command to name yet: the error belongs to call() (a TypeError on undefined, before).
+  if (typeof command !== 'string' || command === '') {
+    throw new ArgumentError(`call: the command must be a non-empty string, got ${command === '' ? 'an empty string' : command === null ? 'null' : typeof command}`, 'ERR_INVALID_ARGUMENT');
+  }
   const upper = command.toUpperCase();
   const first = args[0];
   const sub = typeof first === 'string' ? `${upper} ${first.toUpperCase()}` : undefined;

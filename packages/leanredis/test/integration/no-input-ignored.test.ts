@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useRedisServer, forEachProtocol, uniqueKey } from '../helpers/setup.ts';
-import { ArgumentError, type Client } from '../../src/index.ts';
+import { freePort } from '../helpers/redis-server.ts';
+import { ArgumentError, createClient, type Client } from '../../src/index.ts';
 
 const redis = useRedisServer();
 
@@ -175,4 +176,94 @@ forEachProtocol((protocol) => {
     assert.equal(await conn.clientSetName('mine'), 'OK');
     assert.equal(await conn.clientGetName(), 'mine');
   });
+
+  test('a string is one item for every list-taking command, never its characters', async () => {
+    await using client = redis.client({ protocol });
+    const [list, set, zset, hash, hll, ch] = [uniqueKey('l'), uniqueKey('s'), uniqueKey('z'), uniqueKey('h'), uniqueKey('hll'), uniqueKey('ch')];
+    assert.equal(await client.lPush(list, 'abc'), 1);
+    assert.equal(await client.rPush(list, 'def'), 2);
+    assert.deepEqual(await client.lRange(list, 0, -1), ['abc', 'def']);
+    assert.equal(await client.sAdd(set, 'abc'), 1);
+    assert.equal(await client.sRem(set, 'abc'), 1);
+    assert.equal(await client.zAdd(zset, { member: 'abc', score: 1 }), 1);
+    assert.equal(await client.zRem(zset, 'abc'), 1);
+    await client.hSet(hash, { abc: '1', a: '2' });
+    assert.equal(await client.hDel(hash, 'abc'), 1);
+    assert.deepEqual({ ...(await client.hGetAll(hash)) }, { a: '2' });
+    assert.equal(await client.pfAdd(hll, 'abc'), true);
+    assert.equal(await client.pfCount(hll), 1);
+    assert.deepEqual(await client.blPop(list, 1), { key: list, element: 'abc' });
+    assert.equal(await client.touch(list), 1);
+    assert.equal(await client.unlink(list), 1);
+    await using _subscription = await client.subscribe(ch);
+    assert.deepEqual(await client.pubsubNumSub(ch), [[ch, 1]]);
+    assert.equal(client.stats().subscriptions, 1, 'one channel, not one per character');
+  });
+});
+
+// What every method does with junk: each surface (client, with() view, pipeline, transaction)
+// gets each method called with argument lists that some method could misread. The client points
+// at a port nobody listens on (offlineQueue: false), so whatever passes the checks fails to
+// connect, and nothing can reach a server: junk may not run FLUSHALL or SHUTDOWN on one.
+test('every method refuses junk with a thrown ArgumentError naming its command, and none rejects with one', async () => {
+  const client = createClient({ port: await freePort(), offlineQueue: false, connectTimeoutMs: 2000 });
+  const junk: unknown[][] = [
+    [undefined],
+    [null],
+    [[]],
+    [{ bogus: 1 }],
+    ['k', { bogus: 1 }],
+    ['k', 'v', { bogus: 1 }],
+    ['k', 'v', 'w', { bogus: 1 }],
+    ['k', 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    ['k', NaN],
+    ['k', 'v', Infinity],
+    ['k', null],
+  ];
+  // Not commands: their ArgumentError has no command to name (docs/errors.md).
+  const helpers = new Set(['with', 'acquire', 'streamConsumer']);
+  // queue and queueCall are protected (not part of the typed surface).
+  const lifecycle = new Set(['constructor', 'queue', 'queueCall', 'on', 'once', 'off', 'connect', 'close', 'destroy', 'stats', 'toJSON', 'exec', 'execSettled']);
+  const surfaces: [string, () => object][] = [
+    ['client', () => client],
+    ['with', () => client.with({ timeoutMs: 5000 })],
+    ['pipeline', () => client.pipeline()],
+    ['multi', () => client.multi()],
+  ];
+  const problems: string[] = [];
+  const settling: Promise<void>[] = [];
+  let calls = 0;
+  for (const [surface, make] of surfaces) {
+    const methods = new Set<string>();
+    const sample = make();
+    for (let proto = Object.getPrototypeOf(sample); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        if (lifecycle.has(name) || Object.getOwnPropertyDescriptor(proto, name)?.get !== undefined) continue;
+        if (typeof (sample as Record<string, unknown>)[name] === 'function') methods.add(name);
+      }
+    }
+    assert.ok(methods.size > 200, `${surface}: ${methods.size} methods found`);
+    for (const name of methods) {
+      for (const args of junk) {
+        const call = `${surface}.${name}(${args.map((a) => (Array.isArray(a) ? '[]' : typeof a === 'object' && a !== null ? '{...}' : String(a))).join(', ')})`;
+        calls++;
+        let returned: unknown;
+        try {
+          returned = ((make() as Record<string, unknown>)[name] as (...a: unknown[]) => unknown)(...args);
+        } catch (err) {
+          if (!(err instanceof ArgumentError)) problems.push(`${call} threw ${String(err)}`);
+          else if (err.command === undefined && !helpers.has(name) && !(name === 'call' && typeof args[0] !== 'string')) problems.push(`${call}: no command in ${err.message}`);
+          continue;
+        }
+        const settle = (value: unknown): void => {
+          if (value instanceof ArgumentError) problems.push(`${call} rejected (not threw) ${value.message}`);
+        };
+        if (returned instanceof Promise) settling.push(returned.then(() => undefined, settle));
+        else if (typeof (returned as AsyncIterator<unknown> | undefined)?.next === 'function') settling.push((returned as AsyncIterator<unknown>).next().then(() => undefined, settle));
+      }
+    }
+  }
+  await Promise.all(settling);
+  await client.close();
+  assert.deepEqual(problems, [], `${problems.length} of ${calls} calls misbehaved`);
 });
