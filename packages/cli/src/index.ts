@@ -32,6 +32,11 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
     summary: "where a Redis server's memory goes: biggest keys, key patterns, connection buffers, MEMORY DOCTOR",
     load: () => import('./commands/memory.js'),
   },
+  bench: {
+    synopsis: '[--clients a,b] [--callers n | --ramp a..b | --rate r] [--json]',
+    summary: "load a Redis server through each client: throughput, latency percentiles, errors, the client process's heap, allocation and GC",
+    load: () => import('./commands/bench.js'),
+  },
   deps: {
     synopsis: 'diff <before> <after> | why <pkg>',
     summary: 'what a lockfile change brings in: versions, who brought each, duplicates, install scripts, sizes',

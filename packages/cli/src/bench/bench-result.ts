@@ -1,0 +1,126 @@
+/**
+ * The result object of `leanredis bench`: what was measured, nothing about how it is shown.
+ * `--json` prints it, the terminal table and the HTML report are drawn from it, and
+ * `leanredis bench compare` reads two of them back. Totals are derived here from the steps and
+ * the per-second samples the load generator sent, so every view agrees.
+ */
+import type { ResultHeader } from '../report/json.js';
+import { Histogram, summarizeLatency, type LatencySummary } from './histogram.js';
+import type { ClientId, LoadMode, MixEntry, RunFacts, SecondSample, StepResult } from './bench-protocol.js';
+
+/** How one run was asked for. */
+export interface RunSettings {
+  readonly mode: LoadMode;
+  /** Callers (closed) or planned operations per second (open), per step. */
+  readonly steps: readonly number[];
+  readonly stepMs: number;
+  readonly warmupMs: number;
+  readonly mix: readonly MixEntry[];
+  readonly valueSize: number;
+  readonly keys: number;
+  readonly clientOptions: Readonly<Record<string, unknown>>;
+  /** Extra flags of the child's `node`. */
+  readonly nodeOptions: readonly string[];
+}
+
+/** Whole-run figures. */
+export interface RunTotals {
+  readonly ops: number;
+  readonly durationMs: number;
+  readonly opsPerSec: number;
+  readonly errors: number;
+  /** errors ÷ (ops + errors). */
+  readonly errorRate: number;
+  readonly errorsByCode: Readonly<Record<string, number>>;
+  readonly dropped: number;
+  readonly latency: LatencySummary;
+  /** JS heap bytes allocated per completed operation (the client and the generator). */
+  readonly allocatedBytesPerOp: number;
+  readonly gcCount: number;
+  readonly gcPauseMs: number;
+  readonly gcMaxPauseMs: number;
+  /** GC pause per second of load. (ms/s) */
+  readonly gcPauseMsPerSec: number;
+  readonly heapPeak: number;
+  readonly rssPeak: number;
+}
+
+/** One client (or one configuration) under load. */
+export interface BenchRun {
+  /** The config file's `name`, else the client id. */
+  readonly name: string;
+  readonly client: ClientId;
+  readonly clientVersion: string;
+  /** The --config file it came from, when any. */
+  readonly configFile?: string;
+  readonly settings: RunSettings;
+  readonly steps: readonly StepResult[];
+  readonly seconds: readonly SecondSample[];
+  readonly totals: RunTotals;
+  readonly facts: RunFacts;
+}
+
+/** The server the load ran against. */
+export interface BenchServer {
+  /** host:port, never credentials. */
+  readonly address: string;
+  /** True when the doctor started it (no --url). */
+  readonly isPrivate: boolean;
+  readonly version: string;
+}
+
+/** The machine, so a reader can judge figures from elsewhere. */
+export interface BenchMachine {
+  readonly cpuModel: string;
+  readonly cpus: number;
+  readonly platform: string;
+  /** 1-minute load average before and after. */
+  readonly loadAverageBefore: number;
+  readonly loadAverageAfter: number;
+}
+
+/** `leanredis bench --json`. */
+export interface BenchResult extends ResultHeader {
+  readonly kind: 'bench';
+  readonly server: BenchServer;
+  readonly machine: BenchMachine;
+  readonly runs: readonly BenchRun[];
+}
+
+/** Fills in per-step allocation and GC figures from the samples and sums the run. */
+export function finishRun(run: Omit<BenchRun, 'totals' | 'steps'> & { steps: readonly StepResult[] }): BenchRun {
+  const steps = run.steps.map((step) => {
+    const own = run.seconds.filter((s) => s.step === step.index);
+    const allocated = own.reduce((sum, s) => sum + s.allocatedBytes, 0);
+    return { ...step, allocatedBytesPerOp: step.ops === 0 ? 0 : Math.round(allocated / step.ops), gcPauseMs: round3(own.reduce((sum, s) => sum + s.gcPauseMs, 0)) };
+  });
+  const merged = new Histogram();
+  for (const s of steps) merged.add(s.histogram);
+  const ops = steps.reduce((sum, s) => sum + s.ops, 0);
+  const errors = steps.reduce((sum, s) => sum + s.errors, 0);
+  const durationMs = steps.reduce((sum, s) => sum + s.durationMs, 0);
+  const errorsByCode: Record<string, number> = {};
+  for (const s of steps) for (const [code, n] of Object.entries(s.errorsByCode)) errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
+  const allocated = run.seconds.reduce((sum, s) => sum + s.allocatedBytes, 0);
+  const gcPauseMs = run.seconds.reduce((sum, s) => sum + s.gcPauseMs, 0);
+  const totals: RunTotals = {
+    ops,
+    durationMs,
+    opsPerSec: durationMs === 0 ? 0 : Math.round((ops * 1000) / durationMs),
+    errors,
+    errorRate: ops + errors === 0 ? 0 : errors / (ops + errors),
+    errorsByCode,
+    dropped: steps.reduce((sum, s) => sum + s.dropped, 0),
+    latency: summarizeLatency(merged),
+    allocatedBytesPerOp: ops === 0 ? 0 : Math.round(allocated / ops),
+    gcCount: run.seconds.reduce((sum, s) => sum + s.gcCount, 0),
+    gcPauseMs: round3(gcPauseMs),
+    gcMaxPauseMs: run.seconds.reduce((max, s) => Math.max(max, s.gcMaxPauseMs), 0),
+    gcPauseMsPerSec: durationMs === 0 ? 0 : round3((gcPauseMs * 1000) / durationMs),
+    heapPeak: run.seconds.reduce((max, s) => Math.max(max, s.heapUsed), 0),
+    rssPeak: run.seconds.reduce((max, s) => Math.max(max, s.rss), 0),
+  };
+  return { ...run, steps, totals };
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,0 +1,465 @@
+/**
+ * The load generator: one fresh process (`node --expose-gc load-generator.js <config>`) per
+ * client and configuration, run by `leanredis bench`, so no client shares a heap, a JIT or an
+ * event loop with another and its memory figures are its own.
+ *
+ *   1. Heap baseline (full GC), then the client is imported from the user's project, connected,
+ *      and every key written once.
+ *   2. The generator runs against a fake client that answers at once: its own cost per op.
+ *   3. Warm-up at the first step's load (not recorded).
+ *   4. Each step of the ramp: closed loop (N callers, each sending its next command when the
+ *      previous one answered) or open loop (commands leave on a schedule, latency counted from
+ *      the planned send time, so a slow server cannot hide its queue: no coordinated omission).
+ *      Every second a sample: throughput, latency, errors, heap, RSS, GC pauses, bytes allocated.
+ *   5. Heap after the load (full GC, the client still open), then the client is closed.
+ *
+ * Messages go to fd 3 as JSON lines (bench/bench-protocol.ts); stdout and stderr are left to
+ * the client library.
+ */
+import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { GCProfiler } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { Histogram, summarizeLatency } from '../bench/histogram.js';
+import type { ClientId, LoadConfig, LoadMessage, MixCommand, ProcessSample, SecondSample, StepResult } from '../bench/bench-protocol.js';
+
+const config = JSON.parse(process.argv[2]) as LoadConfig;
+const send = (message: LoadMessage) => writeSync(3, `${JSON.stringify(message)}\n`);
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function fullGc(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('the load generator needs --expose-gc');
+  gc();
+  await tick();
+  gc();
+}
+
+/** The four commands the mix may send, the same way for every client. */
+interface Driver {
+  readonly version: string;
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+  ping(): Promise<unknown>;
+  incr(key: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Loose shapes of the three clients, as far as the driver touches them. */
+interface AnyClient {
+  get(k: string): Promise<unknown>;
+  set(k: string, v: string): Promise<unknown>;
+  ping(): Promise<unknown>;
+  incr(k: string): Promise<unknown>;
+  connect?(): Promise<unknown>;
+  close?(): Promise<unknown>;
+  quit?(): Promise<unknown>;
+  disconnect?(): void;
+  on?(event: string, listener: (...args: unknown[]) => void): unknown;
+  once?(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+function versionOf(entry: string | null, name: string): string {
+  try {
+    // The entry lives in the package; its package.json is found by walking up from it.
+    const require = createRequire(entry ?? import.meta.url);
+    let dir = entry === null ? require.resolve('leanredis') : entry;
+    for (let i = 0; i < 8; i++) {
+      dir = dir.slice(0, dir.lastIndexOf('/'));
+      try {
+        const manifest = require(`${dir}/package.json`) as { name?: string; version?: string };
+        if (manifest.name === name) return manifest.version ?? '';
+      } catch {
+        // not here: keep climbing
+      }
+    }
+  } catch {
+    // the version is a label only
+  }
+  return '';
+}
+
+async function openDriver(client: ClientId): Promise<Driver> {
+  const mod = (config.entry === null ? await import('leanredis') : await import(pathToFileURL(config.entry).href)) as Record<string, unknown> & { default?: Record<string, unknown> };
+  const version = versionOf(config.entry, client);
+  const options = config.clientOptions;
+  let raw: AnyClient;
+  if (client === 'ioredis') {
+    // CommonJS module.exports = Redis, with .default and .Redis on it.
+    type Ctor = new (url: string, options: object) => AnyClient;
+    const exported = (mod.default ?? mod) as unknown as Ctor | { Redis: Ctor };
+    const Ctor = typeof exported === 'function' ? exported : exported.Redis;
+    raw = new Ctor(config.url, { lazyConnect: true, ...options });
+    await raw.connect!();
+  } else {
+    const createClient = (mod.createClient ?? mod.default?.createClient) as (options: object) => AnyClient;
+    raw = createClient({ url: config.url, ...options });
+    // node-redis emits 'error' on connection trouble: without a listener it would throw.
+    if (client === 'redis') raw.on!('error', () => {});
+    await raw.connect!();
+  }
+  return {
+    version,
+    get: (k) => raw.get(k),
+    set: (k, v) => raw.set(k, v),
+    ping: () => raw.ping(),
+    incr: (k) => raw.incr(k),
+    async close() {
+      if (typeof raw.close === 'function') await raw.close();
+      else if (typeof raw.quit === 'function') await raw.quit();
+      else raw.disconnect?.();
+    },
+  };
+}
+
+/** Per-second (and per-step) counters the callers update. */
+class Counters {
+  ops = 0;
+  errors = 0;
+  dropped = 0;
+  inFlight = 0;
+  readonly errorsByCode = new Map<string, number>();
+  readonly second = new Histogram();
+  readonly step = new Histogram();
+  stepOps = 0;
+  stepErrors = 0;
+  stepDropped = 0;
+  readonly stepErrorsByCode = new Map<string, number>();
+
+  recordError(err: unknown): void {
+    this.errors++;
+    this.stepErrors++;
+    const code = (err as { code?: unknown })?.code;
+    const key = typeof code === 'string' ? code : err instanceof Error ? err.name : 'UNKNOWN';
+    this.errorsByCode.set(key, (this.errorsByCode.get(key) ?? 0) + 1);
+    this.stepErrorsByCode.set(key, (this.stepErrorsByCode.get(key) ?? 0) + 1);
+  }
+
+  resetStep(): void {
+    this.step.reset();
+    this.stepOps = 0;
+    this.stepErrors = 0;
+    this.stepDropped = 0;
+    this.stepErrorsByCode.clear();
+  }
+}
+
+/** The mix as a repeating sequence of 100 commands, interleaved so weights hold over any window. */
+function mixSequence(): MixCommand[] {
+  const total = config.mix.reduce((s, m) => s + m.weight, 0);
+  const seq: MixCommand[] = [];
+  const credit = config.mix.map(() => 0);
+  for (let i = 0; i < 100; i++) {
+    // Smooth weighted round-robin: each entry earns its weight, the richest is sent.
+    let best = 0;
+    for (let j = 0; j < config.mix.length; j++) {
+      credit[j] += config.mix[j].weight;
+      if (credit[j] > credit[best]) best = j;
+    }
+    credit[best] -= total;
+    seq.push(config.mix[best].command);
+  }
+  return seq;
+}
+
+const value = 'x'.repeat(config.valueSize);
+const keys = Array.from({ length: config.keys }, (_, i) => `${config.keyPrefix}${i}`);
+const counterKeys = Array.from({ length: Math.min(config.keys, 100) }, (_, i) => `${config.keyPrefix}n:${i}`);
+const sequence = mixSequence();
+
+/** Sends the i-th command of caller `id`. */
+function operation(driver: Driver, id: number, i: number): Promise<unknown> {
+  const k = (id * 7919 + i) % keys.length;
+  switch (sequence[i % sequence.length]) {
+    case 'get':
+      return driver.get(keys[k]);
+    case 'set':
+      return driver.set(keys[k], value);
+    case 'ping':
+      return driver.ping();
+    case 'incr':
+      return driver.incr(counterKeys[k % counterKeys.length]);
+  }
+}
+
+/**
+ * Closed loop: `callers` loops, each sending its next command when the previous one settled,
+ * until `untilMs` (performance.now()). Resolves when every caller has stopped. The clock read
+ * for each latency also checks the deadline, so a client that answers in microtasks (the fake
+ * one) still stops.
+ */
+function closedLoop(driver: Driver, callers: number, untilMs: number, counters: Counters, record: boolean): Promise<void> {
+  const loops: Promise<void>[] = [];
+  for (let id = 0; id < callers; id++) {
+    loops.push(
+      new Promise<void>((done) => {
+        let i = 0;
+        let t0 = 0;
+        const onOk = () => {
+          const t1 = performance.now();
+          counters.inFlight--;
+          if (record) {
+            const ns = (t1 - t0) * 1e6;
+            counters.second.record(ns);
+            counters.ops++;
+            counters.stepOps++;
+          }
+          next(t1);
+        };
+        const onError = (err: unknown) => {
+          counters.inFlight--;
+          if (record) counters.recordError(err);
+          next(performance.now());
+        };
+        const next = (now: number) => {
+          if (now >= untilMs) {
+            done();
+            return;
+          }
+          t0 = now;
+          counters.inFlight++;
+          let p: Promise<unknown>;
+          try {
+            p = operation(driver, id, i++);
+          } catch (err) {
+            // A synchronous throw (an argument error): count it and go on after a task, so a
+            // client that always throws cannot spin the loop without letting timers run.
+            counters.inFlight--;
+            if (record) counters.recordError(err);
+            setImmediate(() => next(performance.now()));
+            return;
+          }
+          p.then(onOk, onError);
+        };
+        next(performance.now());
+      }),
+    );
+  }
+  return Promise.all(loops).then(() => undefined);
+}
+
+/**
+ * Open loop: `rate` commands per second planned from the start, sent by a 1 ms timer; latency
+ * runs from the planned send time. At most maxInFlight commands wait; planned sends beyond are
+ * dropped and counted. Resolves once the schedule ended and every command settled.
+ */
+function openLoop(driver: Driver, rate: number, untilMs: number, counters: Counters, record: boolean): Promise<void> {
+  return new Promise<void>((done) => {
+    const start = performance.now();
+    const intervalMs = 1000 / rate;
+    let planned = 0;
+    let isScheduleOver = false;
+    const settle = (planMs: number, err: unknown, failed: boolean) => {
+      counters.inFlight--;
+      if (record) {
+        if (failed) counters.recordError(err);
+        else {
+          const ns = (performance.now() - planMs) * 1e6;
+          counters.second.record(ns);
+          counters.ops++;
+          counters.stepOps++;
+        }
+      }
+      if (isScheduleOver && counters.inFlight === 0) done();
+    };
+    const pump = () => {
+      const now = performance.now();
+      const due = Math.floor((Math.min(now, untilMs) - start) / intervalMs);
+      while (planned < due) {
+        const planMs = start + planned * intervalMs;
+        const i = planned++;
+        if (counters.inFlight >= config.maxInFlight) {
+          if (record) {
+            counters.dropped++;
+            counters.stepDropped++;
+          }
+          continue;
+        }
+        counters.inFlight++;
+        try {
+          operation(driver, 0, i).then(
+            () => settle(planMs, undefined, false),
+            (err: unknown) => settle(planMs, err, true),
+          );
+        } catch (err) {
+          settle(planMs, err, true);
+        }
+      }
+      if (now < untilMs) setTimeout(pump, 1);
+      else {
+        isScheduleOver = true;
+        if (counters.inFlight === 0) done();
+      }
+    };
+    pump();
+  });
+}
+
+/** Memory, GC pauses and allocation between two calls of take(). */
+class ProcessSampler {
+  #profiler = new GCProfiler();
+  #usedBefore = process.memoryUsage().heapUsed;
+  #gcCount = 0;
+  #gcMs = 0;
+  #gcMaxMs = 0;
+  readonly #observer: PerformanceObserver;
+
+  constructor() {
+    this.#observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        this.#gcCount++;
+        this.#gcMs += e.duration;
+        if (e.duration > this.#gcMaxMs) this.#gcMaxMs = e.duration;
+      }
+    });
+    this.#observer.observe({ entryTypes: ['gc'] });
+    this.#profiler.start();
+  }
+
+  /** Figures since the previous call (or construction). */
+  take(): ProcessSample {
+    // GCProfiler reports the used heap before and after each collection: what a GC freed was
+    // allocated in the interval too (V8 has no allocation counter).
+    const data = this.#profiler.stop() as { statistics?: Array<{ beforeGC: { heapStatistics: { usedHeapSize: number } }; afterGC: { heapStatistics: { usedHeapSize: number } } }> } | undefined;
+    this.#profiler = new GCProfiler();
+    this.#profiler.start();
+    const m = process.memoryUsage();
+    let freed = 0;
+    for (const s of data?.statistics ?? []) freed += Math.max(0, s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize);
+    const allocatedBytes = Math.max(0, m.heapUsed - this.#usedBefore + freed);
+    this.#usedBefore = m.heapUsed;
+    const sample: ProcessSample = {
+      heapUsed: m.heapUsed,
+      heapTotal: m.heapTotal,
+      rss: m.rss,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      gcCount: this.#gcCount,
+      gcPauseMs: round3(this.#gcMs),
+      gcMaxPauseMs: round3(this.#gcMaxMs),
+      allocatedBytes,
+    };
+    this.#gcCount = 0;
+    this.#gcMs = 0;
+    this.#gcMaxMs = 0;
+    return sample;
+  }
+
+  stop(): void {
+    this.#profiler.stop();
+    this.#observer.disconnect();
+  }
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+async function main(): Promise<void> {
+  await fullGc();
+  const heapBaseline = process.memoryUsage().heapUsed;
+  const driver = await openDriver(config.client);
+  for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((k) => driver.set(k, value)));
+  await fullGc();
+  const heapReady = process.memoryUsage().heapUsed;
+  send({ type: 'ready', clientVersion: driver.version });
+
+  // The generator's own cost: the same loop against a client that answers at once.
+  const fake: Driver = { version: '', get: () => Promise.resolve(null), set: () => Promise.resolve('OK'), ping: () => Promise.resolve('PONG'), incr: () => Promise.resolve(1), close: async () => {} };
+  const overheadCounters = new Counters();
+  const o0 = performance.now();
+  await closedLoop(fake, config.mode === 'closed' ? config.steps[0] : 1, o0 + config.overheadMs, overheadCounters, true);
+  const overheadElapsed = performance.now() - o0;
+  const overheadOps = overheadCounters.ops;
+
+  const counters = new Counters();
+  const run = (load: number, untilMs: number, record: boolean) =>
+    config.mode === 'closed' ? closedLoop(driver, load, untilMs, counters, record) : openLoop(driver, load, untilMs, counters, record);
+  if (config.warmupMs > 0) await run(config.steps[0], performance.now() + config.warmupMs, false);
+
+  const sampler = new ProcessSampler();
+  const t0 = performance.now();
+  let lastMs = t0;
+  let stepIndex = 0;
+  const emitSecond = () => {
+    const now = performance.now();
+    const intervalMs = now - lastMs;
+    lastMs = now;
+    const proc = sampler.take();
+    const sample: SecondSample = {
+      ...proc,
+      tMs: Math.round(now - t0),
+      step: stepIndex,
+      intervalMs: round3(intervalMs),
+      ops: counters.ops,
+      opsPerSec: Math.round((counters.ops * 1000) / intervalMs),
+      errors: counters.errors,
+      dropped: counters.dropped,
+      inFlight: counters.inFlight,
+      p50Ms: round3(counters.second.quantile(0.5) / 1e6),
+      p99Ms: round3(counters.second.quantile(0.99) / 1e6),
+      maxMs: round3(counters.second.max / 1e6),
+    };
+    counters.ops = 0;
+    counters.errors = 0;
+    counters.dropped = 0;
+    // Each op is recorded once, in the second's histogram; the step's is their sum.
+    counters.step.add(counters.second);
+    counters.second.reset();
+    return sample;
+  };
+  const timer = setInterval(() => send({ type: 'second', sample: emitSecond() }), 1000);
+  for (; stepIndex < config.steps.length; stepIndex++) {
+    const load = config.steps[stepIndex];
+    const s0 = performance.now();
+    counters.resetStep();
+    await run(load, s0 + config.stepMs, true);
+    const durationMs = performance.now() - s0;
+    // The step's last partial second (its intervalMs says how partial).
+    send({ type: 'second', sample: emitSecond() });
+    timer.refresh();
+    const step: StepResult = {
+      index: stepIndex,
+      load,
+      durationMs: Math.round(durationMs),
+      ops: counters.stepOps,
+      opsPerSec: Math.round((counters.stepOps * 1000) / durationMs),
+      errors: counters.stepErrors,
+      errorsByCode: Object.fromEntries(counters.stepErrorsByCode),
+      dropped: counters.stepDropped,
+      latency: summarizeLatency(counters.step),
+      histogram: counters.step.toJSON(),
+      // Filled in by the doctor from the per-second samples (they hold every interval).
+      allocatedBytesPerOp: 0,
+      gcPauseMs: 0,
+    };
+    send({ type: 'step', step });
+  }
+  clearInterval(timer);
+  sampler.stop();
+  await fullGc();
+  await sleep(0);
+  const after = process.memoryUsage();
+  await driver.close();
+  send({
+    type: 'done',
+    facts: {
+      clientVersion: driver.version,
+      heapBaseline,
+      heapReady,
+      heapAfter: after.heapUsed,
+      rssAfter: after.rss,
+      overheadNsPerOp: overheadOps === 0 ? 0 : Math.round((overheadElapsed * 1e6) / overheadOps),
+      overheadOpsPerSec: Math.round((overheadOps * 1000) / overheadElapsed),
+    },
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    const code = (err as { code?: unknown })?.code;
+    send({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err), ...(typeof code === 'string' ? { code } : {}) });
+    process.exit(1);
+  },
+);

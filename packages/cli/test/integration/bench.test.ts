@@ -1,0 +1,92 @@
+/**
+ * `leanredis bench` through the built executable, against a private redis-server it starts
+ * itself and against one given by --url. Figures are checked for consistency (counts add up,
+ * every second and step is there), never for speed: the machine may be loaded.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT } from '../../src/exit-codes.ts';
+import type { BenchResult } from '../../src/bench/bench-result.ts';
+import { runCli } from '../helpers/cli.ts';
+import { startTestRedis } from '../helpers/redis-server.ts';
+
+test('closed-loop ramp over two clients: steps, seconds, histograms and memory figures add up', async () => {
+  const run = await runCli(['bench', '--clients', 'leanredis,ioredis', '--ramp', '4..8', '--steps', '2', '--duration', '2s', '--warmup', '0s', '--keys', '50', '--json'], { nice: true, timeoutMs: 120_000 });
+  assert.equal(run.code, EXIT.ok, run.stderr);
+  assert.equal(run.stderr, '', 'quiet when stderr is not a terminal');
+  const r = JSON.parse(run.stdout) as BenchResult;
+  assert.equal(r.kind, 'bench');
+  assert.equal(r.server.isPrivate, true);
+  assert.match(r.server.address, /^127\.0\.0\.1:\d+$/);
+  assert.notEqual(r.server.address, '127.0.0.1:6379');
+  assert.deepEqual(r.runs.map((x) => x.name), ['leanredis', 'ioredis']);
+  for (const x of r.runs) {
+    assert.ok(x.clientVersion !== '', `${x.name} version`);
+    assert.deepEqual(x.steps.map((s) => s.load), [4, 8]);
+    assert.equal(x.settings.mode, 'closed');
+    assert.ok(x.totals.ops > 0, `${x.name} completed operations`);
+    assert.equal(x.totals.errors, 0);
+    assert.equal(x.totals.ops, x.steps.reduce((n, s) => n + s.ops, 0));
+    for (const s of x.steps) assert.equal(s.histogram.count, s.ops, 'every completed op is in the histogram once');
+    assert.equal(x.seconds.reduce((n, s) => n + s.ops, 0), x.totals.ops, 'the seconds hold every op');
+    assert.ok(x.seconds.some((s) => s.step === 1), 'seconds of the second step');
+    const l = x.totals.latency;
+    assert.ok(l.minMs <= l.p50Ms && l.p50Ms <= l.p99Ms && l.p99Ms <= l.p999Ms && l.p999Ms <= l.maxMs, JSON.stringify(l));
+    assert.ok(x.totals.heapPeak > 0 && x.totals.rssPeak > x.totals.heapPeak);
+    assert.ok(x.totals.allocatedBytesPerOp > 0, 'allocation is counted');
+    assert.ok(x.facts.heapBaseline > 0 && x.facts.heapReady > x.facts.heapBaseline, 'importing and connecting the client costs heap');
+    assert.ok(x.facts.overheadNsPerOp > 0 && x.facts.overheadOpsPerSec > 0);
+  }
+});
+
+test('open loop against --url: the schedule sets the count, latency runs from the planned send time', async () => {
+  const server = await startTestRedis();
+  try {
+    const run = await runCli(['bench', '--url', server.url, '--rate', '200', '--duration', '2s', '--warmup', '0s', '--mix', 'get:1,set:1,ping:1,incr:1', '--json'], { nice: true, timeoutMs: 120_000 });
+    assert.equal(run.code, EXIT.ok, run.stderr);
+    const r = JSON.parse(run.stdout) as BenchResult;
+    assert.equal(r.server.isPrivate, false);
+    assert.equal(r.server.address, `127.0.0.1:${server.port}`);
+    const x = r.runs[0];
+    assert.equal(x.settings.mode, 'open');
+    // 200/s for 2 s: 400 planned; a starved timer may send the last few late or not at all.
+    assert.ok(x.totals.ops + x.totals.dropped + x.totals.errors <= 401, String(x.totals.ops));
+    assert.ok(x.totals.ops >= 300, `ops ${x.totals.ops}`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the terminal report names each run, the doctor overhead and the memory path', async () => {
+  const run = await runCli(['bench', '--callers', '2', '--duration', '1s', '--warmup', '0s', '--keys', '10'], { nice: true, timeoutMs: 120_000 });
+  assert.equal(run.code, EXIT.ok, run.stderr);
+  for (const s of ['leanredis bench: closed loop, get:80,set:20', 'ops/s', 'p99.9', 'alloc/op', 'doctor overhead', 'ns/op', 'before import -> connected -> after the load']) assert.ok(run.stdout.includes(s), s);
+});
+
+test('a client missing from the project exits 3 naming it; bad options exit 2; an unreachable --url exits 3', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'leanredis-bench-empty-'));
+  try {
+    writeFileSync(join(empty, 'package.json'), '{"name":"empty","version":"1.0.0"}');
+    const missing = await runCli(['bench', '--clients', 'ioredis', '--duration', '1s'], { cwd: empty });
+    assert.equal(missing.code, EXIT.unavailable, missing.stderr);
+    assert.match(missing.stderr, /ioredis is not installed/);
+    const badConfig = await runCli(['bench', '--config', 'nope.json'], { cwd: empty });
+    assert.equal(badConfig.code, EXIT.unavailable);
+    writeFileSync(join(empty, 'bad.json'), '{"clinet":"leanredis"}');
+    const unknownField = await runCli(['bench', '--config', 'bad.json'], { cwd: empty });
+    assert.equal(unknownField.code, EXIT.unavailable);
+    assert.match(unknownField.stderr, /unknown field "clinet"/);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+  for (const args of [['--mix', 'get:80,del:20'], ['--ramp', '500..50'], ['--callers', '5', '--rate', '100'], ['--clients', 'jedis'], ['--duration', 'forever']]) {
+    const bad = await runCli(['bench', ...args]);
+    assert.equal(bad.code, EXIT.usage, `${args.join(' ')}: ${bad.stderr}`);
+  }
+  const down = await runCli(['bench', '--url', 'redis://127.0.0.1:1', '--duration', '1s'], { timeoutMs: 60_000 });
+  assert.equal(down.code, EXIT.unavailable, down.stderr);
+  assert.match(down.stderr, /127\.0\.0\.1:1|ECONNREFUSED|CONNECTION/);
+});
