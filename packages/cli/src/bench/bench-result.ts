@@ -7,6 +7,7 @@
 import type { ResultHeader } from '../report/json.js';
 import { Histogram, summarizeLatency, type LatencySummary } from './histogram.js';
 import type { ClientId, LoadMode, MixEntry, RunFacts, SecondSample, StepResult } from './bench-protocol.js';
+import type { Comparison } from './compare.js';
 
 /** How one run was asked for. */
 export interface RunSettings {
@@ -79,12 +80,16 @@ export interface BenchMachine {
   readonly loadAverageAfter: number;
 }
 
-/** `leanredis bench --json`. */
+/** `leanredis bench --json` (kind `bench`) and `leanredis bench compare --json` (kind `bench-compare`). */
 export interface BenchResult extends ResultHeader {
-  readonly kind: 'bench';
+  readonly kind: 'bench' | 'bench-compare';
   readonly server: BenchServer;
   readonly machine: BenchMachine;
   readonly runs: readonly BenchRun[];
+  /** Every run after the first against the first (bench), or the pairs of two files (compare). */
+  readonly comparisons: readonly Comparison[];
+  /** bench compare: the files compared, before then after. */
+  readonly inputs?: readonly string[];
 }
 
 /** Fills in per-step allocation and GC figures from the samples and sums the run. */

@@ -4,14 +4,18 @@
  * code and the client process's memory. Measurement ends in a {@link BenchResult}; the table,
  * --json and --html are views of it.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import type { Command } from '../command.js';
+import { resolve } from 'node:path';
+import type { Command, CommandContext } from '../command.js';
 import { parseCommandLine, readBytes, readDurationMs, readInteger } from '../args.js';
-import { usageError } from '../cli-error.js';
+import { CliError, usageError } from '../cli-error.js';
 import { EXIT } from '../exit-codes.js';
 import { resultHeader, writeJson } from '../report/json.js';
 import { Progress } from '../report/progress.js';
 import { renderBenchReport, formatLatency } from '../report/bench-report.js';
+import { renderBenchHtml } from '../report/bench-html.js';
+import { compareRuns, compareWithFirst, type Comparison } from '../bench/compare.js';
 import { formatBytes, formatCount } from '../report/format.js';
 import { planClients, planConfigs, rampSteps, readClients, readMix, readRange, type PlanDefaults } from '../bench/bench-plan.js';
 import { runLoad } from '../bench/run-load.js';
@@ -19,6 +23,7 @@ import { startPrivateRedis, type PrivateRedis } from '../bench/private-redis.js'
 import type { BenchResult, BenchRun } from '../bench/bench-result.js';
 
 const HELP = `Usage: leanredis bench [options]
+       leanredis bench compare <before.json> <after.json> [--json] [--html <file>]
 
 Loads a Redis server through each client in turn, each in a fresh child process, and reports
 per run, per step of the ramp and per second: throughput, latency p50/p99/p99.9/max (from a
@@ -51,10 +56,18 @@ Load:
 Output:
   --url <url>             the server (default: a private redis-server)
   --json                  the result as JSON on stdout (the input of bench compare)
+  --html <file>           also write a self-contained HTML report (charts, no CDN, opens offline)
+  --fail-on-regression    exit 5 when a run is significantly worse than the first on any figure
   -h, --help              this text
 
+With two runs or more (two --config files, or several --clients) every run after the first is
+compared with the first: the before/after table with the change in percent and a verdict from
+Welch's t-test on the per-second samples (alpha 0.05). \`bench compare\` does the same for two
+saved --json results (runs paired by name, else by position).
+
 Exit codes: 0 measured, 1 a load generator crashed, 2 bad usage, 3 a client is not installed,
-a --config file is unreadable or the server cannot be reached, 130 interrupted.
+a --config file or a result file is unreadable or the server cannot be reached, 5 a significant
+regression with --fail-on-regression, 130 interrupted.
 
 Examples:
   leanredis bench --clients leanredis,ioredis,redis --callers 50 --duration 10s
@@ -79,12 +92,21 @@ const OPTIONS = {
   'overhead-time': { type: 'string' },
   config: { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  html: { type: 'string' },
+  'fail-on-regression': { type: 'boolean' },
+} as const;
+
+const COMPARE_OPTIONS = {
+  json: { type: 'boolean' },
+  html: { type: 'string' },
+  'fail-on-regression': { type: 'boolean' },
 } as const;
 
 /** `leanredis bench`. */
 export const command: Command = {
   help: HELP,
   async run(ctx) {
+    if (ctx.argv[0] === 'compare') return compareFiles(ctx.argv.slice(1), ctx);
     const { values, positionals } = parseCommandLine(ctx.argv, OPTIONS);
     if (positionals.length > 0) throw usageError(`unexpected argument "${positionals[0]}"`);
     const url = values.url;
@@ -160,10 +182,9 @@ export const command: Command = {
         server: { address: hostOf(serverUrl), isPrivate: server !== undefined, version: server?.version ?? '' },
         machine: { cpuModel: cpuList[0]?.model ?? 'unknown', cpus: cpuList.length, platform: `${process.platform} ${process.arch}`, loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0] },
         runs,
+        comparisons: compareWithFirst(runs),
       };
-      if (values.json === true) writeJson(ctx.stdout, result);
-      else ctx.stdout.write(renderBenchReport(result));
-      return EXIT.ok;
+      return output(result, { json: values.json === true, html: values.html, failOnRegression: values['fail-on-regression'] === true }, ctx);
     } finally {
       progress.clear();
       await server?.stop();
@@ -179,4 +200,66 @@ function hostOf(url: string): string {
   } catch {
     return '(unparsable url)';
   }
+}
+
+/** Prints the result (table or JSON), writes the HTML report, and picks the exit code. */
+function output(result: BenchResult, options: { json: boolean; html: string | undefined; failOnRegression: boolean }, ctx: CommandContext): number {
+  if (options.json) writeJson(ctx.stdout, result);
+  else ctx.stdout.write(renderBenchReport(result));
+  if (options.html !== undefined) {
+    const path = resolve(ctx.cwd, options.html);
+    try {
+      writeFileSync(path, renderBenchHtml(result));
+    } catch (err) {
+      throw new CliError('ERR_CLI_BAD_INPUT', `--html ${options.html}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!options.json) ctx.stdout.write(`HTML report: ${path}\n`);
+  }
+  const isWorse = result.comparisons.some((c) => c.metrics.some((m) => m.verdict === 'worse'));
+  return options.failOnRegression && isWorse ? EXIT.checkFailed : EXIT.ok;
+}
+
+/** Reads a saved `bench --json` result. */
+function readResult(file: string, cwd: string): BenchResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(resolve(cwd, file), 'utf8'));
+  } catch (err) {
+    throw new CliError('ERR_CLI_BAD_INPUT', `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err)}`);
+  }
+  const r = raw as Partial<BenchResult> | null;
+  if (r === null || typeof r !== 'object' || (r.kind !== 'bench' && r.kind !== 'bench-compare') || !Array.isArray(r.runs) || r.runs.length === 0) {
+    throw new CliError('ERR_CLI_BAD_INPUT', `${file}: not a result of leanredis bench --json (kind "bench" with runs)`);
+  }
+  if (r.schemaVersion !== 1) throw new CliError('ERR_CLI_BAD_INPUT', `${file}: schemaVersion ${String(r.schemaVersion)} is not one this doctor reads (1)`);
+  for (const run of r.runs) if (!Array.isArray(run.seconds) || !Array.isArray(run.steps) || run.totals === undefined) throw new CliError('ERR_CLI_BAD_INPUT', `${file}: run "${String(run.name)}" has no seconds, steps or totals`);
+  return r as BenchResult;
+}
+
+/** `leanredis bench compare <before> <after>`. */
+function compareFiles(argv: readonly string[], ctx: CommandContext): number {
+  const { values, positionals } = parseCommandLine(argv, COMPARE_OPTIONS);
+  if (positionals.length !== 2) throw usageError('bench compare takes two result files: <before.json> <after.json>');
+  const [before, after] = positionals.map((f) => readResult(f, ctx.cwd));
+  // Pairs: one run each; else the runs both files name; else by position.
+  const names = new Set(after.runs.map((r) => r.name));
+  let pairs: Array<[BenchRun, BenchRun]>;
+  if (before.runs.length === 1 && after.runs.length === 1) pairs = [[before.runs[0], after.runs[0]]];
+  else {
+    pairs = before.runs.filter((r) => names.has(r.name)).map((r) => [r, after.runs.find((x) => x.name === r.name)!]);
+    if (pairs.length === 0) pairs = before.runs.slice(0, after.runs.length).map((r, i) => [r, after.runs[i]]);
+  }
+  const label = (prefix: string, run: BenchRun): BenchRun => ({ ...run, name: `${prefix}: ${run.name}` });
+  const labelled = pairs.map(([b, a]) => [label('before', b), label('after', a)] as const);
+  const comparisons: Comparison[] = labelled.map(([b, a]) => compareRuns(b, a));
+  const result: BenchResult = {
+    ...resultHeader('bench-compare'),
+    kind: 'bench-compare',
+    server: after.server,
+    machine: after.machine,
+    runs: labelled.flat(),
+    comparisons,
+    inputs: positionals,
+  };
+  return output(result, { json: values.json === true, html: values.html, failOnRegression: values['fail-on-regression'] === true }, ctx);
 }

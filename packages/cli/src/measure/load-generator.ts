@@ -408,16 +408,22 @@ async function main(): Promise<void> {
     counters.second.reset();
     return sample;
   };
-  const timer = setInterval(() => send({ type: 'second', sample: emitSecond() }), 1000);
+  let stepEndMs = 0;
+  // A second that would end within 500 ms of the step's end is left to the step's last sample
+  // (0.5 to 1.5 s long), so no sample is a sliver whose rate is noise.
+  const timer = setInterval(() => {
+    if (performance.now() + 500 < stepEndMs) send({ type: 'second', sample: emitSecond() });
+  }, 1000);
   for (; stepIndex < config.steps.length; stepIndex++) {
     const load = config.steps[stepIndex];
     const s0 = performance.now();
+    stepEndMs = s0 + config.stepMs;
+    timer.refresh();
     counters.resetStep();
-    await run(load, s0 + config.stepMs, true);
+    await run(load, stepEndMs, true);
     const durationMs = performance.now() - s0;
     // The step's last partial second (its intervalMs says how partial).
     send({ type: 'second', sample: emitSecond() });
-    timer.refresh();
     const step: StepResult = {
       index: stepIndex,
       load,

@@ -5,7 +5,8 @@
  */
 import type { BenchResult, BenchRun } from '../bench/bench-result.js';
 import type { MixEntry } from '../bench/bench-protocol.js';
-import { formatBytes, formatCount, formatPercent } from './format.js';
+import type { Comparison, MetricComparison } from '../bench/compare.js';
+import { formatBytes, formatChange, formatCount, formatPercent } from './format.js';
 import { renderTable } from './table.js';
 
 /** `0.512` ms → `0.512 ms`, three significant figures below 10 ms. */
@@ -36,6 +37,29 @@ export function overheadShare(run: BenchRun): number {
 function errorsCell(run: BenchRun): string {
   const { errors, errorRate } = run.totals;
   return errors === 0 ? '0' : `${formatCount(errors)} (${formatPercent(errorRate)})`;
+}
+
+/** A comparison figure in a table cell. */
+export function formatMetric(m: Pick<MetricComparison, 'unit'>, v: number): string {
+  if (m.unit === 'bytes') return formatBytes(v);
+  if (m.unit === 'ms') return formatLatency(v);
+  if (m.unit === 'ops/s') return formatCount(v);
+  return `${Math.round(v * 10) / 10} ${m.unit}`;
+}
+
+/** `p < 0.001`, `p = 0.034`, `-` without a test. */
+export function formatP(p: number | null): string {
+  if (p === null) return '-';
+  return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
+}
+
+/** The before/after table of one comparison. */
+export function renderComparison(c: Comparison): string {
+  const rows = c.metrics.map((m) => [m.metric, formatMetric(m, m.before), formatMetric(m, m.after), m.change === null ? '-' : formatChange(m.change), m.verdict, formatP(m.p)]);
+  return (
+    `before: ${c.before}  ->  after: ${c.after}\n` +
+    renderTable([{ title: 'figure' }, { title: 'before', align: 'right' }, { title: 'after', align: 'right' }, { title: 'change', align: 'right' }, { title: `verdict (Welch, alpha ${c.alpha})` }, { title: 'p' }], rows, { indent: 2 })
+  );
 }
 
 /** The whole terminal report. */
@@ -126,6 +150,7 @@ export function renderBenchReport(result: BenchResult): string {
   for (const r of result.runs) {
     lines.push(`  ${r.name}: ${formatBytes(r.facts.heapBaseline)} -> ${formatBytes(r.facts.heapReady)} -> ${formatBytes(r.facts.heapAfter)}; RSS after ${formatBytes(r.facts.rssAfter)}`);
   }
+  for (const c of result.comparisons) lines.push(renderComparison(c));
   lines.push('doctor overhead (the same loop against a client that answers at once):');
   for (const r of result.runs) {
     lines.push(`  ${r.name}: ${formatCount(r.facts.overheadNsPerOp)} ns/op (${formatCount(r.facts.overheadOpsPerSec)} ops/s alone), ${formatPercent(overheadShare(r))} of the run's time per op`);
