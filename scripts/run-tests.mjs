@@ -20,10 +20,12 @@ function find(dir, out = []) {
 }
 
 const suites = ['unit', 'integration', 'faults', 'package', 'sentinel'];
+// Long suites run only when named: `node scripts/run-tests.mjs failover` (npm run test:failover).
+const onDemand = ['failover'];
 const files = [];
 for (const pkg of readdirSync(join(root, 'packages'))) {
-  for (const suite of suites) {
-    if (only.length && !only.includes(suite)) continue;
+  for (const suite of [...suites, ...onDemand]) {
+    if (only.length ? !only.includes(suite) : onDemand.includes(suite)) continue;
     files.push(...find(join(root, 'packages', pkg, 'test', suite)));
   }
 }

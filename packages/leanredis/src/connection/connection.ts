@@ -241,6 +241,8 @@ export class Connection {
    */
   drop(error: Error): void {
     const state = this.#state;
+    // Waiting out a backoff for the old server: dial the new one now.
+    if (state === 'reconnecting') this.#dial();
     if (state !== 'connecting' && state !== 'ready' && state !== 'closing') return;
     this.#socketError = error;
     this.#onSocketGone(error);

@@ -12,10 +12,17 @@
  * ```
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { ArgumentError, Client, type ClientOptions, type ClientStats } from '../index.js';
-import { SentinelTopology, TOPOLOGY, type Address, type SentinelStats } from './topology.js';
+import { ArgumentError, Client, type ClientEvents, type ClientOptions, type ClientStats } from '../index.js';
+import { SentinelTopology, TOPOLOGY, type Address, type SentinelStats, type SwitchInfo } from './topology.js';
 
-export type { SentinelStats } from './topology.js';
+export { SWITCH_CHANNEL } from './topology.js';
+export type { SentinelStats, SwitchInfo } from './topology.js';
+
+/** Events of a sentinel client: the client's, plus 'switch' when the master changes. */
+export interface SentinelEvents extends ClientEvents {
+  /** The master changed (after the first discovery): later commands go to `to`. */
+  switch: [info: SwitchInfo];
+}
 
 /** A sentinel's address: `{ host, port }` or `'host:port'`. */
 export type SentinelAddress = { host: string; port: number } | string;
@@ -70,7 +77,7 @@ function parseAddress(value: unknown, index: number): Address {
 }
 
 /** Splits and validates the options: the sentinels' part, and the data client's options. */
-function resolveSentinelOptions(input: SentinelOptions): { topology: SentinelTopology; data: ClientOptions } {
+function resolveSentinelOptions(input: SentinelOptions, onSwitch: (info: SwitchInfo) => void): { topology: SentinelTopology; data: ClientOptions } {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('expected an options object with sentinels and masterName');
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
@@ -108,7 +115,7 @@ function resolveSentinelOptions(input: SentinelOptions): { topology: SentinelTop
   const tls = sentinelTls ?? input.tls;
   if (tls !== undefined) sentinelClient.tls = tls;
   for (const key of Object.keys(sentinelClient) as (keyof ClientOptions)[]) if (sentinelClient[key] === undefined) delete sentinelClient[key];
-  const topology = new SentinelTopology({ masterName, sentinels: addresses, sentinelClient, timeoutMs });
+  const topology = new SentinelTopology({ masterName, sentinels: addresses, sentinelClient, timeoutMs, onSwitch });
   return { topology, data: data as ClientOptions };
 }
 
@@ -120,11 +127,14 @@ function asSentinelError(err: unknown): unknown {
 
 // The topology of the client under construction: super() must run before `this` exists, and
 // the topology is made from the same options first.
-let pending: SentinelTopology | undefined;
+let pending: { topology: SentinelTopology; switched: Set<(info: SwitchInfo) => void> } | undefined;
 
 function prepare(options: SentinelOptions): ClientOptions {
-  const { topology, data } = resolveSentinelOptions(options);
-  pending = topology;
+  const switched = new Set<(info: SwitchInfo) => void>();
+  const { topology, data } = resolveSentinelOptions(options, (info) => {
+    for (const listener of switched) listener(info);
+  });
+  pending = { topology, switched };
   return { ...data, [TOPOLOGY]: topology.hooks() } as ClientOptions;
 }
 
@@ -137,6 +147,7 @@ function prepare(options: SentinelOptions): ClientOptions {
  */
 export class SentinelClient<S = string> extends Client<S> {
   readonly #topology: SentinelTopology;
+  readonly #switched: Set<(info: SwitchInfo) => void>;
 
   constructor(options: SentinelOptions) {
     try {
@@ -145,8 +156,34 @@ export class SentinelClient<S = string> extends Client<S> {
       pending = undefined;
       throw asSentinelError(err);
     }
-    this.#topology = pending!;
+    this.#topology = pending!.topology;
+    this.#switched = pending!.switched;
     pending = undefined;
+  }
+
+  /** Adds an event listener (see SentinelEvents). */
+  override on<E extends keyof SentinelEvents>(event: E, listener: (...args: SentinelEvents[E]) => void): this {
+    if (event === 'switch') this.#switched.add(listener as (info: SwitchInfo) => void);
+    else super.on(event as keyof ClientEvents, listener as () => void);
+    return this;
+  }
+
+  /** Adds a listener called at most once. */
+  override once<E extends keyof SentinelEvents>(event: E, listener: (...args: SentinelEvents[E]) => void): this {
+    if (event !== 'switch') return super.once(event as keyof ClientEvents, listener as () => void);
+    const once = (info: SwitchInfo): void => {
+      this.#switched.delete(once);
+      (listener as (info: SwitchInfo) => void)(info);
+    };
+    this.#switched.add(once);
+    return this;
+  }
+
+  /** Removes a listener. */
+  override off<E extends keyof SentinelEvents>(event: E, listener: (...args: SentinelEvents[E]) => void): this {
+    if (event === 'switch') this.#switched.delete(listener as (info: SwitchInfo) => void);
+    else super.off(event as keyof ClientEvents, listener as () => void);
+    return this;
   }
 
   /** The master in use (`{ host, port }`), or undefined before the first discovery. */

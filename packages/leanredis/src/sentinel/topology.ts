@@ -48,7 +48,23 @@ export interface TopologySettings {
   sentinelClient: ClientOptions;
   /** Deadline of one sentinel query. */
   timeoutMs: number;
+  /** Told of every master change after the first discovery. */
+  onSwitch?: (info: SwitchInfo) => void;
 }
+
+/** A change of master: the 'switch' event and the `leanredis:sentinel:switch` diagnostics channel. */
+export interface SwitchInfo {
+  masterName: string;
+  /** host:port of the old master. */
+  from: string;
+  /** host:port of the new master. */
+  to: string;
+  /** What told the client: '+switch-master', or a discovery after a lost or refused connection. */
+  reason: string;
+}
+
+/** diagnostics_channel of master changes (loaded at the first change, not at import). */
+export const SWITCH_CHANNEL = 'leanredis:sentinel:switch';
 
 /** `stats().sentinel`. */
 export interface SentinelStats {
@@ -210,9 +226,13 @@ export class SentinelTopology {
     this.#handle?.setAddress(next.host, next.port);
     if (previous === undefined) return;
     this.#switches++;
+    const info: SwitchInfo = { masterName: this.#settings.masterName, from: addressOf(previous), to: addressOf(next), reason: why };
+    const dc = process.getBuiltinModule('node:diagnostics_channel');
+    if (dc.hasSubscribers(SWITCH_CHANNEL)) dc.channel(SWITCH_CHANNEL).publish(info);
     // Commands written to the old master and not read-only fail with ERR_CONNECTION_LOST_AFTER_WRITE
     // (they may have run there); read-only ones are re-sent to the new master.
-    this.#handle?.dropConnections(new ConnectionError('ERR_CONNECTION_LOST', `master "${this.#settings.masterName}" moved from ${addressOf(previous)} to ${addressOf(next)} (${why})`));
+    this.#handle?.dropConnections(new ConnectionError('ERR_CONNECTION_LOST', `master "${info.masterName}" moved from ${info.from} to ${info.to} (${why})`));
+    this.#settings.onSwitch?.(info);
   }
 
   /**
