@@ -6,6 +6,7 @@
 //                     decoder (first connection) and the pub/sub manager (first subscribe)
 //   dist/diagnostics.js `leanredis/diagnostics` (a subpath: `leanredis` never loads it)
 //   dist/sentinel.js  `leanredis/sentinel` (a subpath over the public entry, ./index.js)
+//   dist/otel.js      `leanredis/otel` (a subpath too)
 //
 // extras.js is reached through the *-loader.ts files (table, decoder, pubsub, stream consumer),
 // which import them statically in the sources (tests run there through tsx); here those
@@ -104,6 +105,10 @@ const surfaceExternal = {
   },
 };
 await build({ ...common, plugins: [lazyLoaders, surfaceExternal], entryPoints: { sentinel: 'src/sentinel/index.ts' }, chunkNames: 'sentinel-[hash]' });
+// leanredis/otel: bundled apart like leanredis/diagnostics (test/package/otel-subpath.test.mjs); it reads the channels by
+// name through node:diagnostics_channel and loads @opentelemetry/api (an optional peer) only when
+// instrument() needs a global provider.
+await build({ ...common, entryPoints: { otel: 'src/otel/index.ts' }, chunkNames: 'otel-[hash]' });
 if (outdir === join(here, 'dist')) {
   const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });

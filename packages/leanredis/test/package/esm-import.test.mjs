@@ -34,9 +34,12 @@ test('package.json: ESM, exports map with types first, sideEffects false, zero d
   assert.deepEqual(Object.keys(pkg.exports['.']), ['types', 'default'], 'the types condition must come first');
   assert.deepEqual(pkg.exports['.'], { types: './dist/types/index.d.ts', default: './dist/index.js' });
   assert.equal(pkg.exports['./package.json'], './package.json');
-  for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies', 'bundleDependencies', 'bundledDependencies']) {
+  for (const field of ['dependencies', 'optionalDependencies', 'bundleDependencies', 'bundledDependencies']) {
     assert.ok(pkg[field] === undefined || Object.keys(pkg[field]).length === 0, `${field} must be empty: ${JSON.stringify(pkg[field])}`);
   }
+  // Peers only for the leanredis/otel subpath, and optional: npm installs nothing for the core.
+  assert.deepEqual(Object.keys(pkg.peerDependencies ?? {}), ['@opentelemetry/api']);
+  for (const peer of Object.keys(pkg.peerDependencies ?? {})) assert.equal(pkg.peerDependenciesMeta?.[peer]?.optional, true, `${peer} must be an optional peer`);
   assert.match(pkg.engines.node, /^>=\s*20\.19/);
   assert.ok(pkg.files.includes('dist'), 'dist is published');
   // Every exports target exists after the build.

@@ -1,0 +1,242 @@
+// @layer L7 otel
+/**
+ * L7 otel: `instrument()`, the OpenTelemetry bridge. It subscribes to the diagnostics channels
+ * the core publishes (docs/observability.md), so the core never imports the OpenTelemetry API,
+ * and turns them into spans and metrics that follow the stable database conventions:
+ *
+ *   tracing:leanredis:command:start  a span named after the command (`GET`), started while
+ *                                    the caller's context is active, so it is the parent
+ *   leanredis:command:end            the span ends (status, error.type, db.response.status_code);
+ *                                    a db.client.operation.duration point is recorded
+ *   tracing:leanredis:batch:start    one span per pipeline or transaction (`PIPELINE`, `MULTI`)
+ *   tracing:leanredis:batch:asyncEnd it ends; one duration point for the whole batch
+ *
+ * A command of a batch (its context has `batch`) is neither a span nor a point: the batch is
+ * the operation, as the conventions say. The span of a command is kept in a WeakMap keyed by
+ * its context (the same object in every event) from start to end.
+ */
+import type * as DiagnosticsChannel from 'node:diagnostics_channel';
+import type { BatchContext, CommandContext } from '../internal/channels.js';
+import { loadCore } from './core-loader.js';
+import { ConnectionGauges, type InstrumentedClient } from './connection-gauges.js';
+import {
+  DB_OPERATION_BATCH_SIZE,
+  DB_QUERY_TEXT,
+  DB_RESPONSE_STATUS_CODE,
+  ERROR_TYPE,
+  batchOperation,
+  batchQueryText,
+  commandQueryText,
+  describeError,
+  destinationAttributes,
+} from './semconv.js';
+import { SPAN_KIND_CLIENT, SPAN_STATUS_ERROR, type OtelApi, type OtelAttributes, type OtelHistogram, type OtelMeterProvider, type OtelSpan, type OtelTracer, type OtelTracerProvider } from './otel-types.js';
+
+/** Options of `instrument`. Unknown keys are refused (ArgumentError, ERR_INVALID_OPTION). */
+export interface InstrumentOptions {
+  /** Where spans go. @default the global provider of @opentelemetry/api (`trace.getTracerProvider()`) */
+  tracerProvider?: OtelTracerProvider;
+  /** Where metrics go. @default the global provider of @opentelemetry/api (`metrics.getMeterProvider()`) */
+  meterProvider?: OtelMeterProvider;
+  /** Emit spans. @default true */
+  traces?: boolean;
+  /** Emit metrics (operation duration and the connection-pool instruments). @default true */
+  metrics?: boolean;
+  /**
+   * Add `db.query.text`: the command and its arguments as the client's `observeArguments`
+   * sanitizes them (`SET ? ?` with `observeArguments: true`). Clients that do not observe their
+   * arguments give none, so no query text. @default false
+   */
+  queryText?: boolean;
+  /** Clients whose pools `db.client.connection.*` observes: an array, or an object whose keys are the pool names. */
+  clients?: readonly InstrumentedClient[] | Readonly<Record<string, InstrumentedClient>>;
+  /** Also observe the pools of clients created after `instrument()`. @default true */
+  trackClients?: boolean;
+  /**
+   * Bucket bounds of db.client.operation.duration (advice to the SDK; a View overrides it).
+   * @default [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] (ms; exported in seconds)
+   */
+  bucketsMs?: readonly number[];
+}
+
+const KNOWN = ['tracerProvider', 'meterProvider', 'traces', 'metrics', 'queryText', 'clients', 'trackClients', 'bucketsMs'];
+const DEFAULT_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+const SCOPE = 'leanredis';
+
+function invalid(message: string): never {
+  throw new (loadCore().ArgumentError)(`instrument: ${message}`, 'ERR_INVALID_OPTION');
+}
+
+function loadApi(): OtelApi {
+  try {
+    return process.getBuiltinModule('node:module').createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
+  } catch {
+    return invalid('no tracerProvider/meterProvider given and @opentelemetry/api is not installed (it is an optional peer dependency)');
+  }
+}
+
+function checkOptions(options: unknown): InstrumentOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid('options must be an object');
+  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) invalid(`unknown option "${key}"; accepted: ${KNOWN.join(', ')}`);
+  const o = options as Record<string, unknown>;
+  for (const key of ['traces', 'metrics', 'queryText', 'trackClients']) if (o[key] !== undefined && typeof o[key] !== 'boolean') invalid(`option "${key}" must be true or false`);
+  if (o.tracerProvider !== undefined && typeof (o.tracerProvider as OtelTracerProvider)?.getTracer !== 'function') invalid('option "tracerProvider" must be a TracerProvider (with getTracer)');
+  if (o.meterProvider !== undefined && typeof (o.meterProvider as OtelMeterProvider)?.getMeter !== 'function') invalid('option "meterProvider" must be a MeterProvider (with getMeter)');
+  const b = o.bucketsMs;
+  if (b !== undefined && !(Array.isArray(b) && b.length > 0 && b.every((v, i) => typeof v === 'number' && Number.isFinite(v) && v > 0 && (i === 0 || v > b[i - 1])))) {
+    invalid('option "bucketsMs" must be finite numbers > 0 in ascending order (ms)');
+  }
+  return o as InstrumentOptions;
+}
+
+function clientList(clients: unknown): [string | undefined, InstrumentedClient][] {
+  if (clients === undefined) return [];
+  if (typeof clients !== 'object' || clients === null) invalid('option "clients" must be an array of clients or an object of named clients');
+  const entries: [string | undefined, unknown][] = Array.isArray(clients) ? clients.map((c) => [undefined, c]) : Object.entries(clients);
+  for (const [, c] of entries) if (typeof (c as InstrumentedClient)?.stats !== 'function') invalid('option "clients" holds something that is not a leanredis client');
+  return entries as [string | undefined, InstrumentedClient][];
+}
+
+/** Ends a span with the outcome: status ERROR, error.type and db.response.status_code on failure. */
+function endSpan(span: OtelSpan, error: unknown): void {
+  if (error !== undefined && span.isRecording()) {
+    const { errorType, statusCode } = describeError(error);
+    span.setAttribute(ERROR_TYPE, errorType);
+    if (statusCode !== undefined) span.setAttribute(DB_RESPONSE_STATUS_CODE, statusCode);
+    // The code only: a server's message may quote arguments (ERR unknown command ... with args).
+    span.setStatus({ code: SPAN_STATUS_ERROR, message: errorType });
+  }
+  span.end();
+}
+
+/** A running instrumentation (see `instrument`); `stop()` unsubscribes. */
+export class Instrumentation {
+  readonly #tracer: OtelTracer | undefined;
+  readonly #duration: OtelHistogram | undefined;
+  readonly #gauges: ConnectionGauges | undefined;
+  readonly #queryText: boolean;
+  readonly #spans = new WeakMap<object, OtelSpan>();
+  readonly #subscriptions: [string, (message: unknown) => void][] = [];
+  #isActive = true;
+
+  constructor(o: { tracer: OtelTracer | undefined; meterProvider: OtelMeterProvider | undefined; queryText: boolean; bucketsMs: readonly number[]; clients: [string | undefined, InstrumentedClient][]; trackClients: boolean }) {
+    this.#tracer = o.tracer;
+    this.#queryText = o.queryText;
+    if (o.meterProvider !== undefined) {
+      const meter = o.meterProvider.getMeter(SCOPE);
+      this.#duration = meter.createHistogram('db.client.operation.duration', {
+        description: 'Duration of database client operations.',
+        unit: 's',
+        advice: { explicitBucketBoundaries: o.bucketsMs.map((ms) => Number((ms / 1000).toPrecision(12))) },
+      });
+      this.#gauges = new ConnectionGauges(meter, o.clients, o.trackClients);
+    }
+    const dc = process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel;
+    const on = (name: string, fn: (message: unknown) => void): void => {
+      dc.subscribe(name, fn);
+      this.#subscriptions.push([name, fn]);
+    };
+    if (this.#tracer !== undefined) {
+      on('tracing:leanredis:command:start', (m) => this.#commandStart(m as CommandContext));
+      on('tracing:leanredis:batch:start', (m) => this.#batchStart(m as BatchContext));
+    }
+    on('leanredis:command:end', (m) => this.#commandEnd(m as CommandContext));
+    on('tracing:leanredis:batch:asyncEnd', (m) => this.#batchEnd(m as BatchContext));
+  }
+
+  /** Whether it still listens (false after `stop()`). */
+  get isActive(): boolean {
+    return this.#isActive;
+  }
+
+  /** Unsubscribes from the channels and removes the metric callbacks; spans in progress are not ended. Idempotent. */
+  stop(): void {
+    if (!this.#isActive) return;
+    this.#isActive = false;
+    const dc = process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel;
+    for (const [name, fn] of this.#subscriptions) dc.unsubscribe(name, fn);
+    this.#subscriptions.length = 0;
+    this.#gauges?.stop();
+  }
+
+  /** `using otel = instrument(...)` stops it at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+
+  #commandStart(c: CommandContext): void {
+    if (c.batch !== undefined) return;
+    const attributes = destinationAttributes(c, c.command);
+    if (this.#queryText) attributes[DB_QUERY_TEXT] = commandQueryText(c);
+    this.#spans.set(c, this.#tracer!.startSpan(c.command, { kind: SPAN_KIND_CLIENT, attributes }));
+  }
+
+  #commandEnd(c: CommandContext): void {
+    if (c.batch !== undefined) return;
+    const span = this.#spans.get(c);
+    if (span !== undefined) {
+      this.#spans.delete(c);
+      endSpan(span, c.error);
+    }
+    if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
+  }
+
+  #batchStart(b: BatchContext): void {
+    const operation = batchOperation(b);
+    const attributes = destinationAttributes(b, operation);
+    if (b.batchSize >= 2) attributes[DB_OPERATION_BATCH_SIZE] = b.batchSize;
+    if (this.#queryText) attributes[DB_QUERY_TEXT] = batchQueryText(b);
+    this.#spans.set(b, this.#tracer!.startSpan(operation, { kind: SPAN_KIND_CLIENT, attributes }));
+  }
+
+  #batchEnd(b: BatchContext): void {
+    const span = this.#spans.get(b);
+    if (span !== undefined) {
+      this.#spans.delete(b);
+      endSpan(span, b.error);
+    }
+    if (this.#duration !== undefined) this.#record(b, batchOperation(b), b.durationMs, b.error);
+  }
+
+  #record(d: CommandContext | BatchContext, operation: string, durationMs: number, error: unknown): void {
+    const attributes: OtelAttributes = destinationAttributes(d, operation);
+    if (error !== undefined) {
+      const { errorType, statusCode } = describeError(error);
+      attributes[ERROR_TYPE] = errorType;
+      if (statusCode !== undefined) attributes[DB_RESPONSE_STATUS_CODE] = statusCode;
+    }
+    this.#duration!.record(durationMs / 1000, attributes);
+  }
+}
+
+/**
+ * Starts emitting OpenTelemetry spans and metrics for every leanredis client of the process,
+ * following the stable database semantic conventions (docs/observability.md lists each span,
+ * attribute and instrument). Providers default to the globals of `@opentelemetry/api` (an
+ * optional peer dependency, loaded only then). Returns the running `Instrumentation`; `stop()`
+ * ends it. Throws ArgumentError (ERR_INVALID_OPTION) naming an unknown or invalid option.
+ *
+ * ```ts
+ * import { instrument } from 'leanredis/otel';
+ * const otel = instrument({ tracerProvider, meterProvider });
+ * ```
+ */
+export function instrument(options?: InstrumentOptions): Instrumentation {
+  const o = checkOptions(options);
+  const traces = o.traces ?? true;
+  const metrics = o.metrics ?? true;
+  const clients = clientList(o.clients);
+  const needsApi = (traces && o.tracerProvider === undefined) || (metrics && o.meterProvider === undefined);
+  const api = needsApi ? loadApi() : undefined;
+  const tracerProvider = traces ? (o.tracerProvider ?? api!.trace.getTracerProvider()) : undefined;
+  const meterProvider = metrics ? (o.meterProvider ?? api!.metrics.getMeterProvider()) : undefined;
+  return new Instrumentation({
+    tracer: tracerProvider?.getTracer(SCOPE),
+    meterProvider,
+    queryText: o.queryText ?? false,
+    bucketsMs: o.bucketsMs ?? DEFAULT_BUCKETS_MS,
+    clients,
+    trackClients: o.trackClients ?? true,
+  });
+}

@@ -1,0 +1,210 @@
+/**
+ * leanredis/otel against a real server, read back with the OpenTelemetry SDK's in-memory span
+ * exporter and a metric reader collected on demand: span names and attributes of the stable
+ * database conventions, the caller's span as parent, batches as one span, errors, query text
+ * only when opted in (values redacted by observeArguments), the operation-duration histogram
+ * with sub-millisecond buckets and the connection-pool instruments; options refused by name.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { MeterProvider, MetricReader, type HistogramMetricData, type MetricData, type Histogram } from '@opentelemetry/sdk-metrics';
+import { ArgumentError } from '../../src/index.ts';
+import { instrument } from '../../src/otel/index.ts';
+import { useRedisServer } from '../helpers/setup.ts';
+
+const redis = useRedisServer();
+
+class TestReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+const exporter = new InMemorySpanExporter();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const contextManager = new AsyncLocalStorageContextManager();
+
+before(() => {
+  context.setGlobalContextManager(contextManager.enable());
+});
+after(() => {
+  context.disable();
+});
+
+function meter(): { meterProvider: MeterProvider; collect: () => Promise<MetricData[]> } {
+  const reader = new TestReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  return {
+    meterProvider,
+    async collect() {
+      const { resourceMetrics } = await reader.collect();
+      return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    },
+  };
+}
+
+function spansNamed(name: string): ReadableSpan[] {
+  return exporter.getFinishedSpans().filter((s) => s.name === name);
+}
+
+test('a command is a CLIENT span named after it, with the stable database attributes, child of the caller span', async () => {
+  exporter.reset();
+  using _otel = instrument({ tracerProvider, metrics: false });
+  await using client = redis.client({ database: 3 });
+  const parent = tracerProvider.getTracer('app').startSpan('handler');
+  await context.with(trace.setSpan(context.active(), parent), async () => {
+    await client.set('user:1', 'secret-value');
+    await client.get('user:1');
+  });
+  parent.end();
+  const [get] = spansNamed('GET');
+  assert.ok(get, `spans: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+  assert.equal(get.kind, 2, 'SpanKind.CLIENT');
+  assert.equal(get.parentSpanContext?.spanId, parent.spanContext().spanId, 'the caller span is the parent');
+  assert.deepEqual(get.attributes, {
+    'db.system.name': 'redis',
+    'db.operation.name': 'GET',
+    'db.namespace': '3',
+    'server.address': '127.0.0.1',
+    'server.port': redis.port,
+  });
+  assert.equal(get.status.code, 0, 'UNSET on success');
+  const text = JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes));
+  assert.ok(!text.includes('secret-value') && !text.includes('user:1'), 'no key or value without opting in');
+});
+
+test('a failed command: status ERROR, error.type and db.response.status_code from the server prefix', async () => {
+  exporter.reset();
+  using _otel = instrument({ tracerProvider, metrics: false });
+  await using client = redis.client();
+  await client.set('str', 'x');
+  await assert.rejects(client.lPush('str', 'a'), { code: 'WRONGTYPE' });
+  const [span] = spansNamed('LPUSH');
+  assert.equal(span.status.code, 2, 'ERROR');
+  assert.equal(span.status.message, 'WRONGTYPE', 'the code only, never the server message');
+  assert.equal(span.attributes['error.type'], 'WRONGTYPE');
+  assert.equal(span.attributes['db.response.status_code'], 'WRONGTYPE');
+  assert.throws(() => client.get(undefined as never), ArgumentError);
+  const [thrown] = spansNamed('GET');
+  assert.equal(thrown.attributes['error.type'], 'ERR_INVALID_ARGUMENT', 'a synchronous argument error ends its span too');
+  assert.equal(thrown.attributes['db.response.status_code'], undefined, 'not a server answer');
+});
+
+test('a pipeline is one span (PIPELINE, db.operation.batch.size), a transaction MULTI; their commands are not spans', async () => {
+  exporter.reset();
+  using _otel = instrument({ tracerProvider, metrics: false });
+  await using client = redis.client();
+  await client.pipeline().set('a', '1').get('a').incr('n').exec();
+  await client.multi().get('a').get('a').exec();
+  assert.deepEqual(
+    exporter.getFinishedSpans().map((s) => s.name),
+    ['PIPELINE', 'MULTI GET'],
+  );
+  const [pipeline] = spansNamed('PIPELINE');
+  assert.equal(pipeline.attributes['db.operation.name'], 'PIPELINE');
+  assert.equal(pipeline.attributes['db.operation.batch.size'], 3);
+  const [multi] = spansNamed('MULTI GET');
+  assert.equal(multi.attributes['db.operation.name'], 'MULTI GET', 'a homogeneous batch names its command');
+  assert.equal(multi.attributes['db.operation.batch.size'], 2);
+});
+
+test('db.query.text only with queryText, from the sanitized arguments: values redacted', async () => {
+  exporter.reset();
+  {
+    using _otel = instrument({ tracerProvider, metrics: false, queryText: true });
+    await using observed = redis.client({ observeArguments: true });
+    await observed.set('k', 'secret');
+    await observed.pipeline().get('k').hSet('h', { f: 'secret' }).exec();
+    await using keysOnly = redis.client({ observeArguments: (_command, args) => [String(args[0]), ...args.slice(1).map(() => '?')] });
+    await keysOnly.set('visible-key', 'secret');
+    await using plain = redis.client();
+    await plain.get('k');
+  }
+  const [set, keys] = spansNamed('SET');
+  assert.equal(set.attributes['db.query.text'], 'SET ? ?');
+  assert.equal(keys.attributes['db.query.text'], 'SET visible-key ?');
+  assert.equal(spansNamed('PIPELINE')[0].attributes['db.query.text'], 'GET ?; HSET ? ? ?');
+  assert.equal(spansNamed('GET')[0].attributes['db.query.text'], undefined, 'a client that does not observe arguments gives no text');
+  assert.ok(!JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes)).includes('secret'));
+  exporter.reset();
+  using _off = instrument({ tracerProvider, metrics: false });
+  await using observed = redis.client({ observeArguments: true });
+  await observed.get('k');
+  assert.equal(spansNamed('GET')[0].attributes['db.query.text'], undefined, 'off by default');
+});
+
+test('db.client.operation.duration: seconds, sub-millisecond buckets, by operation; errors carry error.type', async () => {
+  const m = meter();
+  using _otel = instrument({ meterProvider: m.meterProvider, traces: false });
+  await using client = redis.client();
+  for (let i = 0; i < 5; i++) await client.get('x');
+  await client.set('s', 'v');
+  await assert.rejects(client.lPush('s', 'a'), { code: 'WRONGTYPE' });
+  await client.pipeline().get('x').get('x').exec();
+  const metrics = await m.collect();
+  const duration = metrics.find((d) => d.descriptor.name === 'db.client.operation.duration') as HistogramMetricData;
+  assert.ok(duration, `metrics: ${metrics.map((d) => d.descriptor.name).join(', ')}`);
+  assert.equal(duration.descriptor.unit, 's');
+  const point = (operation: string) => duration.dataPoints.find((p) => p.attributes['db.operation.name'] === operation);
+  const get = point('GET')!;
+  assert.equal((get.value as Histogram).count, 5);
+  assert.deepEqual((get.value as Histogram).buckets.boundaries.slice(0, 4), [0.0001, 0.00025, 0.0005, 0.001], 'sub-millisecond buckets');
+  assert.equal(get.attributes['db.system.name'], 'redis');
+  assert.equal(get.attributes['server.port'], redis.port);
+  const lpush = point('LPUSH')!;
+  assert.equal(lpush.attributes['error.type'], 'WRONGTYPE');
+  assert.equal(lpush.attributes['db.response.status_code'], 'WRONGTYPE');
+  assert.equal((point('PIPELINE GET')!.value as Histogram).count, 1, 'a batch is one operation');
+});
+
+test('db.client.connection.count by state, .max and .pending_requests, for given and newly created clients', async () => {
+  const m = meter();
+  await using given = redis.client({ maxConnections: 4 });
+  using _otel = instrument({ meterProvider: m.meterProvider, traces: false, clients: { sessions: given } });
+  await using created = redis.client();
+  await given.get('x');
+  await created.get('x');
+  const lease = await given.acquire();
+  const metrics = await m.collect();
+  const count = metrics.find((d) => d.descriptor.name === 'db.client.connection.count')!;
+  const of = (pool: string, state: string) => count.dataPoints.find((p) => p.attributes['db.client.connection.pool.name'] === pool && p.attributes['db.client.connection.state'] === state)?.value;
+  assert.ok((of('sessions', 'used') as number) >= 2, 'the shared connection and the lease are used');
+  assert.equal(of(`127.0.0.1:${redis.port}/0`, 'used'), 1, 'a client created after instrument() is observed under host:port/db');
+  const max = metrics.find((d) => d.descriptor.name === 'db.client.connection.max')!;
+  assert.equal(max.dataPoints.find((p) => p.attributes['db.client.connection.pool.name'] === 'sessions')?.value, 4);
+  assert.ok(metrics.some((d) => d.descriptor.name === 'db.client.connection.pending_requests'));
+  lease.release();
+});
+
+test('options are refused by name (ArgumentError ERR_INVALID_OPTION); stop() unsubscribes', async () => {
+  const refuse = (options: unknown, pattern: RegExp): void => {
+    assert.throws(() => instrument(options as never), (e: unknown) => e instanceof ArgumentError && e.code === 'ERR_INVALID_OPTION' && pattern.test(e.message));
+  };
+  refuse({ tracerProvider, metrics: false, tracer: 1 }, /unknown option "tracer"/);
+  refuse({ tracerProvider, metrics: false, queryText: 'yes' }, /"queryText" must be true or false/);
+  refuse({ tracerProvider: {}, metrics: false }, /tracerProvider/);
+  refuse({ tracerProvider, metrics: false, bucketsMs: [2, 1] }, /bucketsMs/);
+  refuse('x', /must be an object/);
+  exporter.reset();
+  const otel = instrument({ tracerProvider, metrics: false });
+  await using client = redis.client();
+  otel.stop();
+  assert.equal(otel.isActive, false);
+  await client.get('x');
+  assert.equal(exporter.getFinishedSpans().length, 0);
+});
+
+test('without providers, the globals of @opentelemetry/api are used', async () => {
+  exporter.reset();
+  trace.setGlobalTracerProvider(tracerProvider);
+  try {
+    using _otel = instrument({ metrics: false });
+    await using client = redis.client();
+    await client.ping();
+    assert.equal(spansNamed('PING').length, 1);
+  } finally {
+    trace.disable();
+  }
+});
