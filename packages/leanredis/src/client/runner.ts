@@ -129,6 +129,11 @@ export abstract class Runner<S = string> {
     return this[RUN](EVALSHA, naming('EVALSHA', () => scriptArgs('evalSha', sha, call)));
   }
 
+  /** EVALSHA_RO sha: runs a read-only script already loaded (SCRIPT LOAD); allowed on replicas. */
+  evalShaRo(sha: string, call?: ScriptCall): Promise<unknown> {
+    return this[RUN](EVALSHA_RO, naming('EVALSHA_RO', () => scriptArgs('evalShaRo', sha, call)));
+  }
+
   // Not async: a bad argument is thrown here, synchronously (docs/errors.md), not rejected.
   #evalCached(bySha: CommandDefinition, byText: CommandDefinition, script: string, call: ScriptCall | undefined): Promise<unknown> {
     const method = bySha === EVALSHA ? 'eval' : 'evalRo';

@@ -29,6 +29,9 @@ import type { StreamGroupCommands } from './stream-groups.js';
 import type { PubSubCommands } from './pubsub.js';
 import type { ServerAdminCommands } from './server-admin.js';
 import type { IntrospectionCommands } from './introspection.js';
+import type { AclCommands } from './acl.js';
+import type { ClusterInfoCommands } from './cluster-info.js';
+import type { SortMigrateCommands } from './sort-migrate.js';
 
 export type { CommandTable };
 
@@ -50,7 +53,10 @@ export interface CommandMethods<K extends Kind>
     StreamGroupCommands<K>,
     PubSubCommands<K>,
     ServerAdminCommands<K>,
-    IntrospectionCommands<K> {}
+    IntrospectionCommands<K>,
+    AclCommands<K>,
+    ClusterInfoCommands<K>,
+    SortMigrateCommands<K> {}
 
 /** Commands that change their connection's state: on leases only. */
 export interface LeaseCommandMethods<K extends Kind> extends ConnectionCommands<K> {}

@@ -7,10 +7,10 @@
  */
 import type { Arg } from '../resp/encoder.js';
 import { checkOptions, boolean, bytes, optionsSpec, type OptionCheck } from './check-options.js';
-import { flushArgs, invalid, listOf, type FlushMode } from './arguments.js';
+import { checkWord, flushArgs, invalid, listOf, type FlushMode } from './arguments.js';
 import { define, type Key, type Value, type ServerText } from './define.js';
 import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
-import { asString, toBooleans, toRecord } from './replies.js';
+import { asString, toBooleans, toNumber, toRecord } from './replies.js';
 
 /** Keys and arguments of a function call (FCALL). */
 export interface FunctionCall {
@@ -51,6 +51,40 @@ export interface FunctionLibrary {
   code?: ServerText;
 }
 
+
+/** The function running now (FUNCTION STATS), if any. */
+export interface RunningFunction {
+  name: ServerText;
+  /** The FCALL command line that started it. */
+  command: ServerText[];
+  durationMs: number;
+}
+
+/** FUNCTION STATS: what runs now and what each engine holds. */
+export interface FunctionStats {
+  runningScript: RunningFunction | null;
+  /** Engine name ("LUA") → its library and function counts. */
+  engines: Record<string, { librariesCount: number; functionsCount: number }>;
+}
+
+/** FUNCTION RESTORE policies: APPEND fails on a library name clash, REPLACE replaces, FLUSH deletes every library first. */
+export type FunctionRestorePolicy = 'APPEND' | 'REPLACE' | 'FLUSH';
+
+function toFunctionStats(reply: unknown): FunctionStats {
+  const s = toRecord(reply);
+  let runningScript: RunningFunction | null = null;
+  if (s.running_script != null) {
+    const r = toRecord(s.running_script);
+    runningScript = { name: asString(r.name), command: (r.command as unknown[]).map(asString), durationMs: toNumber(r.duration_ms) };
+  }
+  const engines: FunctionStats['engines'] = Object.create(null);
+  const all = toRecord(s.engines);
+  for (const name of Object.keys(all)) {
+    const e = toRecord(all[name]);
+    engines[name] = { librariesCount: toNumber(e.libraries_count), functionsCount: toNumber(e.functions_count) };
+  }
+  return { runningScript, engines };
+}
 
 /** FCALL and EVAL: the key count after the name or script, then the keys. */
 export const FUNCTION_KEYS = [{ index: 1, keyNumIndex: 0, firstKey: 1 }];
@@ -116,6 +150,12 @@ export interface ScriptingCommands<K extends Kind> {
   functionKill(): Out<K, 'OK'>;
   /** FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]: the libraries and their functions. */
   functionList(options?: FunctionListOptions): Out<K, FunctionLibrary[]>;
+  /** FUNCTION DUMP: every library, serialized (a Buffer whatever the client's setting) for functionRestore(). */
+  functionDump(): Out<K, Buffer>;
+  /** FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]: loads libraries from functionDump()'s payload (server default APPEND). */
+  functionRestore(payload: Buffer, policy?: FunctionRestorePolicy): Out<K, 'OK'>;
+  /** FUNCTION STATS: the function running now, if any, and the libraries and functions per engine. */
+  functionStats(): Out<K, FunctionStats>;
 }
 
 /** The family's definitions, built on first use (see commands/index.ts). */
@@ -154,4 +194,13 @@ export const scriptingCommands = (): Definitions<ScriptingCommands<DefinitionKin
     readOnly: true,
     keys: [],
   }),
+  functionDump: define('FUNCTION DUMP', { arity: 0, readOnly: true, keys: [], returnBuffers: true }),
+  functionRestore: define('FUNCTION RESTORE', {
+    build: (payload: Buffer, policy?: FunctionRestorePolicy) => {
+      if (!Buffer.isBuffer(payload)) invalid('functionRestore', 'expected the Buffer functionDump() returned');
+      return policy === undefined ? [payload] : [payload, checkWord('functionRestore', 'policy', policy, ['APPEND', 'REPLACE', 'FLUSH'] as const)];
+    },
+    keys: [],
+  }),
+  functionStats: define('FUNCTION STATS', { arity: 0, transform: toFunctionStats, readOnly: true, keys: [] }),
 });

@@ -24,6 +24,9 @@ import { streamGroupCommands } from './stream-groups.js';
 import { pubSubCommands } from './pubsub.js';
 import { serverAdminCommands } from './server-admin.js';
 import { introspectionCommands } from './introspection.js';
+import { aclCommands } from './acl.js';
+import { clusterInfoCommands } from './cluster-info.js';
+import { sortMigrateCommands } from './sort-migrate.js';
 
 /** The table: typed methods, and the commands only `call()` sends whose effects still matter. */
 export interface CommandTable {
@@ -53,6 +56,9 @@ export function buildTable(): CommandTable {
     ...pubSubCommands(),
     ...serverAdminCommands(),
     ...introspectionCommands(),
+    ...aclCommands(),
+    ...clusterInfoCommands(),
+    ...sortMigrateCommands(),
     ...connectionCommands(),
   } as Record<string, CommandDefinition>;
   for (const method of Object.keys(methods)) methods[method].method = method;
