@@ -37,6 +37,11 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
     summary: "load a Redis server through each client: throughput, latency percentiles, errors, the client process's heap, allocation and GC",
     load: () => import('./commands/bench.js'),
   },
+  profile: {
+    synopsis: '[--duration 30s] [--out dir] -- <program...>',
+    summary: 'run a program with the memory watch and heap sampling preloaded: pprof file, top tables by function and package, alarms, HTML',
+    load: () => import('./commands/profile.js'),
+  },
   deps: {
     synopsis: 'diff <before> <after> | why <pkg>',
     summary: 'what a lockfile change brings in: versions, who brought each, duplicates, install scripts, sizes',
