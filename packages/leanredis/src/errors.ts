@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ERR_CONNECTION_LOST_AFTER_WRITE'
   | 'ERR_SOCKET_TIMEOUT'
   | 'ERR_CONNECT_TIMEOUT'
+  | 'ERR_CIRCUIT_OPEN'
   | 'ERR_PROTOCOL'
   | 'ERR_COMMAND_TIMEOUT'
   | 'ABORT_ERR'
@@ -65,7 +66,7 @@ export class ArgumentError extends LeanRedisError {
  */
 export class ConnectionError extends LeanRedisError {
   constructor(
-    code: 'ERR_CONNECTION_FAILED' | 'ERR_CONNECTION_LOST' | 'ERR_CONNECTION_LOST_AFTER_WRITE' | 'ERR_SOCKET_TIMEOUT' | 'ERR_CONNECT_TIMEOUT',
+    code: 'ERR_CONNECTION_FAILED' | 'ERR_CONNECTION_LOST' | 'ERR_CONNECTION_LOST_AFTER_WRITE' | 'ERR_SOCKET_TIMEOUT' | 'ERR_CONNECT_TIMEOUT' | 'ERR_CIRCUIT_OPEN',
     message: string,
     options?: { cause?: unknown; command?: string },
   ) {
@@ -80,6 +81,18 @@ export class ConnectTimeoutError extends ConnectionError {
   }
 }
 
+/**
+ * The circuit breaker is open (`circuitBreakerThreshold` connects failed in a row): the command
+ * was refused at once, never queued nor written. `cause` is the last connection error (e.g.
+ * ECONNREFUSED). The pool keeps probing every `circuitBreakerProbeIntervalMs`; the first
+ * connect that succeeds closes the circuit.
+ */
+export class CircuitOpenError extends ConnectionError {
+  constructor(message: string, cause: Error | undefined, command?: string) {
+    super('ERR_CIRCUIT_OPEN', message, { cause, command });
+  }
+}
+
 /** The server sent bytes that are not valid RESP, or that break a decoder limit. The connection is destroyed. */
 export class ProtocolError extends LeanRedisError {
   constructor(message: string) {
@@ -87,12 +100,17 @@ export class ProtocolError extends LeanRedisError {
   }
 }
 
-/** A command's deadline (`commandTimeoutMs` or the per-call `timeoutMs`) passed. */
+/**
+ * A command's deadline (`commandTimeoutMs` or the per-call `timeoutMs`) passed. When it expired
+ * unwritten because the server could not be reached, `cause` is the last connection error
+ * (e.g. ECONNREFUSED, ERR_CONNECT_TIMEOUT) and the message says so.
+ */
 export class CommandTimeoutError extends LeanRedisError {
   /** Whether the command had been written to the socket (and so may have executed). */
   readonly wasWritten: boolean;
-  constructor(command: string, timeoutMs: number, wasWritten: boolean) {
-    super('ERR_COMMAND_TIMEOUT', `${command} timed out after ${timeoutMs} ms${wasWritten ? ' (written; it may have executed)' : ' (never written)'}`, { command });
+  constructor(command: string, timeoutMs: number, wasWritten: boolean, unreachable?: Error) {
+    const why = unreachable === undefined ? '' : `: the server could not be reached (${unreachable.message})`;
+    super('ERR_COMMAND_TIMEOUT', `${command} timed out after ${timeoutMs} ms${wasWritten ? ' (written; it may have executed)' : ' (never written)'}${why}`, { command, cause: unreachable });
     this.wasWritten = wasWritten;
   }
 }
@@ -201,6 +219,7 @@ for (const [cls, name] of [
   [ArgumentError, 'ArgumentError'],
   [ConnectionError, 'ConnectionError'],
   [ConnectTimeoutError, 'ConnectTimeoutError'],
+  [CircuitOpenError, 'CircuitOpenError'],
   [ProtocolError, 'ProtocolError'],
   [CommandTimeoutError, 'CommandTimeoutError'],
   [AbortError, 'AbortError'],

@@ -60,6 +60,7 @@ export {
   ArgumentError,
   ConnectionError,
   ConnectTimeoutError,
+  CircuitOpenError,
   ProtocolError,
   CommandTimeoutError,
   AbortError,

@@ -361,10 +361,27 @@ export class Client<S = string> extends Runner<S> {
     return this;
   }
 
-  /** Lets every accepted command get its reply, then closes. New commands reject with ClientClosedError. */
-  close(): Promise<void> {
+  /**
+   * Lets every accepted command get its reply, then closes; new commands reject with
+   * ClientClosedError. Past `timeoutMs` (default closeTimeoutMs; 0: no deadline) every
+   * connection is destroyed: each command still pending, a `blPop(key, 0)` say, rejects with
+   * ERR_CLIENT_CLOSED naming it, and close() resolves. The first call's deadline applies;
+   * `destroy()` ends it at once.
+   */
+  close(options?: { timeoutMs?: number }): Promise<void> {
+    // Checked here, synchronously (docs/errors.md: argument errors are thrown).
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ArgumentError('close: options must be an object', 'ERR_INVALID_OPTION');
+      for (const key of Object.keys(options)) {
+        if (key !== 'timeoutMs') throw new ArgumentError(`close: unknown option "${key}"${key.toLowerCase() === 'timeout' ? ' (use "timeoutMs")' : ''}; accepted: timeoutMs`, 'ERR_INVALID_OPTION');
+      }
+      const ms = options.timeoutMs;
+      if (ms !== undefined && (!Number.isInteger(ms) || ms < 0 || ms > 2 ** 31 - 1)) {
+        throw new ArgumentError('close: option "timeoutMs" must be an integer from 0 to 2147483647 (ms)', 'ERR_INVALID_OPTION');
+      }
+    }
     this.#pubsub?.shutdown();
-    this.#closing ??= this.#dispatcher.pool.close();
+    this.#closing ??= this.#dispatcher.pool.close(options?.timeoutMs);
     return this.#closing;
   }
 
@@ -374,7 +391,7 @@ export class Client<S = string> extends Runner<S> {
     this.#dispatcher.pool.destroy(new ClientClosedError('the client was destroyed'));
   }
 
-  /** `await using client = createClient()` closes the client at the end of the scope. */
+  /** `await using client = createClient()` closes the client at the end of the scope (within closeTimeoutMs). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -113,6 +113,30 @@ export interface ClientOptions {
   /** Largest reconnect delay. @default 1000 (ms) */
   reconnectMaxDelayMs?: number;
 
+  // ---- shutdown and outages -------------------------------------------------------------
+  /**
+   * How long `close()` (and `await using`) lets accepted commands finish. Past it every
+   * connection is destroyed and each command still pending (a `blPop(key, 0)`, a reply that
+   * never comes) rejects with ERR_CLIENT_CLOSED naming it. Per call: `close({ timeoutMs })`.
+   * 0 waits for every reply, however long. The default equals the default commandTimeoutMs: by
+   * then every ordinary command issued before close() has its reply or its timeout.
+   * @default 5000 (ms)
+   */
+  closeTimeoutMs?: number;
+  /**
+   * Circuit breaker: after this many connects (dial, TLS, handshake) fail in a row, commands
+   * and lease requests fail at once with ERR_CIRCUIT_OPEN (`cause`: the last connection error)
+   * instead of waiting for their deadline, and what was queued fails too; a probe dials every
+   * `circuitBreakerProbeIntervalMs` and the first connect that succeeds closes the circuit.
+   * 0 turns it off. Off by default: with the offline queue, commands ride out a restart or a
+   * failover of a few seconds and succeed; failing fast is a choice for services that would
+   * rather answer an error at once than wait commandTimeoutMs. With the default backoff, 5
+   * opens it about 1.5 s into an outage. @default 0
+   */
+  circuitBreakerThreshold?: number;
+  /** While the circuit is open, one probe connect this often. @default 1000 (ms) */
+  circuitBreakerProbeIntervalMs?: number;
+
   // ---- observability --------------------------------------------------------------------
   /**
    * Put the commands' arguments, sanitized, on the diagnostics_channel contexts
@@ -210,6 +234,7 @@ const KNOWN = new Set<string>([
   'maxLifetimeMs', 'maxLifetimeJitterMs', 'acquireTimeoutMs', 'leakDetectionThresholdMs', 'idleOrder', 'maxQueuedCommands',
   'maxQueuedBytes', 'offlineQueue', 'reconnectBaseDelayMs', 'reconnectMaxDelayMs', 'maxInFlightCommands', 'maxInFlightBytes',
   'maxClientInFlightCommands', 'maxClientInFlightBytes', 'inFlightOverflow', 'observeArguments', 'captureCallerStack',
+  'closeTimeoutMs', 'circuitBreakerThreshold', 'circuitBreakerProbeIntervalMs',
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit
@@ -418,6 +443,9 @@ function resolvePool(options: Omit<ClientOptions, 'returnBuffers'>, connection: 
     maxClientInFlightCommands: integer('maxClientInFlightCommands', options.maxClientInFlightCommands, 2 * connection.maxInFlightCommands, 1, 2 ** 31 - 1),
     maxClientInFlightBytes: integer('maxClientInFlightBytes', options.maxClientInFlightBytes, 2 * connection.maxInFlightBytes, 1, 2 ** 49, 'bytes'),
     inFlightOverflow,
+    closeTimeoutMs: integer('closeTimeoutMs', options.closeTimeoutMs, 5000, 0, MAX_TIMER_MS, 'ms'),
+    circuitBreakerThreshold: integer('circuitBreakerThreshold', options.circuitBreakerThreshold, 0, 0, 1_000_000),
+    circuitBreakerProbeIntervalMs: integer('circuitBreakerProbeIntervalMs', options.circuitBreakerProbeIntervalMs, 1000, 1, MAX_TIMER_MS, 'ms'),
   };
 }
 

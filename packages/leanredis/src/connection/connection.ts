@@ -87,6 +87,8 @@ export class Connection {
   #loading: PendingCommand[] | undefined; // answered LOADING: did not run, sent again after a pause
   #loadingTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
+  /** Why the last socket was lost or the last dial failed; cleared when a handshake succeeds. */
+  #unreachable: Error | undefined;
   #finalError: Error | undefined;
   #ready: Deferred | undefined; // what connect() callers wait on; dropped once settled
   #closed: Promise<void> | undefined;
@@ -248,11 +250,28 @@ export class Connection {
     this.#onSocketGone(error);
   }
 
-  /** Closes at once: everything in flight rejects with `error`; unsent commands go to the owner. */
-  destroy(error: Error = new ClientClosedError()): void {
+  /**
+   * Closes at once: everything in flight rejects with `error`; unsent commands go to the owner.
+   * With a function, each command (queued ones too) gets an error of its own: `wasWritten`
+   * says whether it reached the socket (close()'s deadline names each cancelled command).
+   */
+  destroy(error: Error | ((cmd: PendingCommand, wasWritten: boolean) => Error) = new ClientClosedError()): void {
     if (this.#state === 'closed') return;
+    if (typeof error === 'function') {
+      settleInFlight(this.#inFlight, (cmd) => error(cmd, true));
+      this.#failQueue((cmd) => error(cmd, false));
+      const closed = new ClientClosedError();
+      this.#finish(closed, closed);
+      return;
+    }
     settleInFlight(this.#inFlight, () => error);
     this.#finish(error, error);
+  }
+
+  /** Rejects every command not yet written with `error` (the circuit breaker opened). */
+  failQueued(error: Error): void {
+    this.#failQueue(() => error);
+    for (const cmd of this.#loading ?? []) if (!cmd.isSettled) cmd.fail(error);
   }
 
   // ---- dialling and handshake -------------------------------------------------------------
@@ -400,6 +419,7 @@ export class Connection {
     this.#state = 'ready';
     settleDial(this, undefined);
     this.#attempt = 0;
+    this.#unreachable = undefined;
     this.lastActiveAt = performance.now();
     this.#settleReady(undefined);
     this.#owner.onReady(this);
@@ -430,6 +450,8 @@ export class Connection {
     this.#setHold('none');
     settleDial(this, error);
     this.losses++;
+    this.#unreachable = error;
+    if (this.#state === 'connecting') this.#owner.onDialFailed(this, error);
     const wasClosing = this.#state === 'closing' || this.#closed !== undefined;
     const canRetry = this.#reconnect && !wasClosing;
     // The decoder failed: what was in flight rejects with that ProtocolError itself, and nothing
@@ -462,8 +484,8 @@ export class Connection {
     }
   }
 
-  #failQueue(error: Error): void {
-    for (const cmd of this.#queue.drain()) cmd.fail(error);
+  #failQueue(error: Error | ((cmd: PendingCommand) => Error)): void {
+    for (const cmd of this.#queue.drain()) if (!cmd.isSettled) cmd.fail(typeof error === 'function' ? error(cmd) : error);
   }
 
   /** Final state: timers cleared, socket gone, unsent commands handed to the owner. */
@@ -647,7 +669,9 @@ export class Connection {
     this.#timerAt = NO_DEADLINE;
     if (this.#state === 'closed') return;
     const now = performance.now();
-    const scan = expireCommands(this.#queue, this.#inFlight, now, this.#loading);
+    // Queued commands that expire while no socket is up say why: the last connection error.
+    const unreachable = this.#state === 'ready' || this.#state === 'closing' ? undefined : this.#unreachable;
+    const scan = expireCommands(this.#queue, this.#inFlight, now, this.#loading, unreachable);
     let next = scan.next;
     const oldestOverdue = scan.oldestOverdue;
     if (oldestOverdue !== NO_DEADLINE) {
@@ -658,7 +682,7 @@ export class Connection {
         this.#onSocketGone(this.#socketError);
         if ((this.#state as ConnectionState) === 'closed') return;
         // Retryable commands went back to the queue: their deadlines still count.
-        next = expireCommands(this.#queue, this.#inFlight, now, this.#loading).next;
+        next = expireCommands(this.#queue, this.#inFlight, now, this.#loading, this.#unreachable).next;
       } else if (socketDeadline < next) next = socketDeadline;
     }
     // A scan costs O(queued + in flight). With a long queue whose deadlines fall a millisecond

@@ -57,6 +57,11 @@ export interface ConnectionOwner<C = Connection> {
   readonly inFlightBudget: InFlightBudget;
   /** The handshake finished; queued commands are flushed right after this returns. */
   onReady(conn: C): void;
+  /**
+   * A dial failed (TCP, TLS or the handshake): called before onLost or onClosed, so the owner
+   * can count failed connects in a row (the circuit breaker).
+   */
+  onDialFailed(conn: C, error: Error): void;
   /** The socket was lost; the connection will reconnect if it has work (or keepConnected). */
   onLost(conn: C, error: Error): void;
   /** The connection is closed for good; `unsent` were never written and may go elsewhere. */

@@ -55,17 +55,19 @@ export function lostAfterWrite(cmd: PendingCommand, cause: Error): Error {
  * memory even while no socket is there to flush it. Written ones keep their slot in `inFlight`
  * until their reply is read. Returns the earliest remaining deadline and the deadline of the
  * oldest overdue written command (NO_DEADLINE when none).
- * `held` commands (answered LOADING, sent again later) expire like queued ones.
+ * `held` commands (answered LOADING, sent again later) expire like queued ones. `unreachable`:
+ * the connection error that kept the queue unwritten (an outage), the cause of their timeouts.
  */
 export function expireCommands(
   queue: RingQueue<PendingCommand>,
   inFlight: RingQueue<PendingCommand>,
   now: number,
   held: readonly PendingCommand[] = [],
+  unreachable?: Error,
 ): { next: number; oldestOverdue: number } {
   let next = NO_DEADLINE;
   queue.retain((cmd) => {
-    if (!cmd.isSettled && cmd.deadline !== NO_DEADLINE && cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
+    if (!cmd.isSettled && cmd.deadline !== NO_DEADLINE && cmd.deadline <= now) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false, unreachable));
     if (cmd.isSettled) return false;
     if (cmd.deadline < next) next = cmd.deadline;
     return true;

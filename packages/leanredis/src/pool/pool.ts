@@ -10,8 +10,18 @@
  * Waiters queue FIFO with their own timeout; a released connection goes straight to the first.
  * One maintenance timer, armed at the next expiry, so an unused pool has none. See
  * docs/ARCHITECTURE.md, "The pool".
+ *
+ * Circuit breaker (off unless circuitBreakerThreshold > 0):
+ *
+ *   closed --N failed connects in a row--> open --probe timer--> halfOpen --dial ok--> closed
+ *                                           ^                        |
+ *                                           +------ dial failed -----+
+ *
+ * While open or half-open, commands and lease requests fail at once with ERR_CIRCUIT_OPEN
+ * (the probe is a dial, whose handshake proves the server answers); opening fails what was
+ * queued. Any successful handshake closes the circuit.
  */
-import { ClientClosedError, PoolTimeoutError, QueueFullError, type QueueFullReason } from '../errors.js';
+import { CircuitOpenError, ClientClosedError, PoolTimeoutError, QueueFullError, type QueueFullReason } from '../errors.js';
 import type { ConnectionOwner } from '../connection/connection.js';
 import { InFlightBudget, type WriteHold } from '../connection/in-flight-budget.js';
 import type { PendingCommand } from '../connection/pending-command.js';
@@ -27,6 +37,14 @@ import { overCap, queueFullMessage } from './caps.js';
 export type { ConnectionFactory, LeakReport, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
 
 type PoolState = 'open' | 'closing' | 'closed';
+/** The circuit breaker's state (see the diagram above). */
+export type CircuitState = 'closed' | 'open' | 'halfOpen';
+
+/** The error for a command cancelled by close()'s deadline. */
+function cancelledByClose(cmd: PendingCommand, wasWritten: boolean, timeoutMs: number): ClientClosedError {
+  const what = wasWritten ? 'written; it may have executed' : 'never written';
+  return new ClientClosedError(`close() did not finish within ${timeoutMs} ms: ${cmd.name} was cancelled (${what})`, cmd.name);
+}
 
 export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
   readonly settings: PoolSettings;
@@ -46,6 +64,11 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
   #reaper: NodeJS.Timeout | undefined;
   #reaperAt = Infinity;
   #isUsed = false;
+  #circuit: CircuitState = 'closed';
+  #failedConnects = 0; // in a row, over every connection; a handshake that succeeds resets it
+  #lastConnectError: Error | undefined;
+  #circuitOpens = 0;
+  #probeTimer: NodeJS.Timeout | undefined;
 
   constructor(settings: PoolSettings, factory: ConnectionFactory<C>) {
     this.settings = settings;
@@ -78,6 +101,10 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
       cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
       return undefined;
     }
+    if (this.#circuit !== 'closed') {
+      cmd.fail(this.#circuitError(cmd.name));
+      return undefined;
+    }
     return this.sendTo(this.#pickShared(), cmd);
   }
 
@@ -100,6 +127,11 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
   dispatchBatch(cmds: PendingCommand[]): C | undefined {
     if (this.#state !== 'open') {
       for (const cmd of cmds) cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
+      return undefined;
+    }
+    if (this.#circuit !== 'closed') {
+      const error = this.#circuitError(cmds[0]?.name);
+      for (const cmd of cmds) cmd.fail(error);
       return undefined;
     }
     return this.sendBatchTo(this.#pickShared(), cmds);
@@ -176,6 +208,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
    */
   acquire(timeoutMs = this.settings.acquireTimeoutMs, isLongLived = false): Promise<C> {
     if (this.#state !== 'open') return Promise.reject(this.#closeError ?? new ClientClosedError());
+    if (this.#circuit !== 'closed') return Promise.reject(this.#circuitError(undefined));
     this.#markUsed();
     // Captured here, synchronously: once the lease is granted after a dial or a wait, the
     // caller's frames are no longer on the stack.
@@ -424,13 +457,29 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
     for (const conn of [...this.#meta.keys()]) conn.drop?.(error);
   }
 
-  /** Lets every accepted command finish, then closes every connection. Waiters reject. */
-  async close(): Promise<void> {
+  /**
+   * Lets every accepted command finish, then closes every connection. Waiters reject. After
+   * `timeoutMs` (0: no deadline) what is still open is destroyed: each command still pending
+   * (a `blPop(key, 0)`, a reply that never comes) rejects with ERR_CLIENT_CLOSED naming it.
+   */
+  async close(timeoutMs = this.settings.closeTimeoutMs): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closing';
     this.#closeError = new ClientClosedError();
     this.#stopTimersAndWaiters(this.#closeError);
-    await Promise.all([...this.#meta.keys()].map((c) => c.close()));
+    const closing = Promise.all([...this.#meta.keys()].map((c) => c.close()));
+    if (timeoutMs > 0 && this.#meta.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref(); // the sockets keep the process alive while there is work; the timer never should
+      });
+      await Promise.race([closing, deadline]);
+      clearTimeout(timer);
+      // Leases released meanwhile may have made connections of their own to close: all go.
+      for (const conn of [...this.#meta.keys()]) conn.destroy((cmd, wasWritten) => cancelledByClose(cmd, wasWritten, timeoutMs));
+    }
+    await closing;
     this.#state = 'closed';
   }
 
@@ -446,6 +495,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
   #stopTimersAndWaiters(error: Error): void {
     clearTimeout(this.#reaper);
     this.#reaper = undefined;
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
     let w: Waiter<C> | undefined;
     while ((w = this.#nextWaiter()) !== undefined) this.#settle(w, undefined, error);
   }
@@ -454,7 +505,74 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
 
   onReady(conn: C): void {
     this.#serverInfo = conn.serverInfo;
+    this.#failedConnects = 0;
+    if (this.#circuit !== 'closed') {
+      this.#circuit = 'closed';
+      clearTimeout(this.#probeTimer);
+      this.#probeTimer = undefined;
+      this.observer.circuit?.('closed', undefined);
+    }
     this.observer.ready?.(conn);
+  }
+
+  onDialFailed(_conn: C, error: Error): void {
+    this.#lastConnectError = error;
+    this.#failedConnects++;
+    const threshold = this.settings.circuitBreakerThreshold;
+    if (threshold === 0 || this.#state !== 'open') return;
+    if (this.#circuit === 'closed' && this.#failedConnects >= threshold) this.#openCircuit();
+    else if (this.#circuit === 'halfOpen') {
+      this.#circuit = 'open';
+      this.#armProbe();
+    }
+  }
+
+  // ---- circuit breaker ------------------------------------------------------------------
+
+  /** The circuit breaker's state: 'closed' unless connects keep failing. */
+  get circuit(): CircuitState {
+    return this.#circuit;
+  }
+
+  #circuitError(command: string | undefined): CircuitOpenError {
+    const cause = this.#lastConnectError;
+    const why = cause === undefined ? '' : ` (last: ${cause.message})`;
+    return new CircuitOpenError(
+      `the server at ${this.settings.address} could not be reached: ${this.#failedConnects} connects failed in a row${why}; ` +
+        `failing fast until a probe (every ${this.settings.circuitBreakerProbeIntervalMs} ms) connects`,
+      cause,
+      command,
+    );
+  }
+
+  #openCircuit(): void {
+    this.#circuit = 'open';
+    this.#circuitOpens++;
+    const error = this.#circuitError(undefined);
+    this.observer.circuit?.('open', error);
+    // Nothing waits once the circuit is open: lease requests and queued commands fail now.
+    let w: Waiter<C> | undefined;
+    while ((w = this.#nextWaiter()) !== undefined) this.#settle(w, undefined, error);
+    for (const conn of this.#shared) conn.failQueued(error);
+    this.#armProbe();
+  }
+
+  #armProbe(): void {
+    if (this.#probeTimer !== undefined) return;
+    this.#probeTimer = setTimeout(Pool.#onProbe, this.settings.circuitBreakerProbeIntervalMs, this);
+    // An idle process with an open circuit may exit: the probe is not work of its own.
+    this.#probeTimer.unref();
+  }
+
+  static #onProbe<T extends PooledConnection>(pool: Pool<T>): void {
+    pool.#probeTimer = undefined;
+    if (pool.#state !== 'open' || pool.#circuit !== 'open') return;
+    pool.#circuit = 'halfOpen';
+    // One dial of a shared connection: its handshake succeeding (onReady) closes the circuit,
+    // its failure (onDialFailed) opens it again for another interval.
+    pool.#pickShared()
+      .connect()
+      .catch(() => {});
   }
 
   onLost(conn: C, error: Error): void {
@@ -517,6 +635,9 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
       closing,
       pendingRequests: [...this.#waiters].filter((w) => !w.isDone).length,
       maxConnections: this.settings.maxConnections,
+      circuit: this.#circuit,
+      circuitOpens: this.#circuitOpens,
+      failedConnects: this.#failedConnects,
       inFlightPeak: this.inFlightBudget.peakCommands,
       inFlightBytesPeak: this.inFlightBudget.peakBytes,
     });

@@ -29,6 +29,12 @@ export interface PoolSettings {
   maxClientInFlightBytes: number;
   /** At an in-flight cap: wait in the queue ('queue') or reject at once with ERR_QUEUE_FULL ('reject'). */
   inFlightOverflow: 'queue' | 'reject';
+  /** close()'s deadline; past it every connection is destroyed (0: no deadline). */
+  closeTimeoutMs: number;
+  /** Failed connects in a row that open the circuit (0: no circuit breaker). */
+  circuitBreakerThreshold: number;
+  /** While the circuit is open, one probe dial this often. */
+  circuitBreakerProbeIntervalMs: number;
 }
 
 /** A lease held longer than leakDetectionThresholdMs. */
@@ -68,10 +74,12 @@ export interface PooledConnection {
   /** Dials if needed; resolves once ready. */
   connect(): Promise<void>;
   send(cmd: PendingCommand): void;
+  /** Rejects every command not yet written (the circuit opened). */
+  failQueued(error: Error): void;
   /** Lets queued and in-flight commands finish, then closes. */
   close(): Promise<void>;
-  /** Closes at once; everything pending rejects with `error`. */
-  destroy(error?: Error): void;
+  /** Closes at once; everything pending rejects with `error` (or the error made for it). */
+  destroy(error?: Error | ((cmd: PendingCommand, wasWritten: boolean) => Error)): void;
   /** Drops the socket as if lost (the server moved); optional: only topologies call it, and fakes may leave it out. */
   drop?(error: Error): void;
 }
@@ -85,6 +93,8 @@ export interface PoolObserver<C extends PooledConnection> {
   closed?(conn: C, error: Error | undefined): void;
   /** A command was rejected at once by a cap (ERR_QUEUE_FULL). */
   rejected?(command: string | undefined, reason: QueueFullReason, conn: C): void;
+  /** The circuit breaker opened (`error` is what commands now fail with) or closed again. */
+  circuit?(state: 'open' | 'closed', error: Error | undefined): void;
   /** A connection stopped writing (`hold` says why) or resumed (`hold` 'none', after `heldMs`). */
   writeHold?(conn: C, hold: WriteHold, heldMs: number): void;
 }

@@ -70,6 +70,12 @@ export interface PoolStats {
   leaseDurationMs: number;
   /** The hard cap the pool enforces. */
   maxConnections: number;
+  /** The circuit breaker: 'closed' (always, unless circuitBreakerThreshold is set), 'open' (failing fast) or 'halfOpen' (a probe dial is under way). */
+  circuit: 'closed' | 'open' | 'halfOpen';
+  /** Times the circuit opened since the client was created. */
+  circuitOpens: number;
+  /** Connects (dial, TLS, handshake) failed in a row, over every connection; 0 once one succeeds. */
+  failedConnects: number;
 }
 
 interface ConnectionGauges {
@@ -107,7 +113,20 @@ export class PoolCounters {
 
   snapshot(
     conns: ConnectionGauges[],
-    gauges: { idle: number; shared: number; leased: number; dialling: number; closing: number; pendingRequests: number; maxConnections: number; inFlightPeak: number; inFlightBytesPeak: number },
+    gauges: {
+      idle: number;
+      shared: number;
+      leased: number;
+      dialling: number;
+      closing: number;
+      pendingRequests: number;
+      maxConnections: number;
+      circuit: PoolStats['circuit'];
+      circuitOpens: number;
+      failedConnects: number;
+      inFlightPeak: number;
+      inFlightBytesPeak: number;
+    },
   ): PoolStats {
     let inFlight = 0;
     let inFlightBytes = 0;
@@ -156,6 +175,9 @@ export class PoolCounters {
       leaks: this.leaks,
       leaseDurationMs: Math.round(this.leaseDurationMs),
       maxConnections: gauges.maxConnections,
+      circuit: gauges.circuit,
+      circuitOpens: gauges.circuitOpens,
+      failedConnects: gauges.failedConnects,
     };
   }
 }

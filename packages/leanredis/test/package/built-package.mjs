@@ -23,6 +23,7 @@ export const ERROR_CLASSES = [
   'ArgumentError',
   'ConnectionError',
   'ConnectTimeoutError',
+  'CircuitOpenError',
   'ProtocolError',
   'CommandTimeoutError',
   'AbortError',

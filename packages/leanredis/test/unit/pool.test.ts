@@ -54,6 +54,13 @@ class FakeConnection implements PooledConnection {
         if (this.state === 'closed') return reject(new ClientClosedError());
         if (this.#fake.failDial) {
           const err = new Error('dial failed');
+          this.#owner.onDialFailed(this, err);
+          // A shared connection stays, to dial again; an exclusive one is gone.
+          if (this.reconnect) {
+            this.state = 'idle';
+            this.#owner.onLost(this, err);
+            return reject(err);
+          }
           this.state = 'closed';
           this.#owner.onClosed(this, err, []);
           return reject(err);
@@ -67,6 +74,9 @@ class FakeConnection implements PooledConnection {
   send(cmd: PendingCommand): void {
     this.sent.push(cmd);
     if (this.state === 'idle') this.connect().catch(() => {});
+  }
+  failQueued(error: Error): void {
+    for (const c of this.sent.splice(0)) c.fail(error);
   }
   /** Pretend every sent command was answered. */
   answerAll(): void {
@@ -82,9 +92,10 @@ class FakeConnection implements PooledConnection {
     this.state = 'closing';
     return new Promise((resolve) => setTimeout(() => resolve(this.destroy()), this.#fake.closeMs));
   }
-  destroy(): void {
+  destroy(error?: Error | ((cmd: PendingCommand, wasWritten: boolean) => Error)): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    for (const c of this.sent.splice(0)) c.fail(typeof error === 'function' ? error(c, true) : (error ?? new ClientClosedError()));
     this.#owner.onClosed(this, undefined, []);
   }
 }
@@ -117,6 +128,9 @@ function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = 
     maxClientInFlightCommands: 1000,
     maxClientInFlightBytes: 1 << 20,
     inFlightOverflow: 'queue',
+    closeTimeoutMs: 0,
+    circuitBreakerThreshold: 0,
+    circuitBreakerProbeIntervalMs: 1000,
     ...overrides,
   };
   const pool = new Pool<FakeConnection>(settings, (_s, owner, reconnect) => {
@@ -418,6 +432,79 @@ describe('pool: connection roles', () => {
     const { leaseDurationMs, leases } = pool.stats();
     assert.equal(leases, 1);
     assert.ok(leaseDurationMs >= 19 && leaseDurationMs <= Math.ceil(held), `leaseDurationMs ${leaseDurationMs}, held ${held}`);
+    pool.destroy();
+  });
+});
+
+describe('pool: close deadline', () => {
+  test('close(timeoutMs) destroys what is still pending at the deadline; each command rejects with ERR_CLIENT_CLOSED naming it', async () => {
+    // A fake whose graceful close takes 300 ms stands for a reply that does not come.
+    const { pool } = makePool({}, { closeMs: 300 });
+    const cmd = command('BLPOP');
+    pool.dispatch(cmd);
+    await waitFor(() => pool.stats().sharedConns === 1 && cmd.isSettled === false);
+    const closed = pool.close(30);
+    await closed;
+    await assert.rejects(cmd.promise, (err: Error & { code?: string; command?: string }) => {
+      assert.equal(err.code, 'ERR_CLIENT_CLOSED');
+      assert.equal(err.command, 'BLPOP');
+      assert.match(err.message, /close\(\) did not finish within 30 ms: BLPOP was cancelled/);
+      return true;
+    });
+    assert.equal(pool.stats().totalConns, 0);
+  });
+});
+
+describe('pool: circuit breaker', () => {
+  test('is off by default: failed connects are counted, commands are never refused for them', async () => {
+    const { pool } = makePool({}, { failDial: true });
+    for (let i = 0; i < 5; i++) await assert.rejects(pool.acquire(), /dial failed/);
+    assert.equal(pool.stats().failedConnects, 5);
+    assert.equal(pool.stats().circuit, 'closed');
+    const cmd = command();
+    assert.ok(pool.dispatch(cmd) !== undefined, 'dispatched, not refused');
+    pool.destroy();
+  });
+
+  test('opens after circuitBreakerThreshold failed connects in a row: commands, batches and leases fail at once with ERR_CIRCUIT_OPEN; queued ones fail too', async () => {
+    const { pool } = makePool({ circuitBreakerThreshold: 3, circuitBreakerProbeIntervalMs: 60_000 }, { failDial: true });
+    const queued = command();
+    pool.dispatch(queued); // the shared connection dials (and fails): 1
+    await waitFor(() => pool.stats().failedConnects === 1);
+    await assert.rejects(pool.acquire(), /dial failed/); // 2
+    await assert.rejects(pool.acquire(), /dial failed/); // 3: open
+    assert.equal(pool.stats().circuit, 'open');
+    assert.equal(pool.stats().circuitOpens, 1);
+    await assert.rejects(queued.promise, { code: 'ERR_CIRCUIT_OPEN', name: 'CircuitOpenError' });
+    const cmd = command('SET');
+    assert.equal(pool.dispatch(cmd), undefined);
+    await assert.rejects(cmd.promise, (err: Error & { code?: string; command?: string; cause?: unknown }) => {
+      assert.equal(err.code, 'ERR_CIRCUIT_OPEN');
+      assert.equal(err.command, 'SET');
+      assert.match((err.cause as Error).message, /dial failed/);
+      assert.match(err.message, /could not be reached: 3 connects failed in a row/);
+      return true;
+    });
+    const batch = [command('MULTI'), command('EXEC')];
+    assert.equal(pool.dispatchBatch(batch), undefined);
+    for (const c of batch) await assert.rejects(c.promise, { code: 'ERR_CIRCUIT_OPEN' });
+    await assert.rejects(pool.acquire(), { code: 'ERR_CIRCUIT_OPEN' });
+    pool.destroy();
+  });
+
+  test('probes every circuitBreakerProbeIntervalMs (half-open); a failed probe re-opens, the first connect that succeeds closes it', async () => {
+    const { pool, fakes } = makePool({ circuitBreakerThreshold: 1, circuitBreakerProbeIntervalMs: 20 }, { failDial: true });
+    await assert.rejects(pool.acquire(), /dial failed/);
+    assert.equal(pool.stats().circuit, 'open');
+    // Failed probes keep it open: each adds a failed connect.
+    await waitFor(() => pool.stats().failedConnects >= 3, { message: 'probes' });
+    assert.notEqual(pool.stats().circuit, 'closed');
+    fakes.failDial = false;
+    await waitFor(() => pool.stats().circuit === 'closed', { message: 'a probe that connects closes the circuit' });
+    assert.equal(pool.stats().failedConnects, 0);
+    const cmd = command();
+    assert.ok(pool.dispatch(cmd) !== undefined);
+    assert.equal(pool.stats().circuitOpens, 1);
     pool.destroy();
   });
 });
