@@ -224,7 +224,9 @@ class StackTable {
  * with LeanRedisError ERR_PROFILER_BUSY while another capture of this module runs, AbortError
  * when `signal` aborts. V8 has one sampling heap profiler per isolate and does not report a
  * session of someone else's (DevTools, an APM agent's addon) sampling at the same time: do not
- * run both.
+ * run both. Frames are those of the code V8 runs: a function the optimizing compiler inlined is
+ * not a frame, so its allocations are charged to its caller; run the process with
+ * `--no-turbo-inlining` while hunting a leak (docs/DIAGNOSTICS.md, step 3).
  *
  * ```ts
  * const profile = await captureHeapProfile({ durationMs: 30_000 });
