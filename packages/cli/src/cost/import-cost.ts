@@ -16,7 +16,7 @@
  * Figures are medians with min and max; a retained-heap or external spread wider than
  * `maxSpread` of the median (and than `spreadFloorBytes`) marks the result noisy.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import type { ProbeConfig, ProbeFile, ProbeResult } from './probe-protocol.js';
 import { resultHeader, type ResultHeader } from '../report/json.js';
 import { PackageOfFile, type PackageId } from './package-of-file.js';
@@ -156,7 +156,10 @@ function buildTree(target: ResolvedEntry, probe: ProbeResult, owners: PackageOfF
   const packages = new Map<string, PackageId>();
   const files: Tree['files'] = [];
   const byPath = new Map<string, Tree['files'][number]>();
-  const rootPkg = owners.of(target.entry) ?? { name: target.name, version: target.version, dir: target.packageDir };
+  // Node loads a symlinked package (an npm workspace, `npm link`) by its real path, so the
+  // probe's files are real paths: the root must be found by the entry's real path too, or the
+  // package is counted twice (once by the link, once by its files).
+  const rootPkg = owners.of(realPath(target.entry)) ?? { name: target.name, version: target.version, dir: realPath(target.packageDir) };
   for (const f of probe.files ?? []) {
     const pkg = owners.of(f.path) ?? rootPkg;
     packages.set(pkg.dir, pkg);
@@ -196,6 +199,14 @@ function buildTree(target: ResolvedEntry, probe: ProbeResult, owners: PackageOfF
     return { type: h.type, detail: h.detail, isRefed: h.isRefed, package: pkg === undefined ? null : `${pkg.name}@${pkg.version}`, file: h.createdBy };
   });
   return { files, packages, deps, entries, rootDir: rootPkg.dir, handles };
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function reach(deps: Map<string, Set<string>>, from: string, stop: string | undefined): Set<string> {

@@ -2,7 +2,7 @@
  * Fixture packages with known import costs, written by the tests into a temporary project's
  * node_modules: what `leanredis cost` must find in them is known by construction.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,5 +60,12 @@ export function writeCostFixtures(): string {
       writeFileSync(join(dir, file), text);
     }
   }
+  // A workspace package: its folder lives outside node_modules and node_modules holds a
+  // symlink to it, as npm workspaces install it. Node loads its files by their real path.
+  const linked = join(project, 'packages', 'linked');
+  mkdirSync(linked, { recursive: true });
+  writeFileSync(join(linked, 'package.json'), JSON.stringify({ name: 'linked', version: '2.0.0', type: 'commonjs', main: 'index.js', dependencies: { c: '1.0.0' } }));
+  writeFileSync(join(linked, 'index.js'), `module.exports = [require('c'), ${retainHeap(MiB)}];\n`);
+  symlinkSync(join('..', 'packages', 'linked'), join(project, 'node_modules', 'linked'), 'dir');
   return project;
 }

@@ -24,7 +24,7 @@ before(async () => {
   // One invocation measures them all, interleaved run by run; two runs and one attribution
   // round keep the suite short (the retained heap is the same in every run). The machine is
   // shared while the suite runs, so the spread check is relaxed; the medians are asserted.
-  const run = await runCli(['cost', 'heap4', 'buf8', 'files50', 'timer', 'quiet-timer', 'server', 'diamond', 'esm-heap', '--runs', '2', '--attribution-runs', '1', '--max-spread', '100', '--json'], { cwd: project, timeoutMs: 300_000, nice: true });
+  const run = await runCli(['cost', 'heap4', 'buf8', 'files50', 'timer', 'quiet-timer', 'server', 'diamond', 'esm-heap', 'linked', '--runs', '2', '--attribution-runs', '1', '--max-spread', '100', '--json'], { cwd: project, timeoutMs: 300_000, nice: true });
   assert.equal(run.code, EXIT.ok, run.stderr);
   assert.equal(run.stderr, '', 'not a terminal: no progress drawn');
   result = JSON.parse(run.stdout) as CostResult;
@@ -95,6 +95,14 @@ test('a diamond splits shared from exclusive: c is shared by a and b, a and b ar
   assert.equal(direct.a.sharedPackages, 1);
   within(direct.a.sharedHeapBytes, 4 * MiB, 0.15, 'a shared');
   within(direct.b.exclusiveHeapBytes, 2 * MiB, 0.15, 'b exclusive');
+});
+
+test('a workspace package symlinked into node_modules is one package, not two: its attribution adds up', () => {
+  const r = get('linked');
+  assert.deepEqual(r.packages.map((p) => [p.name, p.isRoot]).sort(), [['c', false], ['linked', true]]);
+  assert.equal(r.files.count, 2);
+  within(r.figures.heapBytes.median, 5 * MiB, 0.15, 'linked total');
+  within(r.attributedHeapBytes!, r.figures.heapBytes.median, 0.1, 'attributed vs total');
 });
 
 test('an ESM package is loaded with import() and measured the same way', () => {
