@@ -112,9 +112,15 @@ export interface RunFacts {
   /** Heap after GC after the load, the client still open. */
   readonly heapAfter: number;
   readonly rssAfter: number;
-  /** The generator's own cost per operation against a fake client that answers at once. (ns) */
+  /**
+   * The doctor's own cost per operation: its instrumented loop (a clock read and a histogram
+   * record per op) minus the bare closed loop any harness runs, both against a fake client
+   * that answers at once. (ns)
+   */
   readonly overheadNsPerOp: number;
-  /** Operations per second the generator reaches against that fake client. */
+  /** The bare closed loop's cost per operation (promise, `.then`, count): paid by any harness. (ns) */
+  readonly loopFloorNsPerOp: number;
+  /** Operations per second the instrumented loop reaches against that fake client. */
   readonly overheadOpsPerSec: number;
 }
 

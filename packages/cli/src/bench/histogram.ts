@@ -69,10 +69,23 @@ export class Histogram {
   #max = 0;
   #sum = 0;
 
-  /** Records one value (rounded, clamped at 0). */
+  /** Records one value (rounded down, clamped at 0). */
   record(value: number): void {
-    const v = value > 0 ? Math.round(value) : 0;
-    this.#counts[bucketOf(v)]++;
+    let v: number;
+    let index: number;
+    if (value < 4294967296) {
+      // The hot path (under 4.3 s in ns): integer bit operations only, no Math calls.
+      v = value > 0 ? value >>> 0 : 0;
+      if (v < LINEAR) index = v;
+      else {
+        const e = 31 - Math.clz32(v);
+        index = LINEAR + (e - S) * HALF + ((v >>> (e - S + 1)) - HALF);
+      }
+    } else {
+      v = Math.floor(value);
+      index = bucketOf(v);
+    }
+    this.#counts[index]++;
     this.#count++;
     this.#sum += v;
     if (v < this.#min) this.#min = v;

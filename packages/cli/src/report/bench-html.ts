@@ -130,7 +130,7 @@ ${runsTable(result)}
 <h2>Over time</h2>
 <div class="charts">${charts.join('\n')}</div>
 ${runs.some((r) => r.steps.length > 1) ? `<h2>Per step</h2>${stepsTable(result)}` : ''}
-<p class="note">Latency from a log-bucketed histogram (every value within 0.8%; percentiles are bucket upper bounds). Allocation = growth of the used JS heap plus what each GC freed (v8.GCProfiler). Doctor overhead = the same load loop against a client that answers at once; its share = that cost × the run's ops/s. Each run is a fresh child process.</p>
+<p class="note">Latency from a log-bucketed histogram (every value within 0.8%; percentiles are bucket upper bounds). Allocation = growth of the used JS heap plus what each GC freed (v8.GCProfiler). Doctor overhead = its instrumented loop minus the bare closed loop (the bench's own), both against a client that answers at once; its share = that cost × the run's ops/s. Each run is a fresh child process.</p>
 <script type="application/json" id="bench-result">${data}</script>
 </body></html>
 `;

@@ -151,9 +151,12 @@ export function renderBenchReport(result: BenchResult): string {
     lines.push(`  ${r.name}: ${formatBytes(r.facts.heapBaseline)} -> ${formatBytes(r.facts.heapReady)} -> ${formatBytes(r.facts.heapAfter)}; RSS after ${formatBytes(r.facts.rssAfter)}`);
   }
   for (const c of result.comparisons) lines.push(renderComparison(c));
-  lines.push('doctor overhead (the same loop against a client that answers at once):');
+  lines.push("doctor overhead (its timing and histograms, over the bare loop, against a client that answers at once):");
   for (const r of result.runs) {
-    lines.push(`  ${r.name}: ${formatCount(r.facts.overheadNsPerOp)} ns/op (${formatCount(r.facts.overheadOpsPerSec)} ops/s alone), ${formatPercent(overheadShare(r))} of the run's time per op`);
+    lines.push(
+      `  ${r.name}: ${formatCount(r.facts.overheadNsPerOp)} ns/op, ${formatPercent(overheadShare(r))} of the run's time per op ` +
+        `(the bare loop any harness runs: ${formatCount(r.facts.loopFloorNsPerOp ?? 0)} ns/op; instrumented, ${formatCount(r.facts.overheadOpsPerSec)} ops/s alone)`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -43,7 +43,7 @@ function syntheticRun(name: string, n: number, opsPerSec: (i: number) => number,
     settings: { mode: 'closed', steps: [50], stepMs: n * 1000, warmupMs: 0, mix: [{ command: 'get', weight: 1 }], valueSize: 100, keys: 10, clientOptions: {}, nodeOptions: [] },
     steps: [{ index: 0, load: 50, durationMs: n * 1000, ops, opsPerSec: ops / n, errors: 0, errorsByCode: {}, dropped: 0, latency: summarizeLatency(h), histogram: { ...h.toJSON(), count: ops }, allocatedBytesPerOp: 0, gcPauseMs: 0 }],
     seconds,
-    facts: { clientVersion: '0.0.0', heapBaseline: 1, heapReady: 2, heapAfter: 3, rssAfter: 4, overheadNsPerOp: 100, overheadOpsPerSec: 1e7 },
+    facts: { clientVersion: '0.0.0', heapBaseline: 1, heapReady: 2, heapAfter: 3, rssAfter: 4, overheadNsPerOp: 100, loopFloorNsPerOp: 300, overheadOpsPerSec: 1e7 },
   });
 }
 

@@ -70,3 +70,13 @@ test('toJSON and fromJSON round-trip; add merges two histograms as one', () => {
   assert.equal(direct.count, 0);
   assert.equal(direct.quantile(0.5), 0);
 });
+
+test("record's integer fast path files each value in the bucket bucketOf names", () => {
+  const values = [0, 0.4, 1, 255, 255.9, 256, 257, 1000.7, 65_535, 65_536, 123_456_789, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 35 + 7];
+  for (let v = 1; v < 2 ** 33; v = Math.ceil(v * 1.37)) values.push(v);
+  for (const v of values) {
+    const h = new Histogram();
+    h.record(v);
+    assert.equal(h.toJSON().buckets[0][0], bucketOf(Math.floor(v)), String(v));
+  }
+});
