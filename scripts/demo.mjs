@@ -1,108 +1,77 @@
-// `npm start`: what the problem is about, measured. For leanredis (and ioredis and node-redis
-// when the bench workspace installed them) a fresh process reports heap and RSS before import,
-// after import, after createClient (with the sockets and timers open: leanredis opens none),
-// after the first command and after a small workload. Starts its own redis-server on a free
-// loopback port unless REDIS_URL is set.
-import { spawn, spawnSync } from 'node:child_process';
+// `npm start`: the doctor's headline, on a redis-server of its own. "After adding a Redis client,
+// memory went from 30 MB to 500 MB": what does importing each client cost, and what does each
+// cost under a burst of callers? For leanredis, ioredis and node-redis (the rivals when the bench
+// workspace installed them), it runs the doctor as a user would:
+//
+//   leanredis cost <clients> --runs 1 --no-attribution --json     import cost, fresh processes
+//   leanredis bench --clients ioredis,redis,leanredis --candidate leanredis
+//                   --ramp 50..1000 --steps 2 --html <file>        50 callers, then a burst of 1,000
+//
+// and prints the import table, the bench tables with the before/after verdicts, and the path
+// of the HTML report. Bounded: about a minute on 2 cores. REDIS_URL uses that server instead
+// of a private one (the bench writes only bench:doctor:* keys there).
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import * as net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const doctor = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const require = createRequire(join(root, 'package.json'));
 
-async function freePort() {
+/** Runs the doctor; resolves with its stdout (stderr, its progress line, goes to ours). */
+function run(args, { capture = true } = {}) {
   return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
-    });
+    const child = spawn(process.execPath, [doctor, ...args], { cwd: root, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
+    let out = '';
+    if (capture) child.stdout?.setEncoding('utf8').on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`leanredis ${args.join(' ')} exited with ${code}`))));
   });
 }
 
-async function waitForPong(port) {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      s.on('error', () => resolve(false));
-      s.on('connect', () => s.write('PING\r\n'));
-      s.on('data', (d) => {
-        s.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not answer PING within 10 s');
-}
-
-let server;
-let url = process.env.REDIS_URL;
-let dir;
-if (url === undefined) {
-  const port = await freePort();
-  dir = mkdtempSync(join(tmpdir(), 'leanredis-demo-'));
-  const bin = process.env.REDIS_SERVER ?? 'redis-server';
-  server = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  server.on('error', (err) => {
-    console.error(/** @type {NodeJS.ErrnoException} */ (err).code === 'ENOENT' ? `redis-server not found ("${bin}"): install it (apt-get install redis-server) or set REDIS_URL` : err.message);
-    process.exit(1);
-  });
-  await waitForPong(port);
-  url = `redis://127.0.0.1:${port}`;
-  console.log(`started redis-server on ${url} (set REDIS_URL to use another server)\n`);
-}
-
-const clients = ['leanredis'];
-for (const [name, pkg] of [['ioredis', 'ioredis'], ['node-redis', 'redis']]) {
+const rivals = [];
+for (const [id, pkg] of [['ioredis', 'ioredis'], ['redis', 'redis']]) {
   try {
     require.resolve(pkg);
-    clients.push(name);
+    rivals.push(id);
   } catch {
-    // Not installed: the bench workspace brings the rivals.
+    // Not installed: the bench workspace brings the rivals (npm install at the root).
   }
 }
+const clients = [...rivals, 'leanredis'];
+const packages = ['leanredis', ...rivals];
+const label = (pkg) => (pkg === 'redis' ? 'node-redis' : pkg);
+const kib = (b) => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MiB` : `${Math.round(b / 1024)} KiB`);
+const started = Date.now();
 
-const results = [];
-for (const client of clients) {
-  const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'demo-probe.mjs'), client, url], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) {
-    console.error(`${client}: probe failed\n${r.stderr}`);
-    continue;
-  }
-  results.push(JSON.parse(r.stdout));
-}
-server?.kill('SIGTERM');
-if (dir) rmSync(dir, { recursive: true, force: true });
+console.log('leanredis doctor: what a Redis client costs a Node process\n');
+console.log(`1. Importing the client (leanredis cost ${packages.join(' ')} --runs 1 --no-attribution)\n`);
+const cost = JSON.parse(await run(['cost', ...packages, '--runs', '1', '--no-attribution', '--json']));
+const rows = cost.results.map((p) => [
+  `${label(p.name)} ${p.version}`,
+  kib(p.figures.heapBytes.median),
+  kib(p.figures.externalBytes.median),
+  kib(p.figures.rssBytes.median),
+  `${p.figures.loadMs.median.toFixed(0)} ms`,
+  String(p.files.count),
+  p.handles.length > 0 ? p.handles.map((h) => h.type ?? String(h)).join(', ') : 'none',
+]);
+const head = ['client', 'retained heap', 'external', 'RSS', 'load time', 'files', 'handles left open'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cells) => `  ${cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}`.trimEnd();
+console.log(line(head));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const r of rows) console.log(line(r));
 
-const pad = (s, n) => String(s).padEnd(n);
-const lpad = (s, n) => String(s).padStart(n);
-for (const { client, importMs, stages } of results) {
-  const base = stages[0];
-  console.log(`${client}  (import took ${importMs} ms)`);
-  console.log(`  ${pad('stage', 22)}${lpad('heap KB', 9)}${lpad('+heap', 8)}${lpad('RSS KB', 9)}${lpad('+RSS', 8)}${lpad('sockets', 9)}${lpad('timers', 8)}`);
-  for (const s of stages) {
-    console.log(
-      `  ${pad(s.stage, 22)}${lpad(s.heapKB, 9)}${lpad(s.heapKB - base.heapKB, 8)}${lpad(s.rssKB, 9)}${lpad(s.rssKB - base.rssKB, 8)}${lpad(s.sockets - base.sockets, 9)}${lpad(s.timers - base.timers, 8)}`,
-    );
-  }
-  console.log('');
-}
-const lean = results.find((r) => r.client === 'leanredis');
-if (lean) {
-  const created = lean.stages[2];
-  const before = lean.stages[0];
-  console.log(
-    `leanredis after createClient: ${created.sockets - before.sockets} sockets, ${created.timers - before.timers} timers, ` +
-      `+${created.heapKB - before.heapKB} KB heap over bare node. Nothing is dialled until the first command.`,
-  );
-}
-if (clients.length === 1) console.log('(ioredis and node-redis are compared too once the bench workspace has installed them: npm run bench)');
-console.log('One process per client; heap figures move by tens of KB with what V8 has compiled so far. The measured import cost, with its method: npm run bench:import.');
+const report = join(mkdtempSync(join(tmpdir(), 'leanredis-start-')), 'report.html');
+const bench = ['bench', '--clients', clients.join(','), '--candidate', 'leanredis', '--ramp', '50..1000', '--steps', '2', '--duration', '8s', '--warmup', '1s', '--html', report];
+if (process.env.REDIS_URL) bench.push('--url', process.env.REDIS_URL);
+console.log(`\n2. Under load: 50 callers, then a burst of 1,000 (leanredis ${bench.join(' ')})\n`);
+await run(bench, { capture: false });
+
+console.log(`\nOpen the HTML report (charts of throughput, latency, heap and RSS per second, the before/after tables; it opens offline):\n  ${report}`);
+if (rivals.length === 0) console.log('\n(ioredis and node-redis are compared too once the bench workspace has installed them: npm install at the root)');
+console.log(`\nDone in ${Math.round((Date.now() - started) / 1000)} s. More: leanredis --help (node packages/cli/dist/bin.js --help), docs/CLI.md.`);

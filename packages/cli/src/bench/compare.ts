@@ -106,3 +106,10 @@ export function compareRuns(before: BenchRun, after: BenchRun, alpha = ALPHA): C
 export function compareWithFirst(runs: readonly BenchRun[]): Comparison[] {
   return runs.slice(1).map((r) => compareRuns(runs[0], r));
 }
+
+/** The run named `candidate` (after) compared with every other run (before), in their order. */
+export function compareCandidate(runs: readonly BenchRun[], candidate: string): Comparison[] {
+  const after = runs.find((r) => r.name === candidate);
+  if (after === undefined) return [];
+  return runs.filter((r) => r !== after).map((r) => compareRuns(r, after));
+}

@@ -15,7 +15,7 @@ import { resultHeader, writeJson } from '../report/json.js';
 import { Progress } from '../report/progress.js';
 import { renderBenchReport, formatLatency } from '../report/bench-report.js';
 import { renderBenchHtml } from '../report/bench-html.js';
-import { compareRuns, compareWithFirst, type Comparison } from '../bench/compare.js';
+import { compareCandidate, compareRuns, compareWithFirst, type Comparison } from '../bench/compare.js';
 import { formatBytes, formatCount } from '../report/format.js';
 import { planClients, planConfigs, rampSteps, readClients, readMix, readRange, type PlanDefaults } from '../bench/bench-plan.js';
 import { runLoad } from '../bench/run-load.js';
@@ -57,11 +57,13 @@ Output:
   --url <url>             the server (default: a private redis-server)
   --json                  the result as JSON on stdout (the input of bench compare)
   --html <file>           also write a self-contained HTML report (charts, no CDN, opens offline)
-  --fail-on-regression    exit 5 when a run is significantly worse than the first on any figure
+  --candidate <name>      compare this run (after) with each of the others (before), instead of
+                          each run after the first with the first
+  --fail-on-regression    exit 5 when a compared run is significantly worse on any figure
   -h, --help              this text
 
 With two runs or more (two --config files, or several --clients) every run after the first is
-compared with the first: the before/after table with the change in percent and a verdict from
+compared with the first (or --candidate with every other): the before/after table with the change in percent and a verdict from
 Welch's t-test on the per-second samples (alpha 0.05). \`bench compare\` does the same for two
 saved --json results (runs paired by name, else by position).
 
@@ -93,6 +95,7 @@ const OPTIONS = {
   config: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   html: { type: 'string' },
+  candidate: { type: 'string' },
   'fail-on-regression': { type: 'boolean' },
 } as const;
 
@@ -143,7 +146,8 @@ export const command: Command = {
       const d = { ...defaults, url: serverUrl };
       return values.config !== undefined ? planConfigs(values.config, d, clients[0], ctx.cwd) : planClients(clients, d, ctx.cwd);
     };
-    planFor('redis://127.0.0.1:1');
+    const planned = planFor('redis://127.0.0.1:1');
+    if (values.candidate !== undefined && !planned.some((r) => r.name === values.candidate)) throw usageError(`--candidate "${values.candidate}" names no run; runs: ${planned.map((r) => r.name).join(', ')}`);
 
     const progress = new Progress(ctx.stderr);
     let server: PrivateRedis | undefined;
@@ -182,7 +186,7 @@ export const command: Command = {
         server: { address: hostOf(serverUrl), isPrivate: server !== undefined, version: server?.version ?? '' },
         machine: { cpuModel: cpuList[0]?.model ?? 'unknown', cpus: cpuList.length, platform: `${process.platform} ${process.arch}`, loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0] },
         runs,
-        comparisons: compareWithFirst(runs),
+        comparisons: values.candidate === undefined ? compareWithFirst(runs) : compareCandidate(runs, values.candidate),
       };
       return output(result, { json: values.json === true, html: values.html, failOnRegression: values['fail-on-regression'] === true }, ctx);
     } finally {

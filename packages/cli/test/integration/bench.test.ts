@@ -14,7 +14,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startTestRedis } from '../helpers/redis-server.ts';
 
 test('closed-loop ramp over two clients: steps, seconds, histograms and memory figures add up', async () => {
-  const run = await runCli(['bench', '--clients', 'leanredis,ioredis', '--ramp', '4..8', '--steps', '2', '--duration', '2s', '--warmup', '0s', '--keys', '50', '--json'], { nice: true, timeoutMs: 120_000 });
+  const run = await runCli(['bench', '--clients', 'leanredis,ioredis', '--candidate', 'leanredis', '--ramp', '4..8', '--steps', '2', '--duration', '2s', '--warmup', '0s', '--keys', '50', '--json'], { nice: true, timeoutMs: 120_000 });
   assert.equal(run.code, EXIT.ok, run.stderr);
   assert.equal(run.stderr, '', 'quiet when stderr is not a terminal');
   const r = JSON.parse(run.stdout) as BenchResult;
@@ -23,6 +23,9 @@ test('closed-loop ramp over two clients: steps, seconds, histograms and memory f
   assert.match(r.server.address, /^127\.0\.0\.1:\d+$/);
   assert.notEqual(r.server.address, '127.0.0.1:6379');
   assert.deepEqual(r.runs.map((x) => x.name), ['leanredis', 'ioredis']);
+  // --candidate: that run (after) against each other (before).
+  assert.deepEqual(r.comparisons.map((c) => [c.before, c.after]), [['ioredis', 'leanredis']]);
+  assert.equal(r.comparisons[0].metrics[0].metric, 'throughput');
   for (const x of r.runs) {
     assert.ok(x.clientVersion !== '', `${x.name} version`);
     assert.deepEqual(x.steps.map((s) => s.load), [4, 8]);
@@ -82,7 +85,7 @@ test('a client missing from the project exits 3 naming it; bad options exit 2; a
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
-  for (const args of [['--mix', 'get:80,del:20'], ['--ramp', '500..50'], ['--callers', '5', '--rate', '100'], ['--clients', 'jedis'], ['--duration', 'forever']]) {
+  for (const args of [['--mix', 'get:80,del:20'], ['--ramp', '500..50'], ['--callers', '5', '--rate', '100'], ['--clients', 'jedis'], ['--duration', 'forever'], ['--candidate', 'ioredis']]) {
     const bad = await runCli(['bench', ...args]);
     assert.equal(bad.code, EXIT.usage, `${args.join(' ')}: ${bad.stderr}`);
   }
