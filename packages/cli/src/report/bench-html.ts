@@ -123,6 +123,7 @@ export function renderBenchHtml(result: BenchResult, options: { title?: string }
 <title>${escapeHtml(title)}</title><style>${PAGE_CSS}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
+${result.inputs !== undefined ? `<p class="meta">compared: ${result.inputs.map((f) => escapeHtml(f)).join(' (before) → ')} (after)</p>` : ''}
 <p class="meta">${escapeHtml(loadText)}<br>redis ${escapeHtml(result.server.version || '(version unknown)')} at ${escapeHtml(result.server.address)}${result.server.isPrivate ? ' (private server)' : ''} · ${escapeHtml(result.machine.cpuModel)}, ${result.machine.cpus} cpus, load ${result.machine.loadAverageBefore.toFixed(2)} → ${result.machine.loadAverageAfter.toFixed(2)} · Node ${escapeHtml(result.node)} · ${escapeHtml(result.tool)} · ${escapeHtml(result.createdAt)}</p>
 ${comparisons.length > 0 ? `<h2>Before / after</h2>${comparisons.map(comparisonTable).join('')}<p class="note">Change = (after − before) ÷ before. Verdict: Welch's t-test on the per-second samples of the two runs (each full second is one observation), two-sided, at α = ${comparisons[0].alpha}; the sign of the difference decides better or worse. Throughput, percentiles, alloc/op and GC are whole-run figures; heap and RSS are means of the seconds.</p>` : ''}
 <h2>Runs</h2>

@@ -121,7 +121,9 @@ test('bench compare: two saved results give the before/after table; --fail-on-re
   const throughput = r.comparisons[0].metrics.find((m) => m.metric === 'throughput')!;
   assert.equal(throughput.verdict, 'worse');
   assert.ok(Math.abs(throughput.change! + 0.5) < 0.01, String(throughput.change));
-  assert.match(readFileSync(join(dir, 'compare.html'), 'utf8'), /<tr class="worse"><td>throughput/);
+  const compared = readFileSync(join(dir, 'compare.html'), 'utf8');
+  assert.match(compared, /<tr class="worse"><td>throughput/);
+  assert.ok(compared.includes(`compared: ${a} (before) → ${b} (after)`));
   const notBench = await runCli(['bench', 'compare', a, join(CLI_DIR, 'package.json')]);
   assert.equal(notBench.code, EXIT.unavailable);
   const oneFile = await runCli(['bench', 'compare', a]);

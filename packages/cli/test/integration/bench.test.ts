@@ -93,3 +93,24 @@ test('a client missing from the project exits 3 naming it; bad options exit 2; a
   assert.equal(down.code, EXIT.unavailable, down.stderr);
   assert.match(down.stderr, /127\.0\.0\.1:1|ECONNREFUSED|CONNECTION/);
 });
+
+test('two --config files: one run each, named by the files, the second compared with the first', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leanredis-bench-configs-'));
+  try {
+    writeFileSync(join(dir, 'before.json'), JSON.stringify({ name: 'reads', mix: 'get', callers: 3, keys: 20 }));
+    writeFileSync(join(dir, 'after.json'), JSON.stringify({ name: 'writes', mix: 'set:1,incr:1', callers: 3, valueSize: 64, keys: 20, nodeOptions: ['--max-semi-space-size=4'] }));
+    const run = await runCli(['bench', '--config', 'before.json', '--config', 'after.json', '--duration', '2s', '--warmup', '0s', '--json'], { cwd: dir, nice: true, timeoutMs: 120_000 });
+    assert.equal(run.code, EXIT.ok, run.stderr);
+    const r = JSON.parse(run.stdout) as BenchResult;
+    assert.deepEqual(r.runs.map((x) => [x.name, x.configFile, x.settings.mix.map((m) => m.command).join(',')]), [
+      ['reads', 'before.json', 'get'],
+      ['writes', 'after.json', 'set,incr'],
+    ]);
+    assert.equal(r.runs[1].settings.valueSize, 64);
+    assert.deepEqual(r.runs[1].settings.nodeOptions, ['--max-semi-space-size=4']);
+    assert.deepEqual(r.comparisons.map((c) => [c.before, c.after]), [['reads', 'writes']]);
+    for (const x of r.runs) assert.ok(x.totals.ops > 0 && x.totals.errors === 0, `${x.name}: ${JSON.stringify(x.totals.errorsByCode)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
