@@ -3,7 +3,9 @@
  * verdict from Welch's t-test on the runs' per-second samples (a second is one observation;
  * partial seconds shorter than 500 ms are left out). The shown figure is the run's total
  * where one exists (throughput, percentiles from the whole histogram, alloc/op, GC ms/s), else
- * the mean of its seconds; the test always runs on the seconds.
+ * the mean of its seconds; the test always runs on the seconds. When both runs made the same
+ * ramp, each second is first centred on its step's level (the mean of both runs' seconds in that
+ * step), so the steps' different levels do not count as noise.
  */
 import type { SecondSample } from './bench-protocol.js';
 import type { BenchRun } from './bench-result.js';
@@ -39,6 +41,8 @@ export interface Comparison {
   readonly before: string;
   readonly after: string;
   readonly alpha: number;
+  /** True when both ran the same ramp and each second was centred on its step's level before the test. */
+  readonly isStepAdjusted: boolean;
   readonly metrics: readonly MetricComparison[];
 }
 
@@ -73,9 +77,30 @@ export function fullSeconds(run: BenchRun): SecondSample[] {
 export function compareRuns(before: BenchRun, after: BenchRun, alpha = ALPHA): Comparison {
   const sb = fullSeconds(before);
   const sa = fullSeconds(after);
+  // On the same ramp, each step has its own level (50 callers are not 1,000): centre every
+  // second on its step's level over both runs, so the steps' differences are not taken for
+  // noise while the runs' difference within each step stays whole.
+  const isSameRamp = before.steps.length > 1 && before.steps.length === after.steps.length && before.steps.every((st, i) => st.load === after.steps[i].load);
+  const values = (seconds: readonly SecondSample[], m: MetricSpec) =>
+    seconds.flatMap((s) => {
+      const v = m.perSecond(s);
+      return v !== undefined && Number.isFinite(v) ? [{ step: s.step, v }] : [];
+    });
   const metrics = METRICS.map((m): MetricComparison => {
-    const xb = sb.map(m.perSecond).filter((v): v is number => v !== undefined && Number.isFinite(v));
-    const xa = sa.map(m.perSecond).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    const vb = values(sb, m);
+    const va = values(sa, m);
+    let xb = vb.map((x) => x.v);
+    let xa = va.map((x) => x.v);
+    if (isSameRamp) {
+      const level = new Map<number, number>();
+      for (const step of new Set([...vb, ...va].map((x) => x.step))) {
+        const mb = mean(vb.filter((x) => x.step === step).map((x) => x.v));
+        const ma = mean(va.filter((x) => x.step === step).map((x) => x.v));
+        level.set(step, Number.isNaN(mb) ? ma : Number.isNaN(ma) ? mb : (mb + ma) / 2);
+      }
+      xb = vb.map((x) => x.v - level.get(x.step)!);
+      xa = va.map((x) => x.v - level.get(x.step)!);
+    }
     const b = m.shown(before, sb);
     const a = m.shown(after, sa);
     const w = welchTest(xb, xa);
@@ -99,7 +124,7 @@ export function compareRuns(before: BenchRun, after: BenchRun, alpha = ALPHA): C
       verdict,
     };
   });
-  return { before: before.name, after: after.name, alpha, metrics };
+  return { before: before.name, after: after.name, alpha, isStepAdjusted: isSameRamp, metrics };
 }
 
 /** Every run after the first compared with the first. */

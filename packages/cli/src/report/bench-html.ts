@@ -20,7 +20,7 @@ function comparisonTable(c: Comparison): string {
       return `<tr class="${cls}"><td>${escapeHtml(m.metric)}</td><td class="n">${escapeHtml(formatMetric(m, m.before))}</td><td class="n">${escapeHtml(formatMetric(m, m.after))}</td><td class="n">${m.change === null ? '–' : escapeHtml(formatChange(m.change))}</td><td>${escapeHtml(m.verdict)}</td><td class="n">${escapeHtml(formatP(m.p))}</td><td class="n">${m.samples[0]} / ${m.samples[1]}</td></tr>`;
     })
     .join('');
-  return `<h3>${escapeHtml(c.before)} → ${escapeHtml(c.after)}</h3><table class="compare"><thead><tr><th>figure</th><th>before</th><th>after</th><th>change</th><th>verdict (Welch, α = ${c.alpha})</th><th>p</th><th>seconds</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h3>${escapeHtml(c.before)} → ${escapeHtml(c.after)}${c.isStepAdjusted ? ' <span class="dim">(same ramp: each second centred on its step before the test)</span>' : ''}</h3><table class="compare"><thead><tr><th>figure</th><th>before</th><th>after</th><th>change</th><th>verdict (Welch, α = ${c.alpha})</th><th>p</th><th>seconds</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function runsTable(result: BenchResult): string {

@@ -57,7 +57,7 @@ export function formatP(p: number | null): string {
 export function renderComparison(c: Comparison): string {
   const rows = c.metrics.map((m) => [m.metric, formatMetric(m, m.before), formatMetric(m, m.after), m.change === null ? '-' : formatChange(m.change), m.verdict, formatP(m.p)]);
   return (
-    `before: ${c.before}  ->  after: ${c.after}\n` +
+    `before: ${c.before}  ->  after: ${c.after}${c.isStepAdjusted ? '  (same ramp: each second centred on its step before the test)' : ''}\n` +
     renderTable([{ title: 'figure' }, { title: 'before', align: 'right' }, { title: 'after', align: 'right' }, { title: 'change', align: 'right' }, { title: `verdict (Welch, alpha ${c.alpha})` }, { title: 'p' }], rows, { indent: 2 })
   );
 }

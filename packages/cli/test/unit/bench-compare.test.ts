@@ -27,13 +27,13 @@ test("Welch's t-test reproduces the textbook example (t = -2.22, df = 24.5, p = 
 });
 
 /** A run of `n` seconds whose throughput and heap come from the given functions. */
-function syntheticRun(name: string, n: number, opsPerSec: (i: number) => number, heap: (i: number) => number): BenchRun {
+function syntheticRun(name: string, n: number, opsPerSec: (i: number) => number, heap: (i: number) => number, stepOf: (i: number) => number = () => 0): BenchRun {
   const seconds: SecondSample[] = [];
   const h = new Histogram();
   for (let i = 0; i < n; i++) {
     const ops = opsPerSec(i);
     for (let k = 0; k < 10; k++) h.record(100_000 + k * 1000);
-    seconds.push({ tMs: (i + 1) * 1000, step: 0, intervalMs: 1000, ops, opsPerSec: ops, errors: 0, dropped: 0, inFlight: 0, p50Ms: 0.1, p99Ms: 0.2, maxMs: 0.3, heapUsed: heap(i), heapTotal: heap(i) * 2, rss: 50e6, external: 1e6, arrayBuffers: 1e5, gcCount: 1, gcPauseMs: 1, gcMaxPauseMs: 1, allocatedBytes: ops * 500 });
+    seconds.push({ tMs: (i + 1) * 1000, step: stepOf(i), intervalMs: 1000, ops, opsPerSec: ops, errors: 0, dropped: 0, inFlight: 0, p50Ms: 0.1, p99Ms: 0.2, maxMs: 0.3, heapUsed: heap(i), heapTotal: heap(i) * 2, rss: 50e6, external: 1e6, arrayBuffers: 1e5, gcCount: 1, gcPauseMs: 1, gcMaxPauseMs: 1, allocatedBytes: ops * 500 });
   }
   const ops = seconds.reduce((s, x) => s + x.ops, 0);
   return finishRun({
@@ -41,7 +41,7 @@ function syntheticRun(name: string, n: number, opsPerSec: (i: number) => number,
     client: 'leanredis',
     clientVersion: '0.0.0',
     settings: { mode: 'closed', steps: [50], stepMs: n * 1000, warmupMs: 0, mix: [{ command: 'get', weight: 1 }], valueSize: 100, keys: 10, clientOptions: {}, nodeOptions: [] },
-    steps: [{ index: 0, load: 50, durationMs: n * 1000, ops, opsPerSec: ops / n, errors: 0, errorsByCode: {}, dropped: 0, latency: summarizeLatency(h), histogram: { ...h.toJSON(), count: ops }, allocatedBytesPerOp: 0, gcPauseMs: 0 }],
+    steps: [...new Set(seconds.map((x) => x.step))].map((index) => ({ index, load: 50 * (index + 1), durationMs: n * 1000, ops, opsPerSec: ops / n, errors: 0, errorsByCode: {}, dropped: 0, latency: summarizeLatency(h), histogram: { ...h.toJSON(), count: ops }, allocatedBytesPerOp: 0, gcPauseMs: 0 })),
     seconds,
     facts: { clientVersion: '0.0.0', heapBaseline: 1, heapReady: 2, heapAfter: 3, rssAfter: 4, overheadNsPerOp: 100, loopFloorNsPerOp: 300, overheadOpsPerSec: 1e7 },
   });
@@ -61,4 +61,20 @@ test('a 20% throughput gain over noisy seconds is "better"; a heap within the no
   assert.equal(reverse.metrics.find((m) => m.metric === 'throughput')!.verdict, 'worse');
   const short = compareRuns(syntheticRun('a', 1, () => 1, () => 1), before);
   assert.equal(short.metrics[0].verdict, 'too few samples');
+});
+
+test('on the same ramp the steps\' levels are not noise: +5% in every step is "better"', () => {
+  const wobble = (i: number) => ((i * 7919) % 11) - 5;
+  const step = (i: number) => (i < 10 ? 0 : 1);
+  // 10,000 ops/s at the first step, 100,000 at the second; after is 5% faster in each.
+  const level = (i: number) => (step(i) === 0 ? 10_000 : 100_000);
+  const before = syntheticRun('before', 20, (i) => level(i) + wobble(i) * 200, () => 1e7, step);
+  const after = syntheticRun('after', 20, (i) => level(i) * 1.05 + wobble(i + 4) * 200, () => 1e7, step);
+  const c = compareRuns(before, after);
+  assert.equal(c.isStepAdjusted, true);
+  assert.equal(c.metrics.find((m) => m.metric === 'throughput')!.verdict, 'better');
+  // Without the ramp (one step each), the same seconds would be one wide cloud.
+  const flat = compareRuns(syntheticRun('before', 20, (i) => level(i) + wobble(i) * 200, () => 1e7), syntheticRun('after', 20, (i) => level(i) * 1.05 + wobble(i + 4) * 200, () => 1e7));
+  assert.equal(flat.isStepAdjusted, false);
+  assert.equal(flat.metrics.find((m) => m.metric === 'throughput')!.verdict, 'no significant change');
 });
