@@ -6,6 +6,9 @@
  */
 import type { HistogramJson, LatencySummary } from './histogram.js';
 
+/** Environment variable carrying the child's {@link LoadConfig}. */
+export const LOAD_CONFIG_ENV = 'LEANREDIS_LOAD_CONFIG';
+
 /** The commands a mix may hold. */
 export type MixCommand = 'get' | 'set' | 'ping' | 'incr';
 

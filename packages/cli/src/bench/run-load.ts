@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CliError } from '../cli-error.js';
-import type { LoadConfig, LoadMessage, RunFacts, SecondSample, StepResult } from './bench-protocol.js';
+import { LOAD_CONFIG_ENV, type LoadConfig, type LoadMessage, type RunFacts, type SecondSample, type StepResult } from './bench-protocol.js';
 import { finishRun, type BenchRun, type RunSettings } from './bench-result.js';
 
 /** Where the built generator is: dist/measure/ beside the chunk this code is bundled into. */
@@ -36,9 +36,10 @@ export interface RunContext {
 export async function runLoad(request: RunRequest, ctx: RunContext): Promise<BenchRun> {
   ctx.signal.throwIfAborted();
   const { config } = request;
-  const child = spawn(process.execPath, ['--expose-gc', ...request.nodeOptions, GENERATOR, JSON.stringify(config)], {
+  const child = spawn(process.execPath, ['--expose-gc', ...request.nodeOptions, GENERATOR], {
     cwd: ctx.cwd,
-    env: ctx.env as NodeJS.ProcessEnv,
+    // In the environment: argv is public (ps) and the URL may carry a password.
+    env: { ...(ctx.env as NodeJS.ProcessEnv), [LOAD_CONFIG_ENV]: JSON.stringify(config) },
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
   const onAbort = () => child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 /**
- * The load generator: one fresh process (`node --expose-gc load-generator.js <config>`) per
- * client and configuration, run by `leanredis bench`, so no client shares a heap, a JIT or an
- * event loop with another and its memory figures are its own.
+ * The load generator: one fresh process (`node --expose-gc load-generator.js`, its config in
+ * $LEANREDIS_LOAD_CONFIG) per client and configuration, run by `leanredis bench`, so no client
+ * shares a heap, a JIT or an event loop with another and its memory figures are its own.
  *
  *   1. Heap baseline (full GC), then the client is imported from the user's project, connected,
  *      and every key written once.
@@ -22,9 +22,11 @@ import { pathToFileURL } from 'node:url';
 import { GCProfiler } from 'node:v8';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Histogram, summarizeLatency } from '../bench/histogram.js';
-import type { ClientId, LoadConfig, LoadMessage, MixCommand, ProcessSample, SecondSample, StepResult } from '../bench/bench-protocol.js';
+import { LOAD_CONFIG_ENV, type ClientId, type LoadConfig, type LoadMessage, type MixCommand, type ProcessSample, type SecondSample, type StepResult } from '../bench/bench-protocol.js';
 
-const config = JSON.parse(process.argv[2]) as LoadConfig;
+// The config comes in the environment, not argv: the URL may hold a password, and any user can
+// read a process's arguments (ps), not its environment.
+const config = JSON.parse(process.env[LOAD_CONFIG_ENV] ?? 'null') as LoadConfig;
 const send = (message: LoadMessage) => writeSync(3, `${JSON.stringify(message)}\n`);
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
