@@ -118,6 +118,8 @@ async function openDriver(client: ClientId): Promise<Driver> {
 
 /** Per-second (and per-step) counters the callers update. */
 class Counters {
+  /** Bumped when a step gives up on commands that never answered: their late replies are ignored. */
+  generation = 0;
   ops = 0;
   errors = 0;
   dropped = 0;
@@ -186,6 +188,31 @@ function operation(driver: Driver, id: number, i: number): Promise<unknown> {
   }
 }
 
+/** How long a step waits for its last replies after its end before it gives up on them. (ms) */
+const DRAIN_MS = 10_000;
+/** The error code counted for each command still unanswered DRAIN_MS after its step ended. */
+const NO_REPLY = Object.assign(new Error('no reply within 10 s of the step\'s end'), { code: 'ERR_BENCH_NO_REPLY' });
+
+/**
+ * Resolves when `loops` does, or DRAIN_MS after `untilMs` if commands are still unanswered (a
+ * hung server must not hang the bench): those are counted as ERR_BENCH_NO_REPLY and their late
+ * replies ignored.
+ */
+function drained(loops: Promise<unknown>, untilMs: number, counters: Counters, record: boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      counters.generation++;
+      if (record) for (let i = 0; i < counters.inFlight; i++) counters.recordError(NO_REPLY);
+      counters.inFlight = 0;
+      resolve();
+    }, Math.max(0, untilMs - performance.now()) + DRAIN_MS);
+    void loops.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
  * Closed loop: `callers` loops, each sending its next command when the previous one settled,
  * until `untilMs` (performance.now()). Resolves when every caller has stopped. The clock read
@@ -194,12 +221,14 @@ function operation(driver: Driver, id: number, i: number): Promise<unknown> {
  */
 function closedLoop(driver: Driver, callers: number, untilMs: number, counters: Counters, record: boolean): Promise<void> {
   const loops: Promise<void>[] = [];
+  const generation = counters.generation;
   for (let id = 0; id < callers; id++) {
     loops.push(
       new Promise<void>((done) => {
         let i = 0;
         let t0 = 0;
         const onOk = () => {
+          if (counters.generation !== generation) return;
           const t1 = performance.now();
           counters.inFlight--;
           if (record) {
@@ -211,6 +240,7 @@ function closedLoop(driver: Driver, callers: number, untilMs: number, counters: 
           next(t1);
         };
         const onError = (err: unknown) => {
+          if (counters.generation !== generation) return;
           counters.inFlight--;
           if (record) counters.recordError(err);
           next(performance.now());
@@ -239,7 +269,7 @@ function closedLoop(driver: Driver, callers: number, untilMs: number, counters: 
       }),
     );
   }
-  return Promise.all(loops).then(() => undefined);
+  return drained(Promise.all(loops), untilMs, counters, record);
 }
 
 /**
@@ -279,12 +309,14 @@ function bareLoop(driver: Driver, callers: number, untilMs: number): Promise<num
  * dropped and counted. Resolves once the schedule ended and every command settled.
  */
 function openLoop(driver: Driver, rate: number, untilMs: number, counters: Counters, record: boolean): Promise<void> {
-  return new Promise<void>((done) => {
+  const generation = counters.generation;
+  const schedule = new Promise<void>((done) => {
     const start = performance.now();
     const intervalMs = 1000 / rate;
     let planned = 0;
     let isScheduleOver = false;
     const settle = (planMs: number, err: unknown, failed: boolean) => {
+      if (counters.generation !== generation) return;
       counters.inFlight--;
       if (record) {
         if (failed) counters.recordError(err);
@@ -328,6 +360,7 @@ function openLoop(driver: Driver, rate: number, untilMs: number, counters: Count
     };
     pump();
   });
+  return drained(schedule, untilMs, counters, record);
 }
 
 /** Memory, GC pauses and allocation between two calls of take(). */
@@ -494,7 +527,8 @@ async function main(): Promise<void> {
   await fullGc();
   await sleep(0);
   const after = process.memoryUsage();
-  await driver.close();
+  // A server that stopped answering must not hold the run: the results are in hand.
+  await Promise.race([driver.close().catch(() => {}), sleep(2000)]);
   send({
     type: 'done',
     facts: {

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 /** A running server. */
 export interface TestRedis {
   readonly port: number;
+  /** The server's process id (to freeze it with SIGSTOP, say). */
+  readonly pid: number;
   /** redis://127.0.0.1:port */
   readonly url: string;
   /** Stops it (SIGTERM, SIGKILL after 2 s) and waits for the exit. */
@@ -66,6 +68,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   }
   return {
     port,
+    pid: child.pid!,
     url: `redis://127.0.0.1:${port}`,
     async stop() {
       if (child.exitCode === null) {

@@ -114,3 +114,37 @@ test('two --config files: one run each, named by the files, the second compared 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a server that stops answering mid-step: the step gives up after its drain time and counts the lost replies', async () => {
+  const server = await startTestRedis();
+  const { createClient } = await import('leanredis');
+  const watcher = createClient(server.url);
+  try {
+    const pending = runCli(['bench', '--url', server.url, '--clients', 'ioredis', '--callers', '4', '--mix', 'get', '--duration', '6s', '--warmup', '0s', '--keys', '10', '--json'], { timeoutMs: 120_000 });
+    // Wait for the load to be under way (the server has answered GETs), then freeze the server.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const stats = String(await watcher.call('INFO', 'commandstats'));
+      const gets = Number(/cmdstat_get:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      if (gets > 2000) break;
+      if (Date.now() > deadline) throw new Error('the bench never loaded the server');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    process.kill(server.pid, 'SIGSTOP');
+    const run = await pending;
+    process.kill(server.pid, 'SIGCONT');
+    assert.equal(run.code, EXIT.ok, run.stderr);
+    const x = (JSON.parse(run.stdout) as BenchResult).runs[0];
+    assert.ok(x.totals.ops > 0);
+    // ioredis has no command timeout: each of the 4 callers' last GET is given up on.
+    assert.deepEqual(x.totals.errorsByCode, { ERR_BENCH_NO_REPLY: 4 });
+  } finally {
+    try {
+      process.kill(server.pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+    watcher.destroy();
+    await server.stop();
+  }
+});
