@@ -33,7 +33,7 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
     load: () => import('./commands/memory.js'),
   },
   bench: {
-    synopsis: '[--clients a,b] [--callers n | --ramp a..b | --rate r] [--json]',
+    synopsis: '[--clients a,b] [--callers n | --ramp a..b | --rate r] [--html file] | compare <a.json> <b.json>',
     summary: "load a Redis server through each client: throughput, latency percentiles, errors, the client process's heap, allocation and GC",
     load: () => import('./commands/bench.js'),
   },
