@@ -51,9 +51,14 @@ export const ROOMS = [
   { name: 'diagnostics', path: `${SRC}diagnostics/`, layer: 7, only: [INDEX] },
   { name: 'otel', path: `${SRC}otel/`, layer: 7, only: [INDEX, CHANNELS] },
   { name: 'compat', path: `${SRC}compat/`, layer: 7, only: [INDEX] },
+  // The cluster client (subpath leanredis/cluster, bundled apart): the core through its public
+  // entry only (a second copy of it in the subpath's bundle otherwise), and the topology room.
+  { name: 'cluster-client', path: `${SRC}cluster-client/`, layer: 7, only: [INDEX, `${SRC}cluster/`, `${SRC}internal/crc16.ts`] },
   // The bundle entries: what a user imports, and what the first client loads (build.mjs).
   { name: 'surface', path: INDEX, layer: null },
   { name: 'surface', path: `${SRC}extras.ts`, layer: null },
+  // Subpath entries bundled apart (`leanredis/cluster`).
+  { name: 'surface', path: `${SRC}cluster.ts`, layer: null },
 ];
 
 const CLI = 'packages/cli/';
@@ -109,7 +114,7 @@ export function violation(file, source) {
   if (to === undefined) return `'${source}' is in no room of the layer table`;
   if (to === from) return undefined;
   if (from.only !== undefined) {
-    return from.only.includes(target) ? undefined : `${label(from)} uses the public API only: import '${relative(dirname(file), INDEX).replace(/\.ts$/, '.js')}'${from.only.length > 1 ? ' (or the diagnostics channels)' : ''}, not '${source}'`;
+    return from.only.some((p) => (p.endsWith('/') ? target.startsWith(p) : p === target)) ? undefined : `${label(from)} uses the public API only: import '${relative(dirname(file), INDEX).replace(/\.ts$/, '.js')}'${from.only.length > 1 ? ' (or the diagnostics channels)' : ''}, not '${source}'`;
   }
   if (from.layer === null) return undefined;
   if (to.layer === null) return `${label(from)} may not import the public surface ('${source}'): import the module itself`;

@@ -7,6 +7,7 @@
 //   dist/diagnostics.js `leanredis/diagnostics` (a subpath: `leanredis` never loads it)
 //   dist/sentinel.js  `leanredis/sentinel` (a subpath over the public entry, ./index.js)
 //   dist/otel.js      `leanredis/otel` (a subpath too)
+//   dist/cluster.js   `leanredis/cluster` (likewise)
 //
 // extras.js is reached through the *-loader.ts files (table, decoder, pubsub, stream consumer),
 // which import them statically in the sources (tests run there through tsx); here those
@@ -109,6 +110,8 @@ await build({ ...common, plugins: [lazyLoaders, surfaceExternal], entryPoints: {
 // name through node:diagnostics_channel and loads @opentelemetry/api (an optional peer) only when
 // instrument() needs a global provider.
 await build({ ...common, entryPoints: { otel: 'src/otel/index.ts' }, chunkNames: 'otel-[hash]' });
+// leanredis/cluster likewise: its own files plus a require() of dist/index.js (src/cluster-client/core-loader.ts).
+await build({ ...common, entryPoints: { cluster: 'src/cluster.ts' }, chunkNames: 'cluster-[hash]' });
 if (outdir === join(here, 'dist')) {
   const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });

@@ -23,7 +23,10 @@ export type ErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_LEASE_RELEASED'
   | 'ERR_PIPELINE'
-  | SentinelErrorCode;
+  | SentinelErrorCode
+  | 'ERR_CROSS_SLOT'
+  | 'ERR_CLUSTER_REDIRECTIONS'
+  | 'ERR_CLUSTER_TOPOLOGY';
 
 // A brand per class on the prototypes, read by Symbol.hasInstance: `err instanceof ReplyError`
 // stays true even when a second copy of this module exists (a test runner's module registry, a
@@ -191,6 +194,21 @@ export class SentinelError extends LeanRedisError {
   }
 }
 
+/** Why a cluster client refused or gave up on a command (docs/cluster.md). */
+export type ClusterErrorCode = 'ERR_CROSS_SLOT' | 'ERR_CLUSTER_REDIRECTIONS' | 'ERR_CLUSTER_TOPOLOGY';
+
+/**
+ * A cluster client's own error: ERR_CROSS_SLOT (the keys of one command, transaction or WATCH
+ * hash to different slots; thrown before anything is sent), ERR_CLUSTER_REDIRECTIONS (more than
+ * `maxRedirections` MOVED/ASK/TRYAGAIN/CLUSTERDOWN answers; the last one is the `cause`) or
+ * ERR_CLUSTER_TOPOLOGY (no node could tell the slot map, or no node serves the slot).
+ */
+export class ClusterError extends LeanRedisError {
+  constructor(code: ClusterErrorCode, message: string, options?: { cause?: unknown; command?: string }) {
+    super(code, message, options);
+  }
+}
+
 // Redis echoes arguments back in some error texts; they may be secrets (a password given to
 // ACL SETUSER without its '>' is echoed as a bad modifier), so they are cut before the message
 // can reach a log: the tail of an unknown command's error, and quoted modifiers, subcommands
@@ -228,6 +246,7 @@ for (const [cls, name] of [
   [QueueFullError, 'QueueFullError'],
   [LeaseReleasedError, 'LeaseReleasedError'],
   [PipelineError, 'PipelineError'],
+  [ClusterError, 'ClusterError'],
   [ReplyError, 'ReplyError'],
   [SentinelError, 'SentinelError'],
 ] as const) {

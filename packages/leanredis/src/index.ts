@@ -31,6 +31,8 @@ export type { ClientOptions, BufferClientOptions, ArgumentsSanitizer } from './c
 export type { CommandContext, BatchContext, ConnectContext, Destination } from './internal/channels.js';
 export type { CallOptions, ScriptCall, Runner } from './client/runner.js';
 export { Pipeline, Multi, type Settled } from './client/pipeline.js';
+/** @internal For leanredis's own subpaths (`leanredis/cluster`); not a public API, may change at any time. */
+export { internals as __internals } from './client/internals.js';
 export type { Credentials, ServerInfo } from './connection/handshake.js';
 export type { BitUnit, BitCountRange, BitPosRange, BitOperation, BitFieldEncoding, BitFieldOffset, BitFieldOverflow, BitFieldGet, BitFieldSet, BitFieldIncrBy, BitFieldOverflowOperation, BitFieldOperation } from './commands/bitmaps.js';
 export type { ServerText, Key, Keys, Value, CommandDefinition, KeySpec, BlockSpec, ConnectionState } from './commands/define.js';
@@ -71,8 +73,10 @@ export {
   PipelineError,
   ReplyError,
   SentinelError,
+  ClusterError,
   hasCode,
   type ErrorCode,
+  type ClusterErrorCode,
   type QueueFullReason,
   type SentinelErrorCode,
 } from './errors.js';

@@ -87,6 +87,9 @@ function subscribeArgs(method: string, command: string, names: unknown, listener
 
 const WATCH_OPTIONS = new Set(['retries']);
 
+/** The client's dispatcher, for the cluster client that composes one client per node (not exported by the package). */
+export const DISPATCHER: unique symbol = Symbol('leanredis.dispatcher');
+
 /** Events a client emits (`client.on(name, listener)`). */
 export interface ClientEvents {
   /** A connection finished its handshake (first connect or reconnect). */
@@ -175,6 +178,10 @@ export class Client<S = string> extends Runner<S> {
   get #batchSender(): BatchSender {
     const pool = this.#dispatcher.pool;
     return (this.#sendBatch ??= (cmds) => pool.dispatchBatch(cmds)?.id);
+  }
+
+  get [DISPATCHER](): Dispatcher {
+    return this.#dispatcher;
   }
 
   /** Adds an event listener (see ClientEvents). */

@@ -35,7 +35,7 @@ export const RUN: unique symbol = Symbol('leanredis.run');
  * without sending it: the build and the argument types (an undefined key is refused here, not
  * at the iterator's first step).
  */
-function checkArguments(name: string, args: unknown[]): void {
+export function checkArguments(name: string, args: unknown[]): void {
   const definition = tableDefinition(name);
   if (definition !== undefined) measureArgs(definition.name, wireArgs(definition, args));
 }

@@ -408,6 +408,7 @@ export class Connection {
       database: s.database,
       clientName: s.clientName,
       credentials,
+      readOnly: s.readOnly,
     });
     if (s.verify !== undefined) await s.verify(this.serverInfo, (name, args) => this.#sendInternal(name, args));
   }

@@ -35,6 +35,8 @@ export interface HandshakeSettings {
   database: number;
   clientName: string | undefined;
   credentials: Credentials | undefined;
+  /** READONLY after the rest (a cluster replica serving reads). */
+  readOnly?: boolean;
 }
 
 export async function handshake(send: SendInternal, settings: HandshakeSettings): Promise<ServerInfo> {
@@ -56,6 +58,7 @@ export async function handshake(send: SendInternal, settings: HandshakeSettings)
     info = { protocol: 2, version: '', id: -1, mode: '', role: '' };
   }
   if (settings.database !== 0) await send('SELECT', [settings.database]);
+  if (settings.readOnly === true) await send('READONLY', []);
   return info;
 }
 

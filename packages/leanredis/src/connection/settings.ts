@@ -46,6 +46,8 @@ export interface ConnectionSettings {
   locate?: (isRedial: boolean) => Promise<void> | undefined;
   /** Checks the server after the handshake (a rejection refuses it: the dial fails with that error). */
   verify?: (info: ServerInfo, send: SendInternal) => Promise<void> | undefined;
+  /** Send READONLY after the handshake: a cluster replica then serves reads of its master's slots. @default false */
+  readOnly?: boolean;
 }
 
 /**

@@ -34,6 +34,7 @@ export const ERROR_CLASSES = [
   'PipelineError',
   'ReplyError',
   'SentinelError',
+  'ClusterError',
 ];
 
 /** Runtime exports the public API promises (types are checked by typecheck, not here). */
@@ -46,6 +47,9 @@ export const RUNTIME_EXPORTS = ['createClient', 'Client', 'Lease', 'Pipeline', '
  * its functions here.
  */
 export const DIAGNOSTICS_EXPORTS = ['healthCheck', 'captureHeapProfile', 'HeapProfile', 'watchMemory', 'MemoryWatch', 'memoryReport', 'writeHeapSnapshot', 'estimateHeapSnapshot', 'prometheusText', 'prometheusContentType', 'createCommandMetrics', 'CommandMetrics'];
+
+/** Runtime exports of `leanredis/cluster` (dist/cluster.js). */
+export const CLUSTER_EXPORTS = ['createCluster', 'ClusterClient', 'ClusterError', 'keySlot', 'SLOT_COUNT'];
 
 /** Internals that must not be reachable from the package entry. */
 export const PRIVATE_NAMES = ['Pool', 'Connection', 'Dispatcher', 'Decoder', 'Encoder', 'PendingCommand', 'RingQueue', 'Runner', 'resolveOptions', 'COMMANDS', 'Subscription', 'PubSub', 'buildTable'];

@@ -1,0 +1,492 @@
+// @layer L7 cluster-client
+/**
+ * The cluster client: the client's command surface over one client (one pool) per node, routed
+ * by slot. Nothing is dialled until the first command, which reads the slot map (CLUSTER SHARDS,
+ * or CLUSTER SLOTS before Redis 7) from a root node; node clients are made on first use.
+ *
+ * A command's life: its keys give its slot (cluster/routing.ts; keys of different slots are
+ * refused before sending), the slot map gives the node (the master, or a replica for a read with
+ * readFrom), and the node's client sends it exactly as a standalone client would. An answer that
+ * says the command did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, READONLY) or a connection that
+ * never took it (refused, lost before writing, node closed) sends it again, within the command's
+ * deadline and `maxRedirections`. A command that may have run (ERR_CONNECTION_LOST_AFTER_WRITE,
+ * a timeout) is never sent again, unless it is read-only: the node client already settles that.
+ *
+ * The slot map is refreshed through one RefreshGate (single-flight, at most one start per
+ * minRefreshIntervalMs): on MOVED, on an unreachable node, on a slot without a node, and every
+ * slotRefreshIntervalMs once in use. Node clients that left the map are closed.
+ */
+import type { Arg, CallOptions, Client, ClientOptions, ClientStats, CommandDefinition, Key, Keys, Runner as RunnerType, ScanOptions } from '../index.js';
+import { SlotMap, parseShards, parseSlots, type NodeAddress, type Shard } from '../cluster/slot-map.js';
+import { CROSS_SLOT, commandSlot, parseRedirect, sharedSlot } from '../cluster/routing.js';
+import { RefreshGate } from '../cluster/refresh-gate.js';
+import { keySlot } from '../internal/crc16.js';
+import { loadCore } from './core-loader.js';
+import { resolveCluster, type BufferClusterOptions, type ClusterOptions, type ResolvedCluster } from './cluster-options.js';
+
+// The core, loaded with this module (the subpath's bundle holds no copy of it).
+const core = loadCore();
+const { ArgumentError, ClientClosedError, ClusterError, LeanRedisError, ReplyError, Pipeline } = core;
+const { Runner, define, measureArgs, backoffDelay, checkCallOptions, needsLease, checkArguments } = core.__internals;
+// Declared with their unique-symbol types, so they key methods and properties as in the core.
+const RUN: typeof core.__internals.RUN = core.__internals.RUN;
+const DISPATCHER: typeof core.__internals.DISPATCHER = core.__internals.DISPATCHER;
+type LeanRedisError = InstanceType<typeof LeanRedisError>;
+
+export type { ClusterOptions, BufferClusterOptions, ReadFrom } from './cluster-options.js';
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const ASKING = define('ASKING', { arity: 0, keys: [] });
+
+/** Per-node figures in `cluster.stats()`. */
+export interface ClusterNodeStats extends ClientStats {
+  /** The node's role in the current slot map ('unknown': a root node or a MOVED target not yet in it). */
+  role: 'master' | 'replica' | 'unknown';
+}
+
+/** `cluster.stats()`: every node's pool, their sum, and the cluster's own counters. */
+export interface ClusterStats {
+  /** Pools by node address (`host:port`). */
+  nodes: Record<string, ClusterNodeStats>;
+  /** The numeric pool figures summed over every node (subscriptions included). */
+  total: Omit<ClientStats, 'rejected' | 'writeHolds'>;
+  /** Slot-map refreshes started (single-flight and rate-limited). */
+  refreshes: number;
+  /** MOVED and ASK answers followed. */
+  moved: number;
+  asked: number;
+  /** Commands sent again after TRYAGAIN, CLUSTERDOWN, READONLY or an unreachable node. */
+  retries: number;
+  /** Slots with a known node in the current map (16,384 when the whole cluster is served). */
+  slotsServed: number;
+  /** Masters in the current map. */
+  masters: number;
+}
+
+/** What one command carries between its attempts. */
+interface Attempt {
+  deadline: number; // performance.now() value; Infinity without a deadline
+  redirections: number;
+  retries: number;
+  ask: NodeAddress | undefined;
+  /** Send to the master even for a read (preferReplica after a replica failed). */
+  toMaster: boolean;
+}
+
+/** Errors that prove the command was never executed (or is read-only), so another node may run it. */
+function isUnsent(err: LeanRedisError): boolean {
+  const c = err.code;
+  return c === 'ERR_CONNECTION_FAILED' || c === 'ERR_CONNECTION_LOST' || c === 'ERR_CONNECT_TIMEOUT' || c === 'ERR_CLIENT_CLOSED';
+}
+
+/** The cluster's command surface with per-call options applied (`cluster.with()`). */
+class ScopedClusterRunner<S> extends Runner<S> {
+  readonly #cluster: ClusterClient<S>;
+  readonly #call: CallOptions;
+  constructor(cluster: ClusterClient<S>, call: CallOptions) {
+    super();
+    this.#cluster = cluster;
+    this.#call = call;
+  }
+  [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
+    return this.#cluster.route(definition, args, this.#call);
+  }
+}
+
+/** A node client's pipeline that may carry an internal definition with wire arguments (ASKING). */
+class WirePipeline extends Pipeline<unknown[], unknown> {
+  add(definition: CommandDefinition, args: readonly Arg[]): this {
+    return this.queue(definition, args);
+  }
+}
+
+export class ClusterClient<S = string> extends Runner<S> {
+  readonly #settings: ResolvedCluster;
+  readonly #nodes = new Map<string, Client<S>>();
+  readonly #gate: RefreshGate;
+  #map: SlotMap | undefined;
+  #mapError: unknown;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #isClosed = false;
+  #closing: Promise<void> | undefined;
+  #rr = 0;
+  #useSlots = false;
+  readonly #failedAt = new Map<string, number>();
+  #moved = 0;
+  #asked = 0;
+  #retries = 0;
+
+  constructor(options: ClusterOptions | BufferClusterOptions) {
+    super();
+    this.#settings = resolveCluster(options);
+    this.#gate = new RefreshGate(() => this.#refreshNow(), this.#settings.minRefreshIntervalMs);
+  }
+
+  /** False once close() or destroy() was called. */
+  get isOpen(): boolean {
+    return !this.#isClosed;
+  }
+
+  [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
+    return this.route(definition, args, undefined);
+  }
+
+  /** The same commands with per-call options: `cluster.with({ timeoutMs: 100 }).get('k')`. */
+  with(options: CallOptions): RunnerType<S> {
+    return new ScopedClusterRunner<S>(this, checkCallOptions(options));
+  }
+
+  /** Sends one command to the node serving its slot (internal: the funnel of every command). */
+  route(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
+    // Refusals are thrown synchronously, before anything is sent (docs/errors.md).
+    if (definition.state !== undefined) throw needsLease(definition);
+    const slot = commandSlot(definition, args);
+    if (slot === CROSS_SLOT) throw crossSlot(definition.name, 'its keys');
+    if (this.#isClosed) return Promise.reject(new ClientClosedError(undefined, definition.name));
+    if (this.#map === undefined) {
+      measureArgs(definition.name, args); // argument errors are thrown now, not after the slot map arrives
+      return this.#retry(definition, args, call, slot, this.#newAttempt(call), undefined);
+    }
+    return this.#send(definition, args, call, slot, undefined);
+  }
+
+  #newAttempt(call: CallOptions | undefined): Attempt {
+    const timeoutMs = call?.timeoutMs ?? this.#settings.commandTimeoutMs;
+    return { deadline: timeoutMs === 0 ? Infinity : performance.now() + timeoutMs, redirections: 0, retries: 0, ask: undefined, toMaster: false };
+  }
+
+  /** One attempt. `attempt` is undefined for the first (the common case allocates nothing more). */
+  #send(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, slot: number, attempt: Attempt | undefined): Promise<unknown> {
+    const map = this.#map!;
+    let target: NodeAddress | undefined;
+    if (attempt?.ask !== undefined) target = attempt.ask;
+    else {
+      const shard = slot < 0 ? this.#anyShard(map) : map.shardOf(slot);
+      if (shard === undefined) {
+        // Nobody serves the slot in this map: refresh and try again within the deadline.
+        const error = new ClusterError('ERR_CLUSTER_TOPOLOGY', `no node serves slot ${slot} in the slot map`, { command: definition.name });
+        return this.#recover(error, definition, args, call, slot, attempt, undefined);
+      }
+      target = this.#nodeFor(shard, definition.isReadOnly && attempt?.toMaster !== true);
+    }
+    const node = this.#client(target);
+    let sent: Promise<unknown>;
+    if (attempt === undefined) sent = node[DISPATCHER].run(definition, args, call);
+    else {
+      const remaining = attempt.deadline - performance.now();
+      const scoped: CallOptions | undefined = attempt.deadline === Infinity ? call : { ...call, timeoutMs: Math.max(1, Math.ceil(remaining)) };
+      sent = attempt.ask !== undefined ? this.#sendAsking(node, definition, args) : node[DISPATCHER].run(definition, args, scoped);
+    }
+    return sent.then(undefined, (err: unknown) => this.#recover(err, definition, args, call, slot, attempt, target));
+  }
+
+  /** ASK: ASKING and the command together, in order, on one connection of the target node. */
+  async #sendAsking(node: Client<S>, definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
+    const dispatcher = node[DISPATCHER];
+    const pipeline = new WirePipeline(dispatcher, (cmds) => dispatcher.pool.dispatchBatch(cmds)?.id, false);
+    pipeline.add(ASKING, []).add(definition, args);
+    const [asking, result] = await pipeline.execSettled();
+    if (asking instanceof Error) throw asking;
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  /** After a failed attempt: follow a redirection or retry what never ran; anything else is the caller's. */
+  async #recover(err: unknown, definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, slot: number, attempt: Attempt | undefined, from: NodeAddress | undefined): Promise<unknown> {
+    if (!(err instanceof LeanRedisError) || this.#isClosed) throw err;
+    attempt ??= this.#newAttempt(call);
+    const code = err.code;
+    if (code === 'MOVED' || code === 'ASK') {
+      const redirect = parseRedirect(code, err.message, from?.host ?? '127.0.0.1');
+      if (redirect === undefined) throw err;
+      this.#countRedirection(attempt, err, definition);
+      if (code === 'MOVED') {
+        this.#moved++;
+        this.#map?.move(redirect.slot, redirect.target);
+        attempt.ask = undefined;
+        void this.#gate.request(); // the map changed: learn the rest of it, without waiting
+      } else {
+        this.#asked++;
+        attempt.ask = redirect.target;
+      }
+      return this.#send(definition, args, call, slot, attempt);
+    }
+    attempt.ask = undefined;
+    const isRetryable =
+      code === 'TRYAGAIN' || code === 'CLUSTERDOWN' || code === 'READONLY' || code === 'MASTERDOWN' || code === 'ERR_CLUSTER_TOPOLOGY' || isUnsent(err);
+    if (!isRetryable) throw err;
+    if (code === 'TRYAGAIN' || code === 'CLUSTERDOWN' || code === 'MASTERDOWN') this.#countRedirection(attempt, err, definition);
+    if (isUnsent(err) && from !== undefined) {
+      this.#failedAt.set(from.address, performance.now());
+      if (this.#settings.readFrom === 'preferReplica') attempt.toMaster = true;
+    }
+    // Without a deadline the retries of an unreachable node are bounded like redirections.
+    if (attempt.deadline === Infinity && ++attempt.retries > Math.max(this.#settings.maxRedirections, 1)) throw err;
+    return this.#retry(definition, args, call, slot, attempt, err);
+  }
+
+  #countRedirection(attempt: Attempt, err: LeanRedisError, definition: CommandDefinition): void {
+    if (++attempt.redirections > this.#settings.maxRedirections) {
+      throw new ClusterError('ERR_CLUSTER_REDIRECTIONS', `${definition.name}: more than ${this.#settings.maxRedirections} redirections (MOVED/ASK/TRYAGAIN/CLUSTERDOWN); the last was ${err.code}`, { cause: err, command: definition.name });
+    }
+  }
+
+  /** Waits for a refresh (shared with every other failing command) and a jittered backoff, then sends again. */
+  async #retry(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, slot: number, attempt: Attempt, err: LeanRedisError | undefined): Promise<unknown> {
+    if (err !== undefined) {
+      const topologyChanged = err.code !== 'TRYAGAIN';
+      if (topologyChanged) await this.#gate.request();
+      const delay = backoffDelay(attempt.redirections + attempt.retries, this.#settings.retryBaseDelayMs, this.#settings.retryMaxDelayMs);
+      if (performance.now() + delay >= attempt.deadline) throw err;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      this.#retries++;
+    } else {
+      await this.#gate.request();
+    }
+    if (this.#isClosed) throw new ClientClosedError(undefined, definition.name);
+    if (this.#map === undefined) {
+      throw new ClusterError('ERR_CLUSTER_TOPOLOGY', `could not read the slot map from any node (${this.#settings.roots.map((r) => r.address).join(', ')})`, { cause: this.#mapError, command: definition.name });
+    }
+    if (performance.now() >= attempt.deadline && err !== undefined) throw err;
+    return this.#send(definition, args, call, slot, attempt);
+  }
+
+  /** A shard for a command without keys: round robin over the masters. */
+  #anyShard(map: SlotMap): Shard | undefined {
+    const shards = map.shards;
+    if (shards.length === 0) return undefined;
+    return shards[this.#rr++ % shards.length];
+  }
+
+  /** The node for a command of `shard`: its master, or a replica for a read under readFrom. */
+  #nodeFor(shard: Shard, isRead: boolean): NodeAddress {
+    if (!isRead || this.#settings.readFrom === 'master' || shard.replicas.length === 0) return shard.master;
+    return shard.replicas[this.#rr++ % shard.replicas.length];
+  }
+
+  /** The client of a node, made on first use (lazily dialled like any client). */
+  #client(node: NodeAddress): Client<S> {
+    let client = this.#nodes.get(node.address);
+    if (client === undefined) {
+      const s = this.#settings;
+      let maxConnections: number | undefined;
+      if (s.maxConnectionsTotal !== undefined) {
+        const count = Math.max(1, this.#map?.addresses().length ?? s.roots.length);
+        maxConnections = Math.max(s.sharedConnections, Math.min(s.maxConnections, Math.floor(s.maxConnectionsTotal / count)));
+      }
+      const options = { ...s.node, host: node.host, port: node.port, offlineQueue: false, ...(maxConnections === undefined ? {} : { maxConnections, maxIdle: undefined, minIdle: undefined }) };
+      for (const key of Object.keys(options) as (keyof typeof options)[]) if (options[key] === undefined) delete options[key];
+      client = new core.Client(options as ClientOptions) as unknown as Client<S>;
+      // READONLY on every connection when reads may go to replicas (harmless on a master).
+      if (s.readFrom !== 'master') client[DISPATCHER].options.connection.readOnly = true;
+      this.#nodes.set(node.address, client);
+    }
+    return client;
+  }
+
+  // ---- the slot map --------------------------------------------------------------------------
+
+  /** Nodes to ask for the slot map: the map's masters, then replicas, then the roots; recently unreachable ones last. */
+  #candidates(): NodeAddress[] {
+    const seen = new Map<string, NodeAddress>();
+    const map = this.#map;
+    if (map !== undefined) {
+      const start = this.#rr++;
+      const masters = map.shards.map((s) => s.master);
+      for (let i = 0; i < masters.length; i++) seen.set(masters[(start + i) % masters.length].address, masters[(start + i) % masters.length]);
+      for (const s of map.shards) for (const r of s.replicas) if (!seen.has(r.address)) seen.set(r.address, r);
+    }
+    for (const r of this.#settings.roots) if (!seen.has(r.address)) seen.set(r.address, r);
+    const now = performance.now();
+    const recent = (n: NodeAddress): boolean => now - (this.#failedAt.get(n.address) ?? -Infinity) < 5000;
+    const all = [...seen.values()];
+    return [...all.filter((n) => !recent(n)), ...all.filter(recent)];
+  }
+
+  async #refreshNow(): Promise<void> {
+    let lastError: unknown;
+    for (const node of this.#candidates()) {
+      if (this.#isClosed) return;
+      try {
+        const map = await this.#readMap(node);
+        if (map.servedCount === 0) {
+          lastError = new ClusterError('ERR_CLUSTER_TOPOLOGY', `${node.address} serves no slot`);
+          continue;
+        }
+        this.#apply(map);
+        return;
+      } catch (err) {
+        lastError = err;
+        if (err instanceof LeanRedisError && isUnsent(err)) this.#failedAt.set(node.address, performance.now());
+      }
+    }
+    this.#mapError = lastError;
+  }
+
+  async #readMap(node: NodeAddress): Promise<SlotMap> {
+    const runner = this.#client(node).with({ timeoutMs: this.#settings.slotRefreshTimeoutMs, returnBuffers: false });
+    if (!this.#useSlots) {
+      try {
+        return parseShards(await runner.call('CLUSTER', 'SHARDS'), node.host);
+      } catch (err) {
+        // Redis < 7 has no CLUSTER SHARDS.
+        if (!(err instanceof ReplyError) || !/unknown subcommand|unknown command/i.test(err.message)) throw err;
+        this.#useSlots = true;
+      }
+    }
+    return parseSlots(await runner.call('CLUSTER', 'SLOTS'), node.host);
+  }
+
+  #apply(map: SlotMap): void {
+    this.#map = map;
+    this.#mapError = undefined;
+    const live = new Set(map.addresses());
+    for (const [address, client] of this.#nodes) {
+      if (live.has(address)) continue;
+      // Left the cluster (or a root known by another name): its accepted commands finish, then it closes.
+      this.#nodes.delete(address);
+      void client.close();
+    }
+    if (this.#timer === undefined && this.#settings.slotRefreshIntervalMs > 0 && !this.#isClosed) {
+      this.#timer = setInterval(() => void this.#gate.request(), this.#settings.slotRefreshIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Reads the slot map now (warm-up at start-up); rejects with ERR_CLUSTER_TOPOLOGY if no node answers. */
+  async connect(): Promise<this> {
+    await this.#gate.request();
+    if (this.#map === undefined) throw new ClusterError('ERR_CLUSTER_TOPOLOGY', 'could not read the slot map from any node', { cause: this.#mapError });
+    return this;
+  }
+
+  /** Re-reads the slot map now (single-flight with every other refresh). */
+  refresh(): Promise<void> {
+    return this.#gate.request();
+  }
+
+  /** The slot of a key (CRC16 with hash tags), as the cluster computes it. */
+  static keySlot(key: Key): number {
+    return keySlot(key);
+  }
+
+  /** A node's client by the address the slot map gives it, e.g. for INFO or per-node admin; made on first use. */
+  nodeClient(address: string): Client<S> | undefined {
+    const map = this.#map;
+    if (map === undefined) return undefined;
+    for (const s of map.shards) {
+      if (s.master.address === address) return this.#client(s.master);
+      for (const r of s.replicas) if (r.address === address) return this.#client(r);
+    }
+    return undefined;
+  }
+
+  /** The current masters' addresses (after the first command or connect()). */
+  masters(): string[] {
+    return this.#map?.shards.map((s) => s.master.address) ?? [];
+  }
+
+  // ---- SCAN, stats, lifecycle -----------------------------------------------------------------
+
+  /**
+   * Every key matching the options over every master, one SCAN step at a time, master after
+   * master (the masters of the slot map when the iteration starts). Bad options throw here.
+   */
+  override scanIterator(options?: ScanOptions): AsyncGenerator<S> {
+    checkArguments('SCAN', ['0', options]);
+    return this.#scanAll(options);
+  }
+
+  async *#scanAll(options: ScanOptions | undefined): AsyncGenerator<S> {
+    if (this.#map === undefined) await this.connect();
+    for (const shard of [...this.#map!.shards]) {
+      yield* this.#client(shard.master).scanIterator(options);
+    }
+  }
+
+  /** Per-node pools, their sum and the cluster's counters. Plain data: safe to log. */
+  stats(): ClusterStats {
+    const nodes: Record<string, ClusterNodeStats> = {};
+    const total: Record<string, number> = {};
+    const map = this.#map;
+    const roleOf = (address: string): ClusterNodeStats['role'] => {
+      if (map === undefined) return 'unknown';
+      for (const s of map.shards) {
+        if (s.master.address === address) return 'master';
+        if (s.replicas.some((r) => r.address === address)) return 'replica';
+      }
+      return 'unknown';
+    };
+    for (const [address, client] of this.#nodes) {
+      const stats = client.stats();
+      nodes[address] = { ...stats, role: roleOf(address) };
+      for (const [key, value] of Object.entries(stats)) if (typeof value === 'number') total[key] = (total[key] ?? 0) + value;
+    }
+    return {
+      nodes,
+      total: total as unknown as ClusterStats['total'],
+      refreshes: this.#gate.count,
+      moved: this.#moved,
+      asked: this.#asked,
+      retries: this.#retries,
+      slotsServed: map?.servedCount ?? 0,
+      masters: map?.shards.length ?? 0,
+    };
+  }
+
+  /** Lets every accepted command finish, then closes every node's connections. */
+  close(): Promise<void> {
+    this.#isClosed = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#closing ??= Promise.all([...this.#nodes.values()].map((c) => c.close())).then(() => {});
+    return this.#closing;
+  }
+
+  /** Closes every connection at once; pending commands reject with ClientClosedError. */
+  destroy(): void {
+    this.#isClosed = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const c of this.#nodes.values()) c.destroy();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  [INSPECT](): string {
+    return `ClusterClient { roots: [${this.#settings.roots.map((r) => `'${r.address}'`).join(', ')}], masters: ${this.#map?.shards.length ?? 'unknown'}, open: ${this.isOpen} }`;
+  }
+
+  toJSON(): object {
+    return { roots: this.#settings.roots.map((r) => r.address), masters: this.masters(), open: this.isOpen };
+  }
+}
+
+function crossSlot(command: string, what: string): InstanceType<typeof ClusterError> {
+  return new ClusterError(
+    'ERR_CROSS_SLOT',
+    `${command}: ${what} hash to different slots, and a cluster node serves one slot per command; put the keys in one slot with a hash tag ({user:1}:a, {user:1}:b)`,
+    { command },
+  );
+}
+
+/** The slot shared by a list of keys; throws ERR_CROSS_SLOT when they differ (used by watch and acquire). */
+export function slotOfKeys(keys: Keys, command: string): number {
+  const list = Array.isArray(keys) ? keys : [keys as Key];
+  if (list.length === 0) throw new ArgumentError(`${command}: expected at least one key`, 'ERR_INVALID_ARGUMENT');
+  const slot = sharedSlot(list.map((k: Key) => keySlot(k)));
+  if (slot === CROSS_SLOT) throw crossSlot(command, 'the keys');
+  return slot;
+}
+
+/**
+ * Creates a Redis Cluster client. Nothing is dialled and no timer starts until the first
+ * command or `connect()`. Throws ArgumentError naming the option when an option is invalid.
+ */
+export function createCluster(options: BufferClusterOptions): ClusterClient<Buffer>;
+export function createCluster(options: ClusterOptions): ClusterClient<string>;
+export function createCluster(options: ClusterOptions | BufferClusterOptions): ClusterClient<string> | ClusterClient<Buffer> {
+  return new ClusterClient<string>(options);
+}

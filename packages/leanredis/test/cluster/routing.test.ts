@@ -1,0 +1,197 @@
+/**
+ * leanredis/cluster against a real 3-master / 3-replica cluster (test/helpers/redis-cluster.ts):
+ * laziness, routing by slot, refusals before sending, MOVED and ASK during live resharding (under
+ * load: no write lost or applied twice), replica reads, SCAN over every master, options.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCluster, keySlot, ClusterError, type ClusterClient } from '../../src/cluster.ts';
+import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.ts';
+
+let cluster: RedisCluster;
+const clients: ClusterClient[] = [];
+
+before(async () => {
+  cluster = await startRedisCluster();
+});
+
+after(async () => {
+  for (const c of clients) c.destroy();
+  await cluster?.stop();
+});
+
+function connect(options: Partial<Parameters<typeof createCluster>[0]> = {}): ClusterClient {
+  const client = createCluster({ rootNodes: [cluster.nodes[0].address], ...options });
+  clients.push(client);
+  return client;
+}
+
+/** A key whose slot is `slot`'s neighbourhood-free: a fresh tag per test so tests never share a slot. */
+function tagged(tag: string, i: number | string): string {
+  return `{${tag}}:${i}`;
+}
+
+test('a cluster client opens no socket and starts no timer until its first command', async () => {
+  const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+  const client = connect();
+  await new Promise((r) => setImmediate(r));
+  const after = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+  assert.equal(after, before);
+  assert.equal(client.stats().total.totalConns ?? 0, 0);
+  assert.equal(client.stats().refreshes, 0);
+});
+
+test('commands go to the master serving their slot; one slot-map read serves them all', async () => {
+  const client = connect();
+  const keys = Array.from({ length: 300 }, (_, i) => `route:${i}`);
+  await Promise.all(keys.map((k, i) => client.set(k, String(i))));
+  assert.deepEqual(await Promise.all(keys.map((k) => client.get(k))), keys.map((_, i) => String(i)));
+  // Each key is on the master that serves its slot (asked directly, not through the client).
+  for (const k of keys.slice(0, 30)) {
+    const owner = await cluster.masterOf(keySlot(k));
+    assert.equal(await cluster.admin(owner, 'EXISTS', k), 1, `${k} on ${owner.address}`);
+  }
+  const stats = client.stats();
+  assert.equal(stats.refreshes, 1, 'one slot-map read for 600 commands');
+  assert.equal(stats.masters, 3);
+  assert.equal(stats.slotsServed, 16384);
+  assert.equal(stats.moved, 0);
+  assert.equal(Object.values(stats.nodes).filter((n) => n.role === 'master').length, 3, 'a pool per master, none for the replicas');
+  assert.equal(stats.total.sharedConns, 3);
+  // Multi-key commands within one slot (hash tags).
+  await client.mSet([[tagged('u1', 'a'), '1'], [tagged('u1', 'b'), '2']]);
+  assert.deepEqual(await client.mGet([tagged('u1', 'a'), tagged('u1', 'b')]), ['1', '2']);
+});
+
+test('keys of different slots are refused before anything is sent, with ERR_CROSS_SLOT', async () => {
+  const client = connect();
+  await client.ping();
+  const sent = client.stats().total.bytesOut;
+  assert.throws(() => client.mGet(['a', 'b']), (err: unknown) => err instanceof ClusterError && err.code === 'ERR_CROSS_SLOT' && err.command === 'MGET' && !/\ba\b.*\bb\b/.test(err.message.split(':')[0]));
+  assert.throws(() => client.del(['x:1', 'x:2']), { code: 'ERR_CROSS_SLOT' });
+  assert.throws(() => client.rename('from', 'to'), { code: 'ERR_CROSS_SLOT' });
+  assert.equal(client.stats().total.bytesOut, sent, 'nothing written');
+});
+
+test('a stale slot map is corrected by MOVED: the command is retried at the new master, and the map learns the move', async () => {
+  const client = connect();
+  const key = tagged('moved', 1);
+  const slot = keySlot(key);
+  await client.set(key, 'v1');
+  const from = await cluster.masterOf(slot);
+  const to = (await cluster.liveMasters()).find((m) => m.id !== from.id)!;
+  await cluster.moveSlot(slot, to);
+  assert.equal(await client.get(key), 'v1', 'answered by the new master after MOVED');
+  assert.equal(client.stats().moved, 1);
+  for (let i = 0; i < 10; i++) await client.get(key);
+  assert.equal(client.stats().moved, 1, 'later commands go straight to the new master');
+  await cluster.moveSlot(slot, from); // leave the cluster as it was
+});
+
+test('ASK during a migration: ASKING + the command at the importing node, without changing the map', async () => {
+  const client = connect();
+  const keys = Array.from({ length: 20 }, (_, i) => tagged('ask', i));
+  const slot = keySlot(keys[0]);
+  await Promise.all(keys.map((k) => client.set(k, k)));
+  const from = await cluster.masterOf(slot);
+  const to = (await cluster.liveMasters()).find((m) => m.id !== from.id)!;
+  let seen: (string | null)[] = [];
+  await cluster.moveSlot(slot, to, {
+    batch: 5,
+    beforeFinish: async () => {
+      // Five keys are on `to` now, fifteen still on `from`: both kinds must be readable and writable.
+      seen = await Promise.all(keys.map((k) => client.get(k)));
+      await Promise.all(keys.map((k) => client.append(k, '!')));
+    },
+  });
+  assert.deepEqual(seen, keys);
+  assert.ok(client.stats().asked >= 5, `asked ${client.stats().asked}`);
+  assert.deepEqual(await Promise.all(keys.map((k) => client.get(k))), keys.map((k) => `${k}!`), 'every append applied exactly once');
+  await cluster.moveSlot(slot, from);
+});
+
+test('resharding under load: every INCR succeeds exactly once while slots move back and forth', async () => {
+  const client = connect();
+  const keys = Array.from({ length: 40 }, (_, i) => tagged('reshard', i));
+  const other = Array.from({ length: 40 }, (_, i) => `load:${i}`);
+  const slot = keySlot(keys[0]);
+  const done = new Map<string, number>();
+  const failures: unknown[] = [];
+  let running = true;
+  const worker = async (): Promise<void> => {
+    let i = 0;
+    while (running) {
+      const pool = i++ % 2 === 0 ? keys : other;
+      const key = pool[Math.floor(Math.random() * pool.length)];
+      try {
+        await client.incr(key);
+        done.set(key, (done.get(key) ?? 0) + 1);
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+  };
+  const workers = Array.from({ length: 16 }, worker);
+  const home = await cluster.masterOf(slot);
+  const masters = await cluster.liveMasters();
+  for (const target of [...masters.filter((m) => m.id !== home.id), home]) await cluster.moveSlot(slot, target, { batch: 3 });
+  running = false;
+  await Promise.all(workers);
+  assert.deepEqual(failures, []);
+  const total = [...done.values()].reduce((a, b) => a + b, 0);
+  assert.ok(total > 200, `${total} INCRs ran`);
+  for (const key of [...keys, ...other]) assert.equal(Number((await client.get(key)) ?? 0), done.get(key) ?? 0, `${key}: no INCR lost or applied twice`);
+  const stats = client.stats();
+  assert.ok(stats.moved + stats.asked > 0, 'the load met the migrations');
+});
+
+test("readFrom: 'replica' sends read-only commands to replicas, writes to masters", async () => {
+  const client = connect({ readFrom: 'replica' });
+  const key = tagged('replica', 1);
+  await client.set(key, 'r');
+  const owner = await cluster.masterOf(keySlot(key));
+  await cluster.admin(owner, 'WAIT', 1, 5000);
+  const replicas = cluster.nodes.slice(3);
+  const readsBefore = await getCalls(replicas);
+  for (let i = 0; i < 20; i++) assert.equal(await client.get(key), 'r');
+  const stats = client.stats();
+  assert.ok(Object.values(stats.nodes).some((n) => n.role === 'replica'), 'a replica pool exists');
+  assert.equal((await getCalls(replicas)) - readsBefore, 20, 'the replicas answered the 20 GETs');
+  assert.equal(stats.moved, 0, 'replicas served the reads (READONLY), no redirection');
+});
+
+/** GET calls served by these nodes (INFO commandstats). */
+async function getCalls(nodes: RedisCluster['nodes']): Promise<number> {
+  let sum = 0;
+  for (const node of nodes) {
+    const info = String(await cluster.admin(node, 'INFO', 'commandstats'));
+    sum += Number(/cmdstat_get:calls=(\d+)/.exec(info)?.[1] ?? 0);
+  }
+  return sum;
+}
+
+test('scanIterator walks every master once: each key exactly once', async () => {
+  const client = connect();
+  const keys = Array.from({ length: 150 }, (_, i) => `scan:${i}`);
+  await Promise.all(keys.map((k) => client.set(k, '1')));
+  const found: string[] = [];
+  for await (const k of client.scanIterator({ match: 'scan:*', count: 50 })) found.push(k);
+  assert.deepEqual(found.sort(), keys.sort());
+  assert.throws(() => client.scanIterator({ bogus: 1 } as never), { code: 'ERR_INVALID_OPTION' });
+});
+
+test('options are validated at construction, naming the option', () => {
+  assert.throws(() => createCluster({ rootNodes: [] }), /createCluster: option "rootNodes"/);
+  assert.throws(() => createCluster({ rootNodes: ['127.0.0.1:7000'], host: 'x' } as never), /option "host" names one server/);
+  assert.throws(() => createCluster({ rootNodes: ['127.0.0.1:7000'], readFrom: 'slave' } as never), /option "readFrom"/);
+  assert.throws(() => createCluster({ rootNodes: ['127.0.0.1:7000'], bogus: 1 } as never), /createCluster: unknown option "bogus"/);
+  assert.throws(() => createCluster({ rootNodes: ['127.0.0.1:7000'], maxRedirections: -1 }), /option "maxRedirections"/);
+  assert.throws(() => createCluster({ rootNodes: [{ host: 'h', port: 0 }] }), /rootNodes\[0\]\.port/);
+  assert.throws(() => createCluster({ rootNodes: ['redis://u:secret@h:1'] }), (err: Error) => !err.message.includes('secret'));
+});
+
+test('no reachable root: the command fails with ERR_CLUSTER_TOPOLOGY, naming the roots', async () => {
+  const client = createCluster({ rootNodes: ['127.0.0.1:1'], connectTimeoutMs: 500 });
+  await assert.rejects(client.get('k'), (err: Error & { code?: string }) => err.code === 'ERR_CLUSTER_TOPOLOGY' && err.message.includes('127.0.0.1:1'));
+  await client.close();
+});
