@@ -48,11 +48,13 @@ export class Dispatcher {
    * Builds a command. Throws ArgumentError (synchronously) on a bad argument. `blockMs` is the
    * server-side block time of a blocking command: its deadline is that plus commandTimeoutMs.
    */
-  create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs?: number): PromisedCommand {
+  create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs?: number, context?: CommandContext): PromisedCommand {
     const bytes = measureArgs(definition.name, args);
     prefixOf(definition);
     const flags = flagsOf(definition, call) | (this.options.captureCallerStack ? CAPTURE_CALLER : 0);
-    return new PromisedCommand(definition, args, this.#timeoutMs(call, blockMs), bytes, flags, call?.signal);
+    const timeoutMs = this.#timeoutMs(call, blockMs);
+    if (context !== undefined) return this.observer.newCommand(context, definition, args, timeoutMs, bytes, flags, call?.signal);
+    return new PromisedCommand(definition, args, timeoutMs, bytes, flags, call?.signal);
   }
 
   /**
@@ -73,16 +75,32 @@ export class Dispatcher {
 
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */
   run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
-    if (isCommandObserved()) return this.observer.command(definition.name, args, (context) => this.#run(definition, args, call, context));
-    return this.#run(definition, args, call, undefined);
+    if (!isCommandObserved()) return this.#run(definition, args, call, undefined);
+    // Observed: the context is made and `start` published here; the command publishes its
+    // settle events itself when it delivers (observe.ts), so no closure or promise is added.
+    const observer = this.observer;
+    const context = observer.begin(definition.name, args);
+    let promise: Promise<unknown>;
+    try {
+      promise = this.#run(definition, args, call, context);
+    } catch (err) {
+      observer.thrown(context, err);
+      throw err;
+    }
+    observer.sent(context);
+    return promise;
   }
 
   #run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, context: CommandContext | undefined): Promise<unknown> {
     if (definition.state !== undefined) throw needsLease(definition);
-    if (!this.pool.isOpen) return Promise.reject(new ClientClosedError(undefined, definition.name));
+    if (!this.pool.isOpen) {
+      const error = new ClientClosedError(undefined, definition.name);
+      if (context !== undefined) this.observer.settle(context, error);
+      return Promise.reject(error);
+    }
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Created (and so validated: ArgumentError is thrown) before anything asynchronous.
-    const cmd = this.create(definition, args, call, blockMs);
+    const cmd = this.create(definition, args, call, blockMs, context);
     if (blockMs !== undefined) this.#runLeased(cmd, context);
     else {
       const conn = this.pool.dispatch(cmd);

@@ -13,7 +13,7 @@ import type { LeaseCommandMethods } from '../commands/index.js';
 import type { PromiseKind } from '../commands/kinds.js';
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
-import { isCommandObserved } from '../internal/channels.js';
+import { isCommandObserved, type CommandContext } from '../internal/channels.js';
 import type { Dispatcher } from './dispatcher.js';
 import { BATCH_SENDER, Multi, Pipeline, type BatchSender } from './pipeline.js';
 import { RUN, Runner } from './runner.js';
@@ -53,18 +53,27 @@ export class Lease<S = string> extends Runner<S> {
   }
 
   [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
-    if (!isCommandObserved()) return this.#run(definition, args);
-    return this.#dispatcher.observer.command(definition.name, args, (context) => {
-      context.connectionId = this.#conn?.id;
-      return this.#run(definition, args);
-    });
+    if (!isCommandObserved()) return this.#run(definition, args, undefined);
+    // As Dispatcher.run: the command publishes its own settle events (observe.ts).
+    const observer = this.#dispatcher.observer;
+    const context = observer.begin(definition.name, args);
+    context.connectionId = this.#conn?.id;
+    let promise: Promise<unknown>;
+    try {
+      promise = this.#run(definition, args, context);
+    } catch (err) {
+      observer.thrown(context, err);
+      throw err;
+    }
+    observer.sent(context);
+    return promise;
   }
 
-  #run(definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
+  #run(definition: CommandDefinition, args: readonly Arg[], context: CommandContext | undefined): Promise<unknown> {
     this.#track(definition);
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Like the client: a bad argument throws ArgumentError synchronously.
-    const cmd = this.#dispatcher.create(definition, args, undefined, blockMs);
+    const cmd = this.#dispatcher.create(definition, args, undefined, blockMs, context);
     this.#send(cmd);
     return cmd.promise;
   }

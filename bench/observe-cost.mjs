@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+/**
+ * What observing costs: concurrent100's load (100 callers alternating SET and GET on one client)
+ * with the diagnostics and OpenTelemetry features on, against the plain client, interleaved in one
+ * run. Each row runs in a fresh child process per round (rotating the order); it reports the
+ * client process's CPU time per command (process.cpuUsage, robust on a shared machine) and ops/s.
+ *
+ *   node bench/observe-cost.mjs [--rounds=7] [--ops=100000] [--modes=plain,watch,...] [--base=<dist dir>]
+ *
+ * Modes:
+ *   plain         the client alone
+ *   watch         leanredis/diagnostics watchMemory at 1 s: diagnostics that do not observe commands
+ *   listen        a no-op subscriber on leanredis:command:end: the core's observed path alone
+ *   prometheus    createCommandMetrics() (Prometheus recorder)
+ *   otel-metrics  leanredis/otel instrument() with metrics only (SDK MeterProvider, never collected) + watch
+ *   otel          instrument() with traces (SDK BasicTracerProvider, BatchSpanProcessor, a no-op exporter,
+ *                 every span sampled) and metrics + watchMemory: "OTel and the watch on"
+ * `--base=<dir>` also runs every mode against another build's dist/ (index.js, diagnostics.js,
+ * otel.js), to compare a change of the core's observed path before/after in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { startServer } from './lib/server.mjs';
+import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel'];
+
+/** Sets up `mode` in this (child) process, with the build in `dist`. Returns a stop function. */
+async function setUp(mode, dist) {
+  const stops = [];
+  const file = (name) => pathToFileURL(join(dist, name)).href;
+  if (mode === 'watch' || mode.startsWith('otel')) {
+    const { watchMemory } = await import(file('diagnostics.js'));
+    const watch = watchMemory({ intervalMs: 1000 });
+    stops.push(() => watch.stop());
+  }
+  if (mode === 'listen') {
+    const dc = await import('node:diagnostics_channel');
+    const noop = () => {};
+    dc.subscribe('leanredis:command:end', noop);
+    stops.push(() => dc.unsubscribe('leanredis:command:end', noop));
+  }
+  if (mode === 'prometheus') {
+    const { createCommandMetrics } = await import(file('diagnostics.js'));
+    const metrics = createCommandMetrics();
+    stops.push(() => metrics.stop());
+  }
+  if (mode.startsWith('otel')) {
+    const { instrument } = await import(file('otel.js'));
+    const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
+    const meterProvider = new MeterProvider();
+    let tracerProvider;
+    if (mode === 'otel') {
+      const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+      const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
+      tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+    }
+    const otel = instrument({ meterProvider, ...(tracerProvider ? { tracerProvider } : { traces: false }) });
+    stops.push(() => otel.stop());
+  }
+  return () => stops.forEach((s) => s());
+}
+
+if (process.argv[2] === '--child') {
+  const [, , , mode, dist, serverJson, opsText] = process.argv;
+  const stop = await setUp(mode, dist);
+  const { createClient } = await import(pathToFileURL(join(dist, 'index.js')).href);
+  const server = JSON.parse(serverJson);
+  const ops = Number(opsText);
+  const client = createClient({ host: server.host, port: server.port });
+  const keys = Array.from({ length: 100 }, (_, i) => `bench:obs:${i}`);
+  const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
+  await runLoad({ callers: 100, durationMs: 60_000, maxOps: 50_000, op });
+  const before = process.cpuUsage();
+  const r = await runLoad({ callers: 100, durationMs: 120_000, maxOps: ops, op });
+  const used = process.cpuUsage(before);
+  await client.close();
+  stop();
+  process.stdout.write(`@@RESULT ${JSON.stringify({ nsPerOp: ((used.user + used.system) * 1000) / r.ops, opsPerSec: r.opsPerSec, errors: r.errors })}\n`);
+  process.exit(0);
+}
+
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k, v ?? 'true'];
+  }),
+);
+for (const k of Object.keys(args)) if (!['rounds', 'ops', 'modes', 'base'].includes(k)) throw new Error(`unknown option --${k}`);
+const rounds = Number(args.rounds ?? 7);
+const ops = Number(args.ops ?? 100_000);
+const modes = args.modes === undefined ? MODES : args.modes.split(',');
+for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m}; known: ${MODES.join(', ')}`);
+const builds = [{ label: 'this', dist: join(here, '..', 'packages', 'leanredis', 'dist') }];
+if (args.base !== undefined) builds.push({ label: 'base', dist: resolve(args.base) });
+const rows = builds.flatMap((b) => modes.map((mode) => ({ label: builds.length > 1 ? `${b.label} ${mode}` : mode, mode, dist: b.dist, ns: /** @type {number[]} */ ([]), ops: /** @type {number[]} */ ([]) })));
+
+function runChild(row, server) {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', row.mode, row.dist, JSON.stringify(server), String(ops)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: here });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+      if (code !== 0 || line === undefined) fail(new Error(`${row.label}: exit ${code}: ${out}`));
+      else done(JSON.parse(line.slice('@@RESULT '.length)));
+    });
+  });
+}
+
+const server = await startServer();
+const load = () => (process.getBuiltinModule('node:os').loadavg()[0] ?? 0).toFixed(2);
+const loadBefore = load();
+try {
+  for (let round = 0; round < rounds; round++) {
+    const shift = round % rows.length;
+    for (const row of [...rows.slice(shift), ...rows.slice(0, shift)]) {
+      const r = await runChild(row, server);
+      if (r.errors > 0) throw new Error(`${row.label}: ${r.errors} errors`);
+      row.ns.push(r.nsPerOp);
+      row.ops.push(r.opsPerSec);
+      process.stderr.write(`round ${round + 1}/${rounds} ${row.label.padEnd(18)} ${r.nsPerOp.toFixed(0)} ns CPU/command (${(r.opsPerSec / 1000).toFixed(1)}k ops/s)\n`);
+    }
+  }
+} finally {
+  await server.stop();
+}
+const plainOf = (row) => rows.find((r) => r.dist === row.dist && r.mode === 'plain');
+console.log(`Observation cost, concurrent100 load (100 callers, SET/GET), ${rounds} interleaved rounds of ${ops} commands; load average ${loadBefore} -> ${load()}`);
+console.log('| row | CPU per command (median) | vs plain (median of per-round ratios) | ops/s (median) | vs plain |');
+console.log('|---|---:|---:|---:|---:|');
+for (const row of rows) {
+  const plain = plainOf(row);
+  const cpuRatio = plain ? median(row.ns.map((ns, i) => ns / plain.ns[i])) : NaN;
+  const opsRatio = plain ? median(row.ops.map((o, i) => o / plain.ops[i])) : NaN;
+  const pct = (r) => (Number.isNaN(r) ? '-' : `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`);
+  console.log(`| ${row.label} | ${(median(row.ns) / 1000).toFixed(2)} µs | ${pct(cpuRatio)} | ${(median(row.ops) / 1000).toFixed(1)}k | ${pct(opsRatio)} |`);
+}
