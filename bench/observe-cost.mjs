@@ -13,8 +13,10 @@
  *   listen        a no-op subscriber on leanredis:command:end: the core's observed path alone
  *   prometheus    createCommandMetrics() (Prometheus recorder)
  *   otel-metrics  leanredis/otel instrument() with metrics only (SDK MeterProvider, never collected) + watch
+ *   otel-producer as otel-metrics, the durations aggregated by createDurationProducer() (a MetricProducer)
  *   otel          instrument() with traces (SDK BasicTracerProvider, BatchSpanProcessor, a no-op exporter,
  *                 every span sampled) and metrics + watchMemory: "OTel and the watch on"
+ *   otel-traces-producer  as otel, the durations through createDurationProducer()
  * `--base=<dir>` also runs every mode against another build's dist/ (index.js, diagnostics.js,
  * otel.js), to compare a change of the core's observed path before/after in the same run.
  */
@@ -25,7 +27,7 @@ import { startServer } from './lib/server.mjs';
 import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel'];
+const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer'];
 
 /** Sets up `mode` in this (child) process, with the build in `dist`. Returns a stop function. */
 async function setUp(mode, dist) {
@@ -48,16 +50,17 @@ async function setUp(mode, dist) {
     stops.push(() => metrics.stop());
   }
   if (mode.startsWith('otel')) {
-    const { instrument } = await import(file('otel.js'));
+    const { instrument, createDurationProducer } = await import(file('otel.js'));
     const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
     const meterProvider = new MeterProvider();
+    const durationProducer = mode.endsWith('producer') ? createDurationProducer() : undefined;
     let tracerProvider;
-    if (mode === 'otel') {
+    if (mode === 'otel' || mode === 'otel-traces-producer') {
       const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
       const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
       tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
     }
-    const otel = instrument({ meterProvider, ...(tracerProvider ? { tracerProvider } : { traces: false }) });
+    const otel = instrument({ meterProvider, ...(durationProducer ? { durationProducer } : {}), ...(tracerProvider ? { tracerProvider } : { traces: false }) });
     stops.push(() => otel.stop());
   }
   return () => stops.forEach((s) => s());

@@ -7,5 +7,6 @@
  * importing this subpath subscribes to nothing until `instrument()` is called.
  */
 export { instrument, Instrumentation, type InstrumentOptions } from './instrument.js';
+export { createDurationProducer, DurationProducer, type DurationProducerOptions, type DurationCollection, type DurationMetricData } from './duration-producer.js';
 export type { InstrumentedClient } from './connection-gauges.js';
 export type { OtelTracerProvider, OtelTracer, OtelSpan, OtelMeterProvider, OtelMeter, OtelHistogram, OtelObservable, OtelObservableResult, OtelMetricOptions, OtelAttributes, OtelAttributeValue } from './otel-types.js';

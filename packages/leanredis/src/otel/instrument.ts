@@ -19,6 +19,7 @@ import type * as DiagnosticsChannel from 'node:diagnostics_channel';
 import type { BatchContext, CommandContext } from '../internal/channels.js';
 import { loadCore } from './core-loader.js';
 import { ConnectionGauges, type InstrumentedClient } from './connection-gauges.js';
+import { DEFAULT_DURATION_BUCKETS_MS, DurationProducer, isBucketList } from './duration-producer.js';
 import {
   DB_OPERATION_BATCH_SIZE,
   DB_QUERY_TEXT,
@@ -57,10 +58,15 @@ export interface InstrumentOptions {
    * @default [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] (ms; exported in seconds)
    */
   bucketsMs?: readonly number[];
+  /**
+   * Record db.client.operation.duration into this producer (`createDurationProducer()`, given
+   * to your MetricReader's `metricProducers`) instead of through the Meter API: the same
+   * points at about a tenth of the cost per operation. `bucketsMs` is then the producer's.
+   */
+  durationProducer?: DurationProducer;
 }
 
-const KNOWN = ['tracerProvider', 'meterProvider', 'traces', 'metrics', 'queryText', 'clients', 'trackClients', 'bucketsMs'];
-const DEFAULT_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+const KNOWN = ['tracerProvider', 'meterProvider', 'traces', 'metrics', 'queryText', 'clients', 'trackClients', 'bucketsMs', 'durationProducer'];
 const SCOPE = 'leanredis';
 
 function invalid(message: string): never {
@@ -83,10 +89,9 @@ function checkOptions(options: unknown): InstrumentOptions {
   for (const key of ['traces', 'metrics', 'queryText', 'trackClients']) if (o[key] !== undefined && typeof o[key] !== 'boolean') invalid(`option "${key}" must be true or false`);
   if (o.tracerProvider !== undefined && typeof (o.tracerProvider as OtelTracerProvider)?.getTracer !== 'function') invalid('option "tracerProvider" must be a TracerProvider (with getTracer)');
   if (o.meterProvider !== undefined && typeof (o.meterProvider as OtelMeterProvider)?.getMeter !== 'function') invalid('option "meterProvider" must be a MeterProvider (with getMeter)');
-  const b = o.bucketsMs;
-  if (b !== undefined && !(Array.isArray(b) && b.length > 0 && b.every((v, i) => typeof v === 'number' && Number.isFinite(v) && v > 0 && (i === 0 || v > b[i - 1])))) {
-    invalid('option "bucketsMs" must be finite numbers > 0 in ascending order (ms)');
-  }
+  if (o.bucketsMs !== undefined && !isBucketList(o.bucketsMs)) invalid('option "bucketsMs" must be 1 to 64 finite numbers > 0 in ascending order (ms)');
+  if (o.durationProducer !== undefined && !(o.durationProducer instanceof DurationProducer)) invalid('option "durationProducer" must be what createDurationProducer() returns');
+  if (o.durationProducer !== undefined && o.bucketsMs !== undefined) invalid('options "durationProducer" and "bucketsMs" cannot be combined: give the buckets to createDurationProducer()');
   return o as InstrumentOptions;
 }
 
@@ -114,18 +119,28 @@ function endSpan(span: OtelSpan, error: unknown): void {
 export class Instrumentation {
   readonly #tracer: OtelTracer | undefined;
   readonly #duration: OtelHistogram | undefined;
+  readonly #producer: DurationProducer | undefined;
   readonly #gauges: ConnectionGauges | undefined;
   readonly #queryText: boolean;
   readonly #spans = new WeakMap<object, OtelSpan>();
   readonly #subscriptions: [string, (message: unknown) => void][] = [];
   #isActive = true;
 
-  constructor(o: { tracer: OtelTracer | undefined; meterProvider: OtelMeterProvider | undefined; queryText: boolean; bucketsMs: readonly number[]; clients: [string | undefined, InstrumentedClient][]; trackClients: boolean }) {
+  constructor(o: {
+    tracer: OtelTracer | undefined;
+    meterProvider: OtelMeterProvider | undefined;
+    producer: DurationProducer | undefined;
+    queryText: boolean;
+    bucketsMs: readonly number[];
+    clients: [string | undefined, InstrumentedClient][];
+    trackClients: boolean;
+  }) {
     this.#tracer = o.tracer;
     this.#queryText = o.queryText;
+    this.#producer = o.producer;
     if (o.meterProvider !== undefined) {
       const meter = o.meterProvider.getMeter(SCOPE);
-      this.#duration = meter.createHistogram('db.client.operation.duration', {
+      if (o.producer === undefined) this.#duration = meter.createHistogram('db.client.operation.duration', {
         description: 'Duration of database client operations.',
         unit: 's',
         advice: { explicitBucketBoundaries: o.bucketsMs.map((ms) => Number((ms / 1000).toPrecision(12))) },
@@ -179,7 +194,8 @@ export class Instrumentation {
       this.#spans.delete(c);
       endSpan(span, c.error);
     }
-    if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
+    if (this.#producer !== undefined) this.#producer.record(c, c.command, c.durationMs, c.error);
+    else if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
   }
 
   #batchStart(b: BatchContext): void {
@@ -196,7 +212,8 @@ export class Instrumentation {
       this.#spans.delete(b);
       endSpan(span, b.error);
     }
-    if (this.#duration !== undefined) this.#record(b, batchOperation(b), b.durationMs, b.error);
+    if (this.#producer !== undefined) this.#producer.record(b, batchOperation(b), b.durationMs, b.error);
+    else if (this.#duration !== undefined) this.#record(b, batchOperation(b), b.durationMs, b.error);
   }
 
   #record(d: CommandContext | BatchContext, operation: string, durationMs: number, error: unknown): void {
@@ -234,8 +251,9 @@ export function instrument(options?: InstrumentOptions): Instrumentation {
   return new Instrumentation({
     tracer: tracerProvider?.getTracer(SCOPE),
     meterProvider,
+    producer: o.durationProducer,
     queryText: o.queryText ?? false,
-    bucketsMs: o.bucketsMs ?? DEFAULT_BUCKETS_MS,
+    bucketsMs: o.bucketsMs ?? DEFAULT_DURATION_BUCKETS_MS,
     clients,
     trackClients: o.trackClients ?? true,
   });

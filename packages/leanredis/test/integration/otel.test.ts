@@ -12,7 +12,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MeterProvider, MetricReader, type HistogramMetricData, type MetricData, type Histogram } from '@opentelemetry/sdk-metrics';
 import { ArgumentError } from '../../src/index.ts';
-import { instrument } from '../../src/otel/index.ts';
+import { instrument, createDurationProducer } from '../../src/otel/index.ts';
 import { useRedisServer } from '../helpers/setup.ts';
 
 const redis = useRedisServer();
@@ -33,8 +33,8 @@ after(() => {
   context.disable();
 });
 
-function meter(): { meterProvider: MeterProvider; collect: () => Promise<MetricData[]> } {
-  const reader = new TestReader();
+function meter(metricProducers?: ConstructorParameters<typeof TestReader>[0] extends infer O ? (O extends { metricProducers?: infer P } ? P : never) : never): { meterProvider: MeterProvider; collect: () => Promise<MetricData[]> } {
+  const reader = new TestReader(metricProducers === undefined ? undefined : { metricProducers });
   const meterProvider = new MeterProvider({ readers: [reader] });
   return {
     meterProvider,
@@ -207,4 +207,33 @@ test('without providers, the globals of @opentelemetry/api are used', async () =
   } finally {
     trace.disable();
   }
+});
+
+test('createDurationProducer: the SDK reader collects the same histogram points, aggregated by leanredis', async () => {
+  const durations = createDurationProducer({ bucketsMs: [0.1, 1, 10] });
+  const m = meter([durations]);
+  using _otel = instrument({ meterProvider: m.meterProvider, traces: false, durationProducer: durations });
+  await using client = redis.client({ database: 1 });
+  for (let i = 0; i < 4; i++) await client.get('x');
+  await client.set('s', 'v');
+  await assert.rejects(client.lPush('s', 'a'), { code: 'WRONGTYPE' });
+  await client.pipeline().get('x').get('x').exec();
+  const metrics = await m.collect();
+  const all = metrics.filter((d) => d.descriptor.name === 'db.client.operation.duration') as HistogramMetricData[];
+  assert.equal(all.length, 1, 'one histogram: the producer\'s, none from the Meter');
+  const [duration] = all;
+  assert.equal(duration.descriptor.unit, 's');
+  const point = (operation: string) => duration.dataPoints.find((p) => p.attributes['db.operation.name'] === operation && p.attributes['error.type'] === undefined);
+  const get = point('GET')!.value as Histogram;
+  assert.equal(get.count, 4);
+  assert.deepEqual(get.buckets.boundaries, [0.0001, 0.001, 0.01]);
+  assert.equal(get.buckets.counts.reduce((a, b) => a + b, 0), 4);
+  assert.ok(get.sum! > 0 && get.min! > 0 && get.max! >= get.min!);
+  assert.equal(point('GET')!.attributes['db.namespace'], '1');
+  const failed = duration.dataPoints.find((p) => p.attributes['error.type'] === 'WRONGTYPE')!;
+  assert.equal(failed.attributes['db.operation.name'], 'LPUSH');
+  assert.equal(failed.attributes['db.response.status_code'], 'WRONGTYPE');
+  assert.equal((point('PIPELINE GET')!.value as Histogram).count, 1);
+  assert.throws(() => createDurationProducer({ buckets: [1] } as never), (e: unknown) => e instanceof ArgumentError && /unknown option "buckets"/.test(e.message));
+  assert.throws(() => instrument({ meterProvider: m.meterProvider, durationProducer: durations, bucketsMs: [1] }), /cannot be combined/);
 });

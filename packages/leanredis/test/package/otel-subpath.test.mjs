@@ -16,7 +16,7 @@ import { PACKAGE_DIR, PACKAGE_JSON, ensureBuilt } from './built-package.mjs';
 
 const DIST = join(PACKAGE_DIR, 'dist');
 const OTEL_SRC = join(PACKAGE_DIR, 'src', 'otel');
-const OTEL_EXPORTS = ['instrument', 'Instrumentation'];
+const OTEL_EXPORTS = ['instrument', 'Instrumentation', 'createDurationProducer', 'DurationProducer'];
 
 before(async () => {
   await ensureBuilt();
