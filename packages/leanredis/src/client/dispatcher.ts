@@ -70,7 +70,7 @@ export class Dispatcher {
 
   #timeoutMs(call: CallOptions | undefined, blockMs: number | undefined): number {
     const grace = this.options.commandTimeoutMs;
-    return call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + grace);
+    return call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + blockingGraceMs(blockMs, grace));
   }
 
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */
@@ -122,6 +122,24 @@ export class Dispatcher {
       (err: Error) => cmd.fail(err),
     );
   }
+}
+
+/**
+ * The least time a blocking command's reply may take past its block time. Redis checks blocked
+ * clients' timeouts once per event loop turn, and an idle server turns every 1000/hz ms (100 ms
+ * at the default hz 10): its nil reply comes up to that late, plus the round trip.
+ */
+const BLOCK_GRACE_FLOOR_MS = 150;
+
+/**
+ * How long past its server-side block time a blocking command's reply may come before it
+ * fails with ERR_COMMAND_TIMEOUT: a tenth of the block time, at least 150 ms, at most
+ * commandTimeoutMs. Later than that, the connection is dead or silently black-holed (issue 9
+ * item 4: settle within block time + 20%); the lease is then closed, never reused (its reply is
+ * still due).
+ */
+export function blockingGraceMs(blockMs: number, commandTimeoutMs: number): number {
+  return Math.min(commandTimeoutMs, Math.max(BLOCK_GRACE_FLOOR_MS, Math.ceil(blockMs / 10)));
 }
 
 /** The error for a command that would change a shared connection's state (SELECT, WATCH, CLIENT TRACKING...). */

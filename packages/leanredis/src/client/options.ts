@@ -38,7 +38,12 @@ export interface ClientOptions {
   tls?: boolean | TlsOptions;
   /** Longest time to dial, set up TLS and finish the handshake. @default 5000 (ms) */
   connectTimeoutMs?: number;
-  /** Deadline of every command, covering queueing, reconnects and the reply; 0 disables. Per call: `client.with({ timeoutMs })`. @default 5000 (ms) */
+  /**
+   * Deadline of every command, covering queueing, reconnects and the reply; 0 disables. Per
+   * call: `client.with({ timeoutMs })`. A blocking command (BLPOP, XREAD BLOCK...) gets its
+   * block time plus a tenth of it (at least 150 ms, at most this), so a black-holed connection
+   * fails it soon after the server would have answered. @default 5000 (ms)
+   */
   commandTimeoutMs?: number;
   /** How far past its deadline a written command's reply may be before the connection is declared dead and closed. @default 5000 (ms) */
   socketTimeoutMs?: number;

@@ -661,11 +661,20 @@ export class Connection {
   }
 
   static #onDeadline(conn: Connection): void {
+    // Timers run before the event loop polls sockets: a reply that arrived in time but waits
+    // unread behind a busy loop would lose to its own deadline. Expiring in the check phase,
+    // after this turn's poll has read the sockets, delivers it instead (the short grace of a
+    // blocking command makes this matter).
+    setImmediate(Connection.#expireNow, conn);
+  }
+
+  static #expireNow(conn: Connection): void {
     conn.#expireOverdue();
   }
 
   /** Expires overdue commands, drops the socket if the server stopped answering, re-arms. */
   #expireOverdue(): void {
+    clearTimeout(this.#timer); // one armed meanwhile (between the timer and this check) is redone below
     this.#timer = undefined;
     this.#timerAt = NO_DEADLINE;
     if (this.#state === 'closed') return;
