@@ -1,10 +1,10 @@
-// Runs the full-count fault-injection soak (issue 4's R1-R4 and S4 figures) and prints a
-// summary; exits non-zero if any bound was violated. Each script runs in its own process, one
+// Runs the full-count fault-injection soak (issue 4's R1-R4 and S4 figures, issue 9's B4 and
+// P3) and prints a summary; exits non-zero if any bound was violated. Each script runs in its own process, one
 // after the other, so their heaps, timings and redis-servers do not mix. Run it on an otherwise
 // idle machine: the timing bounds (R2 lateness, R3 settle time, R4 overflow) are tight.
 //
 //   npm run test:soak                    every run (about 20 minutes on a 2-core machine)
-//   npm run test:soak -- r2 r4           only some (r1 r2 r3 r4 s4)
+//   npm run test:soak -- r2 r4           only some (r1 r2 r3 r4 s4 b4 p3)
 //   npm run test:soak -- --json out.json also write every figure to a file
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,12 +21,18 @@ const RUNS = [
   { id: 'r3', script: 'hostile-input.ts', args: ['--decoder', '1000000', '--client', '50000'] },
   { id: 'r4', script: 'outage.ts', args: ['--rate', '5000', '--outage', '10000', '--mode', 'sigkill,refuse'] },
   { id: 's4', script: 'password-rotation.ts', args: ['--connections', '100', '--rotations', '5'] },
+  { id: 'b4', script: 'blocking-blackhole.ts', args: ['--trials', '50', '--block-ms', '1000'] },
+  { id: 'p3', script: 'pubsub-kills.ts', args: ['--kills', '100'] },
 ];
 
 const argv = process.argv.slice(2);
-const jsonAt = argv.indexOf('--json');
-const jsonPath = jsonAt === -1 ? undefined : argv[jsonAt + 1];
-const only = argv.filter((a, i) => !a.startsWith('--') && (jsonAt === -1 || i !== jsonAt + 1));
+/** The value after `--name`, and its index (so it is not taken for a run id). */
+const valueOf = (name) => {
+  const at = argv.indexOf(`--${name}`);
+  return at === -1 ? [undefined, -1] : [argv[at + 1], at + 1];
+};
+const [jsonPath, jsonValueAt] = valueOf('json');
+const only = argv.filter((a, i) => !a.startsWith('--') && i !== jsonValueAt);
 const unknown = only.filter((id) => !RUNS.some((r) => r.id === id));
 if (unknown.length > 0) {
   console.error(`unknown run(s): ${unknown.join(', ')}; choose from ${RUNS.map((r) => r.id).join(' ')}`);

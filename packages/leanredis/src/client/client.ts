@@ -56,6 +56,10 @@ export interface ClientStats extends PoolStats {
   subscriptions: number;
   /** Pub/sub messages discarded by subscriptions with the 'drop' overflow policy. */
   messagesDropped: number;
+  /** Reconnect windows of subscriber connections: each loss followed by a re-subscribe. */
+  pubsubReconnects: number;
+  /** Their total length, from the loss to the re-subscribe (ms); messages published meanwhile are not delivered. */
+  pubsubReconnectMs: number;
 }
 
 /**
@@ -76,10 +80,13 @@ function subscribeArgs(method: string, command: string, names: unknown, listener
   if (options !== undefined) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options must be an object', 'ERR_INVALID_OPTION');
     for (const key of Object.keys(options as object)) {
-      if (key !== 'bufferSize' && key !== 'overflow') fail(`unknown option "${key}"${key.toLowerCase().startsWith('buffer') ? ' (use "bufferSize")' : ''}; accepted: bufferSize, overflow`, 'ERR_INVALID_OPTION');
+      if (key !== 'bufferSize' && key !== 'bufferBytes' && key !== 'overflow') {
+        fail(`unknown option "${key}"${key.toLowerCase().startsWith('buffer') ? ' (use "bufferSize" or "bufferBytes")' : ''}; accepted: bufferSize, bufferBytes, overflow`, 'ERR_INVALID_OPTION');
+      }
     }
-    const { bufferSize, overflow } = options as SubscribeOptions;
+    const { bufferSize, bufferBytes, overflow } = options as SubscribeOptions;
     if (bufferSize !== undefined && (!Number.isSafeInteger(bufferSize) || bufferSize < 1)) fail('option "bufferSize" must be an integer >= 1', 'ERR_INVALID_OPTION');
+    if (bufferBytes !== undefined && (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1)) fail('option "bufferBytes" must be an integer >= 1 (bytes)', 'ERR_INVALID_OPTION');
     if (overflow !== undefined && overflow !== 'pause' && overflow !== 'drop') fail('option "overflow" must be "pause" or "drop"', 'ERR_INVALID_OPTION');
   }
   return list as string[];
@@ -139,6 +146,7 @@ export class Client<S = string> extends Runner<S> {
     }
     lost(conn: Connection, error: Error): void {
       const client = this.#client;
+      client.#pubsub?.onLost(conn);
       if (channels().poolLost.hasSubscribers) channels().poolLost.publish({ address: client.#dispatcher.options.address, connectionId: conn.id, error });
       client.#emit('reconnecting', { connectionId: conn.id, error });
       client.#emit('error', error);
@@ -359,7 +367,14 @@ export class Client<S = string> extends Runner<S> {
 
   /** A snapshot of the pool (connections, leases, waits, queues, bytes, reconnects) and of pub/sub. */
   stats(): ClientStats {
-    return { ...this.#dispatcher.pool.stats(), subscriptions: this.#pubsub?.count ?? 0, messagesDropped: this.#pubsub?.dropped ?? 0 };
+    const pubsub = this.#pubsub;
+    return {
+      ...this.#dispatcher.pool.stats(),
+      subscriptions: pubsub?.count ?? 0,
+      messagesDropped: pubsub?.dropped ?? 0,
+      pubsubReconnects: pubsub?.reconnects ?? 0,
+      pubsubReconnectMs: Math.round(pubsub?.reconnectMs ?? 0),
+    };
   }
 
   /** Dials now instead of on the first command (warm-up at start-up). Rejects if it cannot connect. */

@@ -1,15 +1,25 @@
 // @layer L6 client
 /*
- * Pub/sub. All of a client's subscriptions share one leased connection, taken from the pool
- * at the first subscribe and given back when the last subscription ends. That connection
- * reconnects on its own and re-subscribes to every channel, pattern and shard channel before
- * anything else is written on it.
+ * Pub/sub. Subscriptions live on subscriber connections ("links"), leased from the pool:
  *
- * Backpressure: each Subscription has a bounded buffer (`bufferSize`). A listener that returns
- * a promise gets messages one at a time; an async iterator pulls them. When a buffer is full,
- * the policy decides: 'pause' stops reading the socket until the buffer is half empty (the
- * server then buffers, up to its client-output-buffer-limit for pubsub), 'drop' discards the
- * message and counts it. Memory never grows without bound on our side.
+ *   shared link      every subscription with overflow 'drop' (the default). Taken at the first
+ *                    such subscribe, given back when the last one ends. It never stops reading,
+ *                    so no subscription on it can stall another: a full buffer drops (and counts).
+ *   dedicated link   one per subscription with overflow 'pause': a connection of its own, within
+ *                    maxConnections. Pausing stops reading that socket only; the others go on.
+ *
+ * Every link reconnects on its own and re-subscribes to its channels, patterns and shard
+ * channels before anything else is written on it; the time from the loss to the re-subscribe is
+ * a "reconnect window", counted in stats (pubsubReconnects, pubsubReconnectMs).
+ *
+ * Bounds: a subscription's buffer holds at most `bufferSize` messages and `bufferBytes` bytes
+ * (a single larger message is let through alone). When it is full, 'drop' discards the message
+ * and counts it; 'pause' stops reading its link's socket until the buffer is half empty. The
+ * messages already decoded from the last socket read wait on the link meanwhile, in order (at
+ * most one read, ~64 KiB); the rest stays in the kernel and then in the server's output buffer
+ * for that connection, up to client-output-buffer-limit pubsub (default 32 MB at once, or 8 MB
+ * for 60 s), past which the server closes the connection: the link reconnects and re-subscribes,
+ * and what was published meanwhile is lost (docs/RELIABILITY.md, "Pub/sub").
  */
 import { ArgumentError, CommandTimeoutError } from '../errors.js';
 import type { Connection } from '../connection/connection.js';
@@ -32,9 +42,16 @@ export interface PubSubMessage<S = string> {
 export type MessageListener<S = string> = (message: S, channel: string, pattern?: string) => void | Promise<void>;
 
 export interface SubscribeOptions {
-  /** Messages buffered per subscription before the overflow policy applies. @default 1024 */
+  /** Most messages waiting in this subscription's buffer. @default 1024 */
   bufferSize?: number;
-  /** Full buffer: stop reading the socket ('pause') or discard and count ('drop'). @default "pause" */
+  /** Most bytes of messages waiting in this subscription's buffer (one larger message passes alone). @default 1048576 (bytes, 1 MiB) */
+  bufferBytes?: number;
+  /**
+   * A full buffer: discard the message and count it ('drop'), or stop reading until the buffer
+   * is half empty ('pause'). A 'pause' subscription gets a connection of its own (within
+   * maxConnections), so pausing it never stalls the client's other subscriptions; the server
+   * buffers for it meanwhile, up to its client-output-buffer-limit for pubsub. @default "drop"
+   */
   overflow?: 'pause' | 'drop';
 }
 
@@ -51,7 +68,15 @@ for (const kind of Object.keys(COMMANDS) as SubscriptionKind[]) {
   KIND_OF_PUSH.set(c.message, [kind, 'message']);
 }
 
+const DEFAULT_BUFFER_SIZE = 1024;
+const DEFAULT_BUFFER_BYTES = 1024 * 1024;
+
 const text = (v: unknown): string => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString() : String(v));
+
+/** What a message weighs in a buffer: its payload's length (a Buffer's bytes, a string's characters). */
+function sizeOf(message: unknown): number {
+  return typeof message === 'string' || Buffer.isBuffer(message) ? message.length : 0;
+}
 
 /** A live subscription. End it with `unsubscribe()` or `await using`. */
 export class Subscription<S = string> implements AsyncIterable<PubSubMessage<S>> {
@@ -59,11 +84,15 @@ export class Subscription<S = string> implements AsyncIterable<PubSubMessage<S>>
   readonly names: readonly string[];
   /** Messages discarded by the 'drop' policy. */
   dropped = 0;
+  /** The most messages its buffer held at once. */
+  peakBuffered = 0;
   readonly #manager: PubSub<S>;
   readonly #listener: MessageListener<S> | undefined;
   readonly #bufferSize: number;
+  readonly #bufferBytes: number;
   readonly #overflow: 'pause' | 'drop';
   readonly #buffer = new RingQueue<PubSubMessage<S>>();
+  #bytes = 0;
   #isDelivering = false;
   #isPausing = false;
   #isClosed = false;
@@ -75,6 +104,7 @@ export class Subscription<S = string> implements AsyncIterable<PubSubMessage<S>>
     this.names = names;
     this.#listener = listener;
     this.#bufferSize = options.bufferSize;
+    this.#bufferBytes = options.bufferBytes;
     this.#overflow = options.overflow;
   }
 
@@ -83,30 +113,62 @@ export class Subscription<S = string> implements AsyncIterable<PubSubMessage<S>>
     return this.#buffer.length;
   }
 
+  /** Bytes of the messages waiting in this subscription's buffer. */
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
+  /** 'pause' or 'drop' (see SubscribeOptions). */
+  get overflow(): 'pause' | 'drop' {
+    return this.#overflow;
+  }
+
   get isClosed(): boolean {
     return this.#isClosed;
   }
 
-  /** Called by the manager for every message on one of this subscription's names. */
-  deliver(message: PubSubMessage<S>): void {
-    if (this.#isClosed) return;
-    if (this.#buffer.length >= this.#bufferSize && this.#overflow === 'drop') {
+  /**
+   * Called by the manager for every message on one of this subscription's names. False: the
+   * buffer is full and the policy is 'pause': the caller keeps the message and stops reading.
+   */
+  deliver(message: PubSubMessage<S>): boolean {
+    if (this.#isClosed) return true;
+    const size = sizeOf(message.message);
+    const length = this.#buffer.length;
+    if (length >= this.#bufferSize || (length > 0 && this.#bytes + size > this.#bufferBytes)) {
+      if (this.#overflow === 'pause') {
+        this.#pauseOnce();
+        return false;
+      }
       this.dropped++;
       this.#manager.dropped++;
-      return;
+      return true;
     }
     this.#buffer.push(message);
-    if (this.#buffer.length >= this.#bufferSize && !this.#isPausing) {
-      this.#isPausing = true;
-      this.#manager.pause(this);
-    }
+    this.#bytes += size;
+    if (this.#buffer.length > this.peakBuffered) this.peakBuffered = this.#buffer.length;
+    // Full now: stop reading before the next message is even decoded, where possible.
+    if (this.#overflow === 'pause' && (this.#buffer.length >= this.#bufferSize || this.#bytes >= this.#bufferBytes)) this.#pauseOnce();
     this.#pump();
+    return true;
+  }
+
+  #pauseOnce(): void {
+    if (this.#isPausing) return;
+    this.#isPausing = true;
+    this.#manager.pause(this);
+  }
+
+  #take(): PubSubMessage<S> {
+    const m = this.#buffer.shift()!;
+    this.#bytes -= sizeOf(m.message);
+    return m;
   }
 
   #pump(): void {
     if (this.#listener !== undefined) {
       while (!this.#isDelivering && this.#buffer.length > 0) {
-        const m = this.#buffer.shift()!;
+        const m = this.#take();
         let result: void | Promise<void>;
         try {
           result = this.#listener(m.message, m.channel, m.pattern);
@@ -128,9 +190,9 @@ export class Subscription<S = string> implements AsyncIterable<PubSubMessage<S>>
     } else if (this.#wake !== undefined && this.#buffer.length > 0) {
       const wake = this.#wake;
       this.#wake = undefined;
-      wake({ value: this.#buffer.shift()!, done: false });
+      wake({ value: this.#take(), done: false });
     }
-    if (this.#isPausing && this.#buffer.length <= this.#bufferSize / 2) {
+    if (this.#isPausing && this.#buffer.length <= this.#bufferSize / 2 && this.#bytes <= this.#bufferBytes / 2) {
       this.#isPausing = false;
       this.#manager.resume(this);
     }
@@ -152,6 +214,7 @@ export class Subscription<S = string> implements AsyncIterable<PubSubMessage<S>>
   end(): void {
     this.#isClosed = true;
     this.#buffer.drain();
+    this.#bytes = 0;
     if (this.#isPausing) this.#manager.resume(this);
     this.#isPausing = false;
     this.#wake?.({ value: undefined, done: true });
@@ -168,7 +231,7 @@ export class Subscription<S = string> implements AsyncIterable<PubSubMessage<S>>
     return {
       next: () => {
         if (this.#buffer.length > 0) {
-          const value = this.#buffer.shift()!;
+          const value = this.#take();
           this.#pump();
           return Promise.resolve({ value, done: false });
         }
@@ -187,16 +250,42 @@ interface Ack {
   resolve: () => void;
 }
 
-/** The subscriptions of one client and their shared connection. */
+/** A message read while its link was paused, and the name it came on. */
+interface HeldMessage<S> {
+  key: string;
+  message: PubSubMessage<S>;
+}
+
+/** One subscriber connection and the subscriptions it carries. */
+class Link<S> {
+  /** Shared by 'drop' subscriptions, or dedicated to one 'pause' subscription. */
+  readonly isShared: boolean;
+  conn: Connection | undefined;
+  connecting: Promise<Connection> | undefined;
+  readonly subs = new Map<string, Set<Subscription<S>>>(); // "kind:name" -> subscriptions
+  readonly acks = new Map<string, Ack[]>(); // "ack:kind:name" -> waiting subscribe/unsubscribe calls
+  /** Messages decoded after reading paused (the rest of that socket read), delivered first on resume. */
+  readonly held = new RingQueue<HeldMessage<S>>();
+  isPaused = false;
+  isDraining = false;
+  /** performance.now() when its socket was lost; 0 while connected. */
+  lostAt = 0;
+  constructor(isShared: boolean) {
+    this.isShared = isShared;
+  }
+}
+
+/** The subscriptions of one client and their subscriber connections. */
 export class PubSub<S = string> {
   dropped = 0;
+  /** Reconnect windows: subscriber connections lost and subscribed again, and their total length. */
+  reconnects = 0;
+  reconnectMs = 0;
   readonly #dispatcher: Dispatcher;
   readonly #onError: (err: unknown) => void;
-  readonly #subs = new Map<string, Set<Subscription<S>>>(); // "kind:name" -> subscriptions
-  readonly #acks = new Map<string, Ack[]>(); // "kind:name" -> waiting subscribe/unsubscribe calls
-  readonly #pausedBy = new Set<Subscription<S>>();
-  #conn: Connection | undefined;
-  #connecting: Promise<Connection> | undefined;
+  readonly #shared = new Link<S>(true);
+  readonly #dedicated = new Map<Subscription<S>, Link<S>>();
+  readonly #byConn = new Map<Connection, Link<S>>();
 
   constructor(dispatcher: Dispatcher, onError: (err: unknown) => void) {
     this.#dispatcher = dispatcher;
@@ -206,35 +295,35 @@ export class PubSub<S = string> {
   /** Subscriptions alive now. */
   get count(): number {
     const seen = new Set<Subscription<S>>();
-    for (const set of this.#subs.values()) for (const sub of set) seen.add(sub);
-    return seen.size;
+    for (const set of this.#shared.subs.values()) for (const sub of set) seen.add(sub);
+    return seen.size + this.#dedicated.size;
   }
 
-  get connection(): Connection | undefined {
-    return this.#conn;
+  #linkOf(sub: Subscription<S>): Link<S> {
+    return this.#dedicated.get(sub) ?? this.#shared;
   }
 
   async subscribe(kind: SubscriptionKind, names: string[], listener: MessageListener<S> | undefined, options: SubscribeOptions | undefined): Promise<Subscription<S>> {
     if (names.length === 0) throw new ArgumentError(`${COMMANDS[kind].on.toLowerCase()}: at least one name is required`, 'ERR_INVALID_ARGUMENT');
-    if (listener !== undefined && typeof listener !== 'function') throw new ArgumentError('subscribe: the listener must be a function', 'ERR_INVALID_ARGUMENT');
-    const bufferSize = options?.bufferSize ?? 1024;
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new ArgumentError('subscribe: option "bufferSize" must be a positive integer', 'ERR_INVALID_ARGUMENT');
-    const overflow = options?.overflow ?? 'pause';
-    if (overflow !== 'pause' && overflow !== 'drop') throw new ArgumentError('subscribe: option "overflow" must be "pause" or "drop"', 'ERR_INVALID_ARGUMENT');
-    const sub = new Subscription<S>(this, kind, [...new Set(names.map(String))], listener, { bufferSize, overflow });
+    const bufferSize = options?.bufferSize ?? DEFAULT_BUFFER_SIZE;
+    const bufferBytes = options?.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+    const overflow = options?.overflow ?? 'drop';
+    const sub = new Subscription<S>(this, kind, [...new Set(names.map(String))], listener, { bufferSize, bufferBytes, overflow });
+    let link = this.#shared;
+    if (overflow === 'pause') this.#dedicated.set(sub, (link = new Link<S>(false)));
     const fresh: string[] = [];
     for (const name of sub.names) {
       const key = `${kind}:${name}`;
-      let set = this.#subs.get(key);
+      let set = link.subs.get(key);
       if (set === undefined) {
-        this.#subs.set(key, (set = new Set()));
+        link.subs.set(key, (set = new Set()));
         fresh.push(name);
       }
       set.add(sub);
     }
     try {
-      const conn = await this.#connection();
-      if (fresh.length > 0) await this.#send(conn, kind, 'on', fresh);
+      const conn = await this.#connection(link);
+      if (fresh.length > 0) await this.#send(link, conn, kind, 'on', fresh);
     } catch (err) {
       await sub.unsubscribe().catch(() => {});
       throw err;
@@ -242,45 +331,51 @@ export class PubSub<S = string> {
     return sub;
   }
 
-  async #connection(): Promise<Connection> {
-    if (this.#conn !== undefined) return this.#conn;
-    this.#connecting ??= this.#dispatcher.pool.acquire(undefined, true).then(
+  #connection(link: Link<S>): Promise<Connection> {
+    if (link.conn !== undefined) return Promise.resolve(link.conn);
+    link.connecting ??= this.#dispatcher.pool.acquire(undefined, true).then(
       (conn) => {
+        link.connecting = undefined;
+        // Every subscription of the link ended while the lease was being granted.
+        if (link.subs.size === 0) {
+          this.#dispatcher.pool.release(conn);
+          return conn;
+        }
         conn.setSubscriber(true);
-        this.#conn = conn;
-        this.#connecting = undefined;
+        link.conn = conn;
+        this.#byConn.set(conn, link);
         return conn;
       },
       (err: unknown) => {
-        this.#connecting = undefined;
+        link.connecting = undefined;
         throw err;
       },
     );
-    return this.#connecting;
+    return link.connecting;
   }
 
   /** Sends (P|S)(UN)SUBSCRIBE and waits for the server to confirm every name; observed like any command. */
-  #send(conn: Connection, kind: SubscriptionKind, direction: 'on' | 'off', names: string[]): Promise<void> {
+  #send(link: Link<S>, conn: Connection, kind: SubscriptionKind, direction: 'on' | 'off', names: string[]): Promise<void> {
     const command = direction === 'on' ? COMMANDS[kind].on : COMMANDS[kind].off;
-    if (!isCommandObserved()) return this.#sendNow(conn, kind, direction, command, names);
+    if (!isCommandObserved()) return this.#sendNow(link, conn, kind, direction, command, names);
     return this.#dispatcher.observer.command(command, names, (context) => {
       context.connectionId = conn.id;
-      return this.#sendNow(conn, kind, direction, command, names);
+      return this.#sendNow(link, conn, kind, direction, command, names);
     }) as Promise<void>;
   }
 
-  #sendNow(conn: Connection, kind: SubscriptionKind, direction: 'on' | 'off', command: string, names: string[]): Promise<void> {
+  #sendNow(link: Link<S>, conn: Connection, kind: SubscriptionKind, direction: 'on' | 'off', command: string, names: string[]): Promise<void> {
     const ackType = direction === 'on' ? 'ack' : 'ackOff';
     const waits = names.map(
       (name) =>
         new Promise<void>((resolve) => {
           const key = `${ackType}:${kind}:${name}`;
-          const list = this.#acks.get(key);
-          if (list === undefined) this.#acks.set(key, [{ resolve }]);
+          const list = link.acks.get(key);
+          if (list === undefined) link.acks.set(key, [{ resolve }]);
           else list.push({ resolve });
         }),
     );
-    // While reconnecting the names are sent by #resubscribe once the socket is ready.
+    // While reconnecting the names are sent by onReady once the socket is ready.
     if (conn.isReady) conn.sendUnanswered(command, names);
     const timeoutMs = this.#dispatcher.options.commandTimeoutMs;
     if (timeoutMs === 0) return Promise.all(waits).then(() => undefined);
@@ -298,33 +393,41 @@ export class PubSub<S = string> {
   }
 
   async remove(sub: Subscription<S>): Promise<void> {
+    const link = this.#linkOf(sub);
     const gone: string[] = [];
     for (const name of sub.names) {
       const key = `${sub.kind}:${name}`;
-      const set = this.#subs.get(key);
+      const set = link.subs.get(key);
       if (set === undefined) continue;
       set.delete(sub);
       if (set.size === 0) {
-        this.#subs.delete(key);
+        link.subs.delete(key);
         gone.push(name);
       }
     }
-    const conn = this.#conn;
-    if (conn !== undefined && gone.length > 0 && conn.isReady) {
-      await this.#send(conn, sub.kind, 'off', gone).catch(() => {});
+    const conn = link.conn;
+    // A dedicated link is closed with its subscription: no UNSUBSCRIBE round trip needed.
+    if (link.isShared && conn !== undefined && gone.length > 0 && conn.isReady) {
+      await this.#send(link, conn, sub.kind, 'off', gone).catch(() => {});
     }
-    if (this.#subs.size === 0 && this.#conn !== undefined) {
-      const last = this.#conn;
-      this.#conn = undefined;
-      last.setSubscriber(false);
-      this.#pausedBy.clear();
-      this.#dispatcher.pool.release(last, false);
+    if (link.subs.size === 0) {
+      if (!link.isShared) this.#dedicated.delete(sub);
+      if (link.conn !== undefined) {
+        const last = link.conn;
+        link.conn = undefined;
+        this.#byConn.delete(last);
+        last.setSubscriber(false);
+        link.held.drain();
+        link.isPaused = false;
+        this.#dispatcher.pool.release(last, false);
+      }
     }
   }
 
-  /** Routes a push frame (or, under RESP2, a pub/sub array) from the subscriber connection. */
+  /** Routes a push frame (or, under RESP2, a pub/sub array) from a subscriber connection. */
   onPush(conn: Connection, push: PushMessage): void {
-    if (conn !== this.#conn) return;
+    const link = this.#byConn.get(conn);
+    if (link === undefined) return;
     const items = push.items;
     const found = KIND_OF_PUSH.get(push.type);
     if (found === undefined) return;
@@ -335,24 +438,52 @@ export class PubSub<S = string> {
       const message: PubSubMessage<S> = isPattern
         ? { pattern: name, channel: text(items[2]), message: items[3] as S }
         : { channel: name, message: items[2] as S };
-      const set = this.#subs.get(`${kind}:${name}`);
-      if (set !== undefined) for (const sub of set) sub.deliver(message);
+      const key = `${kind}:${name}`;
+      // Read after the link paused (the rest of that socket read): kept in order for later.
+      if (link.isPaused || link.held.length > 0) link.held.push({ key, message });
+      else this.#route(link, key, message);
       return;
     }
     const key = `${what}:${kind}:${text(items[1])}`;
-    const list = this.#acks.get(key);
+    const list = link.acks.get(key);
     if (list === undefined) return;
     const ack = list.shift();
-    if (list.length === 0) this.#acks.delete(key);
+    if (list.length === 0) link.acks.delete(key);
     ack?.resolve();
+  }
+
+  /** Hands a message to its subscriptions; one that is full (policy 'pause') keeps it held on the link. */
+  #route(link: Link<S>, key: string, message: PubSubMessage<S>): boolean {
+    const set = link.subs.get(key);
+    if (set === undefined) return true;
+    for (const sub of set) {
+      if (!sub.deliver(message)) {
+        // Only a dedicated link has a 'pause' subscription, and only that one: nobody else waits.
+        link.held.unshift({ key, message });
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A subscriber connection lost its socket: a reconnect window opens. */
+  onLost(conn: Connection): void {
+    const link = this.#byConn.get(conn);
+    if (link !== undefined && link.lostAt === 0) link.lostAt = performance.now();
   }
 
   /** After a reconnect: subscribe again to everything, before any queued command. */
   onReady(conn: Connection): void {
-    if (conn !== this.#conn) return;
-    if (this.#pausedBy.size > 0) conn.setReading(false);
+    const link = this.#byConn.get(conn);
+    if (link === undefined) return;
+    if (link.lostAt > 0) {
+      this.reconnects++;
+      this.reconnectMs += performance.now() - link.lostAt;
+      link.lostAt = 0;
+    }
+    if (link.isPaused) conn.setReading(false);
     const byKind: Record<SubscriptionKind, string[]> = { channel: [], pattern: [], shard: [] };
-    for (const key of this.#subs.keys()) {
+    for (const key of link.subs.keys()) {
       const colon = key.indexOf(':');
       byKind[key.slice(0, colon) as SubscriptionKind].push(key.slice(colon + 1));
     }
@@ -361,23 +492,41 @@ export class PubSub<S = string> {
     }
   }
 
-  /** The client is closing: every subscription ends (the connection closes with the pool). */
+  /** The client is closing: every subscription ends (the connections close with the pool). */
   shutdown(): void {
-    for (const set of this.#subs.values()) for (const sub of set) sub.end();
-    this.#subs.clear();
-    for (const list of this.#acks.values()) for (const ack of list) ack.resolve();
-    this.#acks.clear();
-    this.#conn = undefined;
+    for (const link of [this.#shared, ...this.#dedicated.values()]) {
+      for (const set of link.subs.values()) for (const sub of set) sub.end();
+      link.subs.clear();
+      for (const list of link.acks.values()) for (const ack of list) ack.resolve();
+      link.acks.clear();
+      link.held.drain();
+      link.conn = undefined;
+    }
+    this.#dedicated.clear();
+    this.#byConn.clear();
   }
 
   pause(sub: Subscription<S>): void {
-    this.#pausedBy.add(sub);
-    this.#conn?.setReading(false);
+    const link = this.#linkOf(sub);
+    if (link.isShared) return; // never: a shared link's subscriptions drop instead
+    link.isPaused = true;
+    link.conn?.setReading(false);
   }
 
   resume(sub: Subscription<S>): void {
-    this.#pausedBy.delete(sub);
-    if (this.#pausedBy.size === 0) this.#conn?.setReading(true);
+    const link = this.#linkOf(sub);
+    if (link.isShared || !link.isPaused) return;
+    link.isPaused = false;
+    // Called from inside a delivery (a listener that returned at once): the outer loop goes on.
+    if (link.isDraining) return;
+    link.isDraining = true;
+    try {
+      let held: HeldMessage<S> | undefined;
+      while (!link.isPaused && (held = link.held.shift()) !== undefined) this.#route(link, held.key, held.message);
+    } finally {
+      link.isDraining = false;
+    }
+    if (!link.isPaused) link.conn?.setReading(true);
   }
 
   reportError(err: unknown): void {
