@@ -13,12 +13,19 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Profile } from 'pprof-format';
 import { LeanRedisError, ArgumentError, AbortError } from '../../src/index.ts';
 import { captureHeapProfile, type HeapProfile } from '../../src/diagnostics/index.ts';
 import { packageOf } from '../../src/diagnostics/heap-profile.ts';
 import { sampleCount } from '../../src/diagnostics/capture-heap-profile.ts';
 import { ProtobufWriter } from '../../src/diagnostics/protobuf-writer.ts';
+
+// V8's sampling heap profiler charges the allocations of a function the optimizing compiler
+// inlined to its caller (docs/DIAGNOSTICS.md, step 3): were allocateOrderRecords inlined into
+// the workload's closure, the tests below would look for a frame that no longer exists. Off
+// for this process, before any of its functions is optimized.
+setFlagsFromString('--no-turbo-inlining');
 
 // Kept reachable so the retained objects stay live until the profile is read: a ring of
 // 50,000 slots, so the heap stays bounded (~10 MB) however long the workload runs.
