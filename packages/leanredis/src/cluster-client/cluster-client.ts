@@ -16,7 +16,7 @@
  * minRefreshIntervalMs): on MOVED, on an unreachable node, on a slot without a node, and every
  * slotRefreshIntervalMs once in use. Node clients that left the map are closed.
  */
-import type { Arg, CallOptions, Client, ClientOptions, ClientStats, CommandDefinition, Key, Keys, Runner as RunnerType, ScanOptions } from '../index.js';
+import type { Arg, CallOptions, Client, ClientOptions, ClientStats, CommandDefinition, Key, Keys, Lease, MessageListener, Multi as MultiType, Pipeline as PipelineType, Runner as RunnerType, ScanOptions, Settled, SubscribeOptions, Subscription, SubscriptionKind } from '../index.js';
 import { SlotMap, parseShards, parseSlots, type NodeAddress, type Shard } from '../cluster/slot-map.js';
 import { CROSS_SLOT, commandSlot, parseRedirect, sharedSlot } from '../cluster/routing.js';
 import { RefreshGate } from '../cluster/refresh-gate.js';
@@ -26,7 +26,7 @@ import { resolveCluster, type BufferClusterOptions, type ClusterOptions, type Re
 
 // The core, loaded with this module (the subpath's bundle holds no copy of it).
 const core = loadCore();
-const { ArgumentError, ClientClosedError, ClusterError, LeanRedisError, ReplyError, Pipeline } = core;
+const { ArgumentError, ClientClosedError, ClusterError, LeanRedisError, ReplyError, Pipeline, Multi } = core;
 const { Runner, define, measureArgs, backoffDelay, checkCallOptions, needsLease, checkArguments } = core.__internals;
 // Declared with their unique-symbol types, so they key methods and properties as in the core.
 const RUN: typeof core.__internals.RUN = core.__internals.RUN;
@@ -100,6 +100,193 @@ class WirePipeline extends Pipeline<unknown[], unknown> {
   }
 }
 
+/** A node client's transaction built from a cluster transaction's items. */
+class WireMulti extends Multi<unknown[], unknown> {
+  add(definition: CommandDefinition, args: readonly Arg[]): this {
+    return this.queue(definition, args);
+  }
+}
+
+// What the cluster's batches reach of the client (module-private: not a method users see).
+const RECOVER = Symbol('leanredis.cluster.recover');
+const TARGET = Symbol('leanredis.cluster.target');
+const MAP = Symbol('leanredis.cluster.map');
+
+interface ClusterInternals<S> {
+  [RECOVER](err: unknown, definition: CommandDefinition, args: readonly Arg[], slot: number, from: NodeAddress | undefined): Promise<unknown>;
+  /** The node for a slot (a read may go to a replica), after the slot map is known. */
+  [TARGET](slot: number, isRead: boolean): Promise<{ address: NodeAddress; client: Client<S> }>;
+  [MAP](): SlotMap | undefined;
+}
+
+/** Whether a batch's result is an error that says its command never ran there (retried on its own). */
+function isRedirectable(result: unknown): result is LeanRedisError {
+  if (!(result instanceof LeanRedisError)) return false;
+  const c = result.code;
+  return c === 'MOVED' || c === 'ASK' || c === 'TRYAGAIN' || c === 'CLUSTERDOWN' || c === 'READONLY' || c === 'MASTERDOWN' || isUnsent(result);
+}
+
+/**
+ * A pipeline over the cluster: commands are grouped by node, each group sent as one pipeline on
+ * that node's connection, and the results put back in the order the commands were queued. A
+ * command answered MOVED/ASK/TRYAGAIN (or never sent: its node unreachable) is sent again on its
+ * own, through the same path as a single command; one that may have run is never re-sent.
+ */
+class ClusterPipeline<S> extends Pipeline<unknown[], S> {
+  readonly #cluster: ClusterInternals<S>;
+  readonly #slots: number[] = [];
+
+  constructor(cluster: ClusterInternals<S>) {
+    // The node pipelines do the sending; this one only collects (its dispatcher is never used).
+    super(undefined as never, () => undefined, false);
+    this.#cluster = cluster;
+  }
+
+  protected override queue(definition: CommandDefinition, args: readonly Arg[]): this {
+    const slot = commandSlot(definition, args);
+    if (slot === CROSS_SLOT) throw crossSlot(definition.name, 'its keys');
+    super.queue(definition, args);
+    this.#slots.push(slot);
+    return this;
+  }
+
+  override async execSettled(): Promise<Settled<unknown[]>> {
+    const items = this.items;
+    const out: unknown[] = new Array(items.length);
+    const groups = new Map<string, { address: NodeAddress; client: Client<S>; indexes: number[] }>();
+    for (let i = 0; i < items.length; i++) {
+      const target = await this.#cluster[TARGET](this.#slots[i], items[i].definition.isReadOnly);
+      let group = groups.get(target.address.address);
+      if (group === undefined) groups.set(target.address.address, (group = { ...target, indexes: [] }));
+      group.indexes.push(i);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const dispatcher = group.client[DISPATCHER];
+        const pipeline = new WirePipeline(dispatcher, (cmds) => dispatcher.pool.dispatchBatch(cmds)?.id, false);
+        for (const i of group.indexes) pipeline.add(items[i].definition, items[i].args);
+        const results = await pipeline.execSettled();
+        await Promise.all(
+          group.indexes.map(async (index, j) => {
+            const result = results[j];
+            if (!isRedirectable(result)) {
+              out[index] = result;
+              return;
+            }
+            const { definition, args } = items[index];
+            out[index] = await this.#cluster[RECOVER](result, definition, args, this.#slots[index], group.address).then(
+              (value) => value,
+              (err: unknown) => err,
+            );
+          }),
+        );
+      }),
+    );
+    return out as Settled<unknown[]>;
+  }
+}
+
+/**
+ * A transaction over the cluster: every key of every command must be in one slot (thrown at
+ * queueing otherwise), and it runs on that slot's master. When the slot moved (EXECABORT with a
+ * MOVED inside: nothing ran), the map is corrected and the transaction sent again.
+ */
+class ClusterMulti<S> extends Multi<unknown[], S> {
+  readonly #cluster: ClusterInternals<S>;
+  #slot = -1;
+
+  constructor(cluster: ClusterInternals<S>) {
+    super(undefined as never, () => undefined, false);
+    this.#cluster = cluster;
+  }
+
+  protected override queue(definition: CommandDefinition, args: readonly Arg[]): this {
+    const slot = sharedSlot([this.#slot, commandSlot(definition, args)]);
+    if (slot === CROSS_SLOT) throw crossSlot(definition.name, 'the keys of a transaction');
+    super.queue(definition, args);
+    this.#slot = slot;
+    return this;
+  }
+
+  override async execSettled(): Promise<Settled<unknown[]> | null> {
+    for (let attempt = 0; ; attempt++) {
+      const { client } = await this.#cluster[TARGET](this.#slot, false);
+      const dispatcher = client[DISPATCHER];
+      const multi = new WireMulti(dispatcher, (cmds) => dispatcher.pool.dispatchBatch(cmds)?.id, false);
+      for (const item of this.items) multi.add(item.definition, item.args);
+      try {
+        return (await multi.execSettled()) as Settled<unknown[]> | null;
+      } catch (err) {
+        const queued = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
+        const moved = queued instanceof ReplyError && (queued.code === 'MOVED' || queued.code === 'ASK' || queued.code === 'TRYAGAIN') ? queued : undefined;
+        if (moved === undefined || attempt >= 3) throw err;
+        // Nothing ran (EXECABORT): learn where the slot is and try again.
+        if (moved.code === 'MOVED') {
+          const redirect = parseRedirect('MOVED', moved.message, '127.0.0.1');
+          if (redirect !== undefined) this.#cluster[MAP]()?.move(redirect.slot, redirect.target);
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A subscription of the cluster client: the node subscription it rides on now, moved to the
+ * slot's new master when the slot map says it changed (a resharding, a failover). The listener
+ * keeps receiving; there may be a short overlap (a message twice) or gap while it moves.
+ */
+class ClusterSubscription<S> {
+  readonly kind: SubscriptionKind;
+  readonly names: readonly string[];
+  readonly slot: number;
+  readonly listener: MessageListener<S>;
+  readonly options: SubscribeOptions | undefined;
+  node: string;
+  current: Subscription<S>;
+  #isClosed = false;
+  readonly #onClose: (sub: ClusterSubscription<S>) => void;
+
+  constructor(kind: SubscriptionKind, names: readonly string[], slot: number, listener: MessageListener<S>, options: SubscribeOptions | undefined, node: string, current: Subscription<S>, onClose: (sub: ClusterSubscription<S>) => void) {
+    this.kind = kind;
+    this.names = names;
+    this.slot = slot;
+    this.listener = listener;
+    this.options = options;
+    this.node = node;
+    this.current = current;
+    this.#onClose = onClose;
+  }
+
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  get dropped(): number {
+    return this.current.dropped;
+  }
+
+  get buffered(): number {
+    return this.current.buffered;
+  }
+
+  async unsubscribe(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#onClose(this);
+    await this.current.unsubscribe();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.unsubscribe();
+  }
+
+  [Symbol.asyncIterator](): never {
+    throw new ArgumentError('this subscription has a listener; iterate a subscription made without one', 'ERR_INVALID_ARGUMENT');
+  }
+}
+
 export class ClusterClient<S = string> extends Runner<S> {
   readonly #settings: ResolvedCluster;
   readonly #nodes = new Map<string, Client<S>>();
@@ -115,6 +302,7 @@ export class ClusterClient<S = string> extends Runner<S> {
   #moved = 0;
   #asked = 0;
   #retries = 0;
+  readonly #subscriptions = new Set<ClusterSubscription<S>>();
 
   constructor(options: ClusterOptions | BufferClusterOptions) {
     super();
@@ -284,6 +472,132 @@ export class ClusterClient<S = string> extends Runner<S> {
     return client;
   }
 
+  // ---- batches, leases, pub/sub ---------------------------------------------------------------
+
+  [RECOVER](err: unknown, definition: CommandDefinition, args: readonly Arg[], slot: number, from: NodeAddress | undefined): Promise<unknown> {
+    return this.#recover(err, definition, args, undefined, slot, undefined, from);
+  }
+
+  async [TARGET](slot: number, isRead: boolean): Promise<{ address: NodeAddress; client: Client<S> }> {
+    if (this.#isClosed) throw new ClientClosedError();
+    if (this.#map === undefined) await this.connect();
+    const map = this.#map!;
+    let shard = slot < 0 ? this.#anyShard(map) : map.shardOf(slot);
+    if (shard === undefined) {
+      await this.#gate.request();
+      shard = slot < 0 ? this.#anyShard(this.#map!) : this.#map!.shardOf(slot);
+      if (shard === undefined) throw new ClusterError('ERR_CLUSTER_TOPOLOGY', `no node serves slot ${slot} in the slot map`);
+    }
+    const address = this.#nodeFor(shard, isRead);
+    return { address, client: this.#client(address) };
+  }
+
+  [MAP](): SlotMap | undefined {
+    return this.#map;
+  }
+
+  /**
+   * A pipeline: commands grouped by node, one write per node, results in the order queued
+   * (`cluster.pipeline().get('a').get('b').exec()`). Each command's keys must share a slot;
+   * different commands may go to different nodes.
+   */
+  pipeline<T extends unknown[] = []>(): PipelineType<T, S> {
+    return new ClusterPipeline<S>(this) as unknown as PipelineType<T, S>;
+  }
+
+  /** A MULTI/EXEC transaction on the master of its keys' slot: every key of every command in one slot (ERR_CROSS_SLOT otherwise). */
+  multi<T extends unknown[] = []>(): MultiType<T, S> {
+    return new ClusterMulti<S>(this) as unknown as MultiType<T, S>;
+  }
+
+  /**
+   * A connection of your own on the master serving `key`'s slot:
+   * `await using conn = await cluster.acquire({ key: 'user:1' })`. Its commands go to that node
+   * only (a key of another slot gets MOVED from the server).
+   */
+  acquire(options: { key: Key; timeoutMs?: number }): Promise<Lease<S>> {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ArgumentError('acquire: a cluster lease belongs to one node: give { key } (the lease is on the master of its slot)', 'ERR_INVALID_OPTION');
+    for (const k of Object.keys(options)) if (k !== 'key' && k !== 'timeoutMs') throw new ArgumentError(`acquire: unknown option "${k}"; accepted: key, timeoutMs`, 'ERR_INVALID_OPTION');
+    if (typeof options.key !== 'string' && !Buffer.isBuffer(options.key)) throw new ArgumentError('acquire: option "key" must be a string or a Buffer (the lease is on the master of its slot)', 'ERR_INVALID_OPTION');
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) throw new ArgumentError('acquire: option "timeoutMs" must be a non-negative integer (ms)', 'ERR_INVALID_OPTION');
+    // Checked above, synchronously (docs/errors.md); what follows is asynchronous.
+    return this[TARGET](keySlot(options.key), false).then(({ client }) => client.acquire(timeoutMs === undefined ? undefined : { timeoutMs }));
+  }
+
+  /**
+   * Optimistic transaction on the master of the keys' slot (every key in one slot): WATCH, the
+   * body, EXEC, as `client.watch` does. Resolves null when a watched key changed on every attempt.
+   */
+  watch<T extends unknown[]>(keys: Keys, body: (tx: Lease<S>) => Promise<MultiType<T, S> | undefined> | MultiType<T, S> | undefined, options?: { retries?: number }): Promise<T | null> {
+    const slot = slotOfKeys(keys, 'WATCH'); // thrown synchronously, before anything is sent
+    if (typeof body !== 'function') throw new ArgumentError('watch: the body must be a function', 'ERR_INVALID_ARGUMENT');
+    return this[TARGET](slot, false).then(({ client }) => client.watch(keys, body, options));
+  }
+
+  /** Subscribes to channels (SUBSCRIBE) on one master (messages reach every node); it moves when that master leaves. A listener is required. */
+  subscribe(channels: string | readonly string[], listener: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#subscribe('channel', 'subscribe', channels, listener, options);
+  }
+
+  /** Subscribes to glob patterns (PSUBSCRIBE) on one master, like subscribe. */
+  pSubscribe(patterns: string | readonly string[], listener: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#subscribe('pattern', 'pSubscribe', patterns, listener, options);
+  }
+
+  /** Subscribes to shard channels (SSUBSCRIBE) on the master of their slot (all in one slot); it follows the slot when it moves. */
+  sSubscribe(channels: string | readonly string[], listener: MessageListener<S>, options?: SubscribeOptions): Promise<Subscription<S>> {
+    return this.#subscribe('shard', 'sSubscribe', channels, listener, options);
+  }
+
+  #subscribe(kind: SubscriptionKind, method: string, names: string | readonly string[], listener: MessageListener<S>, options: SubscribeOptions | undefined): Promise<Subscription<S>> {
+    const list = (Array.isArray(names) ? names : [names]) as unknown[];
+    if (list.length === 0 || list.some((n) => typeof n !== 'string')) throw new ArgumentError(`${method}: expected a name or a non-empty array of names (strings)`, 'ERR_INVALID_ARGUMENT');
+    if (typeof listener !== 'function') throw new ArgumentError(`${method}: a cluster subscription needs a listener (it moves between nodes with its slot)`, 'ERR_INVALID_ARGUMENT');
+    const slots = (list as string[]).map((n) => keySlot(n));
+    const slot = kind === 'shard' ? sharedSlot(slots) : slots[0];
+    if (slot === CROSS_SLOT) throw crossSlot(method === 'sSubscribe' ? 'SSUBSCRIBE' : method, 'the shard channels');
+    return this.#openSubscription(kind, list as string[], slot, listener, options);
+  }
+
+  async #openSubscription(kind: SubscriptionKind, names: string[], slot: number, listener: MessageListener<S>, options: SubscribeOptions | undefined): Promise<Subscription<S>> {
+    const { address, client } = await this[TARGET](slot, false);
+    const current = await this.#nodeSubscribe(client, kind, names, listener, options);
+    const sub = new ClusterSubscription<S>(kind, names, slot, listener, options, address.address, current, (s) => this.#subscriptions.delete(s));
+    this.#subscriptions.add(sub);
+    return sub as unknown as Subscription<S>;
+  }
+
+  #nodeSubscribe(client: Client<S>, kind: SubscriptionKind, names: string[], listener: MessageListener<S>, options: SubscribeOptions | undefined): Promise<Subscription<S>> {
+    if (kind === 'channel') return client.subscribe(names, listener, options);
+    if (kind === 'pattern') return client.pSubscribe(names, listener, options);
+    return client.sSubscribe(names, listener, options);
+  }
+
+  /** After the map changed: subscriptions whose node no longer serves their slot move to the one that does. */
+  #rehome(): void {
+    const map = this.#map;
+    if (map === undefined) return;
+    for (const sub of this.#subscriptions) {
+      const shard = map.shardOf(sub.slot);
+      if (shard === undefined || shard.master.address === sub.node) continue;
+      const old = sub.current;
+      sub.node = shard.master.address;
+      this.#nodeSubscribe(this.#client(shard.master), sub.kind, [...sub.names], sub.listener, sub.options).then(
+        (fresh) => {
+          if (sub.isClosed) void fresh.unsubscribe();
+          else sub.current = fresh;
+          void old.unsubscribe().catch(() => {});
+        },
+        () => {
+          // The new owner did not take it yet: try again at the next refresh.
+          sub.node = '';
+          void this.#gate.request();
+        },
+      );
+    }
+  }
+
   // ---- the slot map --------------------------------------------------------------------------
 
   /** Nodes to ask for the slot map: the map's masters, then replicas, then the roots; recently unreachable ones last. */
@@ -340,6 +654,7 @@ export class ClusterClient<S = string> extends Runner<S> {
   #apply(map: SlotMap): void {
     this.#map = map;
     this.#mapError = undefined;
+    this.#rehome();
     const live = new Set(map.addresses());
     for (const [address, client] of this.#nodes) {
       if (live.has(address)) continue;
@@ -436,6 +751,7 @@ export class ClusterClient<S = string> extends Runner<S> {
 
   /** Lets every accepted command finish, then closes every node's connections. */
   close(): Promise<void> {
+    this.#subscriptions.clear();
     this.#isClosed = true;
     clearInterval(this.#timer);
     this.#timer = undefined;

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCluster, keySlot, ClusterError, type ClusterClient } from '../../src/cluster.ts';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let cluster: RedisCluster;
 const clients: ClusterClient[] = [];
@@ -194,4 +195,88 @@ test('no reachable root: the command fails with ERR_CLUSTER_TOPOLOGY, naming the
   const client = createCluster({ rootNodes: ['127.0.0.1:1'], connectTimeoutMs: 500 });
   await assert.rejects(client.get('k'), (err: Error & { code?: string }) => err.code === 'ERR_CLUSTER_TOPOLOGY' && err.message.includes('127.0.0.1:1'));
   await client.close();
+});
+
+test('a pipeline is split per node and its results come back in the order queued; redirected commands are retried alone', async () => {
+  const client = connect();
+  const keys = Array.from({ length: 60 }, (_, i) => `pipe:${i}`);
+  const p = client.pipeline<unknown[]>();
+  for (const k of keys) p.set(k, k);
+  for (const k of keys) p.get(k);
+  p.incr(tagged('pipe', 'n')).incr(tagged('pipe', 'n')).ping();
+  const results = await p.exec();
+  assert.deepEqual(results.slice(0, 60), keys.map(() => 'OK'));
+  assert.deepEqual(results.slice(60, 120), keys);
+  assert.deepEqual(results.slice(120), [1, 2, 'PONG']);
+  const nodesUsed = Object.values(client.stats().nodes).filter((n) => n.bytesOut > 0).length;
+  assert.equal(nodesUsed, 3, 'every master took its share');
+  // Error replies stay values in execSettled, in place.
+  const settled = await client.pipeline().get(tagged('pipe', 'n')).lPush(tagged('pipe', 'n'), 'x').get(keys[0]).execSettled();
+  assert.equal(settled[0], '2');
+  assert.equal((settled[1] as { code: string }).code, 'WRONGTYPE');
+  assert.equal(settled[2], keys[0]);
+  assert.throws(() => client.pipeline().mGet(['a', 'b']), { code: 'ERR_CROSS_SLOT' });
+  // A slot moved behind the pipeline's back: its commands get MOVED, are sent again, and keep their place.
+  const moving = tagged('pipemove', 1);
+  await client.set(moving, 'here');
+  const slot = keySlot(moving);
+  const from = await cluster.masterOf(slot);
+  const to = (await cluster.liveMasters()).find((m) => m.id !== from.id)!;
+  await cluster.moveSlot(slot, to);
+  const movedBefore = client.stats().moved;
+  assert.deepEqual(await client.pipeline().get(keys[1]).get(moving).get(keys[2]).exec(), [keys[1], 'here', keys[2]]);
+  assert.equal(client.stats().moved, movedBefore + 1);
+  await cluster.moveSlot(slot, from);
+});
+
+test('MULTI needs one slot and runs on its master; WATCH and acquire() lease a connection of that master', async () => {
+  const client = connect();
+  const a = tagged('tx', 'a');
+  const b = tagged('tx', 'b');
+  assert.deepEqual(await client.multi().set(a, '1').incr(a).set(b, 'x').get(b).exec(), ['OK', 2, 'OK', 'x']);
+  assert.throws(() => client.multi().set('tx:a', '1').set('tx:b', '2'), { code: 'ERR_CROSS_SLOT' });
+  const result = await client.watch([a, b], async (tx) => {
+    const n = Number(await tx.get(a));
+    return tx.multi().set(a, String(n + 10));
+  });
+  assert.deepEqual(result, ['OK']);
+  assert.equal(await client.get(a), '12');
+  assert.throws(() => client.watch(['w:1', 'w:2'], () => undefined), { code: 'ERR_CROSS_SLOT' });
+  {
+    await using lease = await client.acquire({ key: a });
+    assert.equal(await lease.get(a), '12');
+    assert.equal(await lease.get(b), 'x');
+  }
+  assert.throws(() => client.acquire({} as never), { code: 'ERR_INVALID_OPTION' });
+});
+
+test('sharded pub/sub: sSubscribe on the slot master, and the subscription follows its slot to a new master', async () => {
+  const client = connect();
+  const publisher = connect();
+  const channel = tagged('news', 'ch');
+  const got: string[] = [];
+  const sub = await client.sSubscribe(channel, (message) => void got.push(message));
+  await publisher.sPublish(channel, 'one');
+  await waitFor(() => got.includes('one'), { message: 'first message' });
+  const slot = keySlot(channel);
+  const from = await cluster.masterOf(slot);
+  const to = (await cluster.liveMasters()).find((m) => m.id !== from.id)!;
+  await cluster.moveSlot(slot, to);
+  await client.refresh(); // (the periodic refresh would find it within slotRefreshIntervalMs)
+  await waitFor(
+    async () => {
+      await publisher.sPublish(channel, 'two');
+      return got.includes('two');
+    },
+    { timeoutMs: 10_000, intervalMs: 50, message: 'a message published after the move' },
+  );
+  await sub.unsubscribe();
+  assert.throws(() => client.sSubscribe(['a', 'b'], () => {}), { code: 'ERR_CROSS_SLOT' });
+  // Classic pub/sub: messages reach every node, so one master is enough.
+  const classic: string[] = [];
+  const csub = await client.subscribe('classic', (m) => void classic.push(m));
+  await publisher.publish('classic', 'hello');
+  await waitFor(() => classic.includes('hello'), { message: 'classic message' });
+  await csub.unsubscribe();
+  await cluster.moveSlot(slot, from);
 });
