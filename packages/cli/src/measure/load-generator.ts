@@ -83,6 +83,9 @@ function versionOf(entry: string | null, name: string): string {
   return '';
 }
 
+/** How long the client may take to connect (and authenticate). (ms) */
+const CONNECT_DEADLINE_MS = 10_000;
+
 async function openDriver(client: ClientId): Promise<Driver> {
   const mod = (config.entry === null ? await import('leanredis') : await import(pathToFileURL(config.entry).href)) as Record<string, unknown> & { default?: Record<string, unknown> };
   const version = versionOf(config.entry, client);
@@ -94,13 +97,27 @@ async function openDriver(client: ClientId): Promise<Driver> {
     const exported = (mod.default ?? mod) as unknown as Ctor | { Redis: Ctor };
     const Ctor = typeof exported === 'function' ? exported : exported.Redis;
     raw = new Ctor(config.url, { lazyConnect: true, ...options });
-    await raw.connect!();
   } else {
     const createClient = (mod.createClient ?? mod.default?.createClient) as (options: object) => AnyClient;
     raw = createClient({ url: config.url, ...options });
-    // node-redis emits 'error' on connection trouble: without a listener it would throw.
-    if (client === 'redis') raw.on!('error', () => {});
-    await raw.connect!();
+  }
+  // ioredis and node-redis report connection trouble (a refused dial, a wrong password) as
+  // 'error' events, retry forever and reject connect() with a vaguer error or not at all: keep
+  // the last event's error, and give up after CONNECT_DEADLINE_MS with it.
+  let lastError: unknown;
+  if (client !== 'leanredis') raw.on!('error', (err) => (lastError = err));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      raw.connect!(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(lastError ?? Object.assign(new Error(`no connection within ${CONNECT_DEADLINE_MS} ms`), { code: 'ERR_CONNECT_TIMEOUT' })), CONNECT_DEADLINE_MS);
+      }),
+    ]);
+  } catch (err) {
+    throw lastError ?? err;
+  } finally {
+    clearTimeout(timer);
   }
   return {
     version,
@@ -547,7 +564,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    const code = (err as { code?: unknown })?.code;
+    // A code, else the Redis error prefix of a reply error (WRONGPASS, NOAUTH...).
+    const own = (err as { code?: unknown })?.code;
+    const code = typeof own === 'string' ? own : /^([A-Z][A-Z_]+) /.exec(err instanceof Error ? err.message : '')?.[1];
     send({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err), ...(typeof code === 'string' ? { code } : {}) });
     process.exit(1);
   },

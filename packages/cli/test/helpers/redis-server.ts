@@ -44,16 +44,18 @@ function answersPing(port: number): Promise<boolean> {
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (d) => {
       socket.destroy();
-      resolve(d.toString('latin1').startsWith('+PONG'));
+      // A server with requirepass answers -NOAUTH: up all the same.
+      const reply = d.toString('latin1');
+      resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }
 
-/** Starts redis-server and resolves once it answers PING (within 10 s). */
-export async function startTestRedis(): Promise<TestRedis> {
+/** Starts redis-server (with `extraArgs`, such as `['--requirepass', 'pw']`) and resolves once it answers PING (within 10 s). */
+export async function startTestRedis(extraArgs: readonly string[] = []): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'leanredis-cli-redis-'));
-  const child = spawn(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const child = spawn(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], { stdio: 'ignore' });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const spawnError = new Promise<never>((_, reject) => child.on('error', reject));

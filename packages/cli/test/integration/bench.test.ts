@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../src/exit-codes.ts';
@@ -145,6 +145,29 @@ test('a server that stops answering mid-step: the step gives up after its drain 
       // already gone
     }
     watcher.destroy();
+    await server.stop();
+  }
+});
+
+test('a --url password reaches the server and never the output, the HTML or an error; a wrong one exits 3 for every client', async () => {
+  const secret = 'pw-9f3c1e77d2';
+  const server = await startTestRedis(['--requirepass', secret]);
+  const dir = mkdtempSync(join(tmpdir(), 'leanredis-bench-secret-'));
+  try {
+    const html = join(dir, 'report.html');
+    const ok = await runCli(['bench', '--url', `redis://:${secret}@127.0.0.1:${server.port}`, '--clients', 'leanredis,ioredis', '--callers', '2', '--duration', '1s', '--warmup', '0s', '--keys', '10', '--json', '--html', html], { nice: true, timeoutMs: 120_000 });
+    assert.equal(ok.code, EXIT.ok, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as BenchResult).server.address, `127.0.0.1:${server.port}`);
+    for (const text of [ok.stdout, ok.stderr, readFileSync(html, 'utf8')]) assert.ok(!text.includes(secret), 'the password is not shown');
+    // A wrong password is the user's input (exit 3) with the server's own code, for every client.
+    for (const client of ['leanredis', 'ioredis', 'redis']) {
+      const wrong = await runCli(['bench', '--url', `redis://:not-${secret}@127.0.0.1:${server.port}`, '--clients', client, '--duration', '1s'], { timeoutMs: 120_000 });
+      assert.equal(wrong.code, EXIT.unavailable, `${client}: ${wrong.stderr}`);
+      assert.ok(!wrong.stderr.includes(secret) && !wrong.stdout.includes(secret), client);
+      assert.match(wrong.stderr, /WRONGPASS/, client);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     await server.stop();
   }
 });
