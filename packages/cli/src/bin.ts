@@ -15,6 +15,12 @@ const onSignal = (): void => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// A reader that leaves early (`leanredis bench | head`) is not a failure of the doctor: without
+// this, the write's EPIPE is an unhandled 'error' event and a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

@@ -75,6 +75,8 @@ export interface SecondSample extends ProcessSample {
   readonly tMs: number;
   /** Index of the step it belongs to. */
   readonly step: number;
+  /** Index of the round it belongs to (--rounds), when there were several. */
+  readonly round?: number;
   /** Actual length of the interval. (ms) */
   readonly intervalMs: number;
   readonly ops: number;

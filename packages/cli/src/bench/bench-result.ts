@@ -58,7 +58,10 @@ export interface BenchRun {
   readonly steps: readonly StepResult[];
   readonly seconds: readonly SecondSample[];
   readonly totals: RunTotals;
+  /** Medians over the rounds when there were several. */
   readonly facts: RunFacts;
+  /** Interleaved rounds merged into this run (--rounds); 1 when absent. */
+  readonly rounds?: number;
 }
 
 /** The server the load ran against. */
@@ -129,3 +132,51 @@ export function finishRun(run: Omit<BenchRun, 'totals' | 'steps'> & { steps: rea
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * One run made of interleaved rounds (--rounds): the seconds one after the other on one clock
+ * (each tagged with its round), each step's counts and histograms summed over the rounds, the
+ * facts (memory path, overhead) as medians over the rounds.
+ */
+export function mergeRounds(rounds: readonly BenchRun[]): BenchRun {
+  if (rounds.length === 1) return rounds[0];
+  const first = rounds[0];
+  const seconds: SecondSample[] = [];
+  let offset = 0;
+  rounds.forEach((r, round) => {
+    for (const s of r.seconds) seconds.push({ ...s, tMs: s.tMs + offset, round });
+    offset += r.seconds.at(-1)?.tMs ?? 0;
+  });
+  const steps = first.steps.map((st): StepResult => {
+    const all = rounds.map((r) => r.steps[st.index]).filter((x): x is StepResult => x !== undefined);
+    const h = new Histogram();
+    const errorsByCode: Record<string, number> = {};
+    for (const x of all) {
+      h.add(x.histogram);
+      for (const [code, n] of Object.entries(x.errorsByCode)) errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
+    }
+    const sum = (f: (x: StepResult) => number) => all.reduce((n, x) => n + f(x), 0);
+    const ops = sum((x) => x.ops);
+    const durationMs = sum((x) => x.durationMs);
+    return { index: st.index, load: st.load, durationMs, ops, opsPerSec: durationMs === 0 ? 0 : Math.round((ops * 1000) / durationMs), errors: sum((x) => x.errors), errorsByCode, dropped: sum((x) => x.dropped), latency: summarizeLatency(h), histogram: h.toJSON(), allocatedBytesPerOp: 0, gcPauseMs: 0 };
+  });
+  const med = (f: (x: RunFacts) => number) => Math.round(median(rounds.map((r) => f(r.facts))));
+  const facts: RunFacts = {
+    clientVersion: first.facts.clientVersion,
+    heapBaseline: med((f) => f.heapBaseline),
+    heapReady: med((f) => f.heapReady),
+    heapAfter: med((f) => f.heapAfter),
+    rssAfter: med((f) => f.rssAfter),
+    overheadNsPerOp: med((f) => f.overheadNsPerOp),
+    loopFloorNsPerOp: med((f) => f.loopFloorNsPerOp),
+    overheadOpsPerSec: med((f) => f.overheadOpsPerSec),
+  };
+  const { totals: _totals, steps: _steps, seconds: _seconds, facts: _facts, ...rest } = first;
+  return finishRun({ ...rest, steps, seconds, facts, rounds: rounds.length });
+}

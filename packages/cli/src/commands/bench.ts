@@ -20,7 +20,7 @@ import { formatBytes, formatCount } from '../report/format.js';
 import { planClients, planConfigs, rampSteps, readClients, readMix, readRange, type PlanDefaults } from '../bench/bench-plan.js';
 import { runLoad } from '../bench/run-load.js';
 import { startPrivateRedis, type PrivateRedis } from '../bench/private-redis.js';
-import type { BenchResult, BenchRun } from '../bench/bench-result.js';
+import { mergeRounds, type BenchResult, type BenchRun } from '../bench/bench-result.js';
 
 const HELP = `Usage: leanredis bench [options]
        leanredis bench compare <before.json> <after.json> [--json] [--html <file>]
@@ -45,6 +45,8 @@ Load:
   --steps <n>             steps of a ramp (default 4)
   --duration <duration>   measured time per run, split evenly over the steps (default 20s)
   --warmup <duration>     load before measuring, not recorded (default 2s)
+  --rounds <n>            make each run n times, interleaved (A B A B...), merged into one
+                          (default 1): a drift of the machine's load falls on every run
   --mix <mix>             commands and weights: get, set, ping, incr (default get:80,set:20)
   --value-size <size>     bytes of each value written (default 100)
   --keys <n>              distinct keys, each written once before the load (default 1000)
@@ -85,6 +87,7 @@ const OPTIONS = {
   ramp: { type: 'string' },
   rate: { type: 'string' },
   steps: { type: 'string' },
+  rounds: { type: 'string' },
   duration: { type: 'string' },
   warmup: { type: 'string' },
   mix: { type: 'string' },
@@ -139,6 +142,7 @@ export const command: Command = {
       overheadMs: readDurationMs(values['overhead-time'], 'overhead-time', 500, { minMs: 0, maxMs: 60_000 }),
     };
     if (defaults.valueSize > 512 * 1024 * 1024) throw usageError('--value-size is at most 512 MiB (a Redis string)');
+    const rounds = readInteger(values.rounds, 'rounds', 1, { min: 1, max: 100 });
     const clients = readClients(values.clients ?? 'leanredis');
     if (values.config !== undefined && values.clients !== undefined && clients.length > 1) throw usageError('with --config, --clients names at most one client (the default of files that name none)');
     // Resolve every client before starting anything: a missing one fails at once.
@@ -159,25 +163,29 @@ export const command: Command = {
       }
       const serverUrl = url ?? server!.url;
       const requests = planFor(serverUrl);
-      const runs: BenchRun[] = [];
-      for (const [i, request] of requests.entries()) {
-        const total = request.config.steps.length * request.config.stepMs;
-        const label = `bench ${i + 1}/${requests.length} ${request.name}`;
-        progress.update(`${label}: connecting, writing ${formatCount(request.config.keys)} keys`, true);
-        runs.push(
-          await runLoad(request, {
-            cwd: ctx.cwd,
-            env: ctx.env,
-            signal: ctx.signal,
-            onReady: () => progress.update(`${label}: measuring its own overhead, warming up`, true),
-            onSecond: (s) =>
-              progress.update(
-                `${label}: step ${s.step + 1}/${request.config.steps.length} (${request.config.mode === 'closed' ? `${request.config.steps[s.step]} callers` : `${request.config.steps[s.step]}/s`}) ` +
-                  `${Math.round(s.tMs / 1000)}/${Math.round(total / 1000)} s  ${formatCount(s.opsPerSec)} ops/s  p99 ${formatLatency(s.p99Ms)}  heap ${formatBytes(s.heapUsed)}${s.errors > 0 ? `  errors ${s.errors}` : ''}`,
-              ),
-          }),
-        );
+      // Rounds interleave the runs (A B A B ...), so a drift of the machine's load falls on all.
+      const byRequest: BenchRun[][] = requests.map(() => []);
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, request] of requests.entries()) {
+          const total = request.config.steps.length * request.config.stepMs;
+          const label = `bench ${rounds > 1 ? `round ${round + 1}/${rounds} ` : ''}${i + 1}/${requests.length} ${request.name}`;
+          progress.update(`${label}: connecting, writing ${formatCount(request.config.keys)} keys`, true);
+          byRequest[i].push(
+            await runLoad(request, {
+              cwd: ctx.cwd,
+              env: ctx.env,
+              signal: ctx.signal,
+              onReady: () => progress.update(`${label}: measuring its own overhead, warming up`, true),
+              onSecond: (s) =>
+                progress.update(
+                  `${label}: step ${s.step + 1}/${request.config.steps.length} (${request.config.mode === 'closed' ? `${request.config.steps[s.step]} callers` : `${request.config.steps[s.step]}/s`}) ` +
+                    `${Math.round(s.tMs / 1000)}/${Math.round(total / 1000)} s  ${formatCount(s.opsPerSec)} ops/s  p99 ${formatLatency(s.p99Ms)}  heap ${formatBytes(s.heapUsed)}${s.errors > 0 ? `  errors ${s.errors}` : ''}`,
+                ),
+            }),
+          );
+        }
       }
+      const runs = byRequest.map(mergeRounds);
       progress.clear();
       const cpuList = cpus();
       const result: BenchResult = {

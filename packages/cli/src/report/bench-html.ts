@@ -50,16 +50,20 @@ function seriesOf(runs: readonly BenchRun[], y: (s: BenchRun['seconds'][number])
   return runs.map((r, i) => ({ name: label(r), colorIndex: i, points: r.seconds.map((s) => [Math.round(s.tMs / 100) / 10, y(s)] as const) }));
 }
 
-/** Where each step after the first begins, on the first run's clock. */
+/** Where each step (and each round's first step) begins, on the first run's clock. */
 function stepMarkers(runs: readonly BenchRun[]): Array<{ x: number; label: string }> {
   const r = runs[0];
-  if (r === undefined || r.steps.length < 2) return [];
-  let t = 0;
-  return r.steps.map((s) => {
-    const marker = { x: Math.round(t / 100) / 10, label: formatLoad(r, s.load) };
-    t += s.durationMs;
-    return marker;
-  });
+  if (r === undefined || (r.steps.length < 2 && (r.rounds ?? 1) < 2)) return [];
+  const markers: Array<{ x: number; label: string }> = [];
+  let previous: { step: number; round: number; tMs: number } | undefined;
+  for (const s of r.seconds) {
+    if (previous === undefined || s.step !== previous.step || (s.round ?? 0) !== previous.round) {
+      const load = r.steps[s.step]?.load ?? 0;
+      markers.push({ x: Math.round((previous?.tMs ?? 0) / 100) / 10, label: `${(r.rounds ?? 1) > 1 && s.step === 0 ? `round ${(s.round ?? 0) + 1}: ` : ''}${formatLoad(r, load)}` });
+    }
+    previous = { step: s.step, round: s.round ?? 0, tMs: s.tMs };
+  }
+  return markers;
 }
 
 const PERCENTILES = [0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999];

@@ -69,7 +69,8 @@ export function renderBenchReport(result: BenchResult): string {
   const lines: string[] = [];
   lines.push(
     `leanredis bench: ${s.mode} loop, ${formatMix(s.mix)}, ${formatBytes(s.valueSize)} values, ${formatCount(s.keys)} keys, ` +
-      `redis ${result.server.version || '(version unknown)'} at ${result.server.address}${result.server.isPrivate ? ' (private)' : ''}`,
+      `redis ${result.server.version || '(version unknown)'} at ${result.server.address}${result.server.isPrivate ? ' (private)' : ''}` +
+      ((first.rounds ?? 1) > 1 ? `; ${first.rounds} interleaved rounds per run` : ''),
   );
   lines.push(`machine: ${result.machine.cpuModel}, ${result.machine.cpus} cpus, load ${result.machine.loadAverageBefore.toFixed(2)} -> ${result.machine.loadAverageAfter.toFixed(2)}; Node ${result.node}`);
   lines.push('');

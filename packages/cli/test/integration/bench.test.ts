@@ -171,3 +171,19 @@ test('a --url password reaches the server and never the output, the HTML or an e
     await server.stop();
   }
 });
+
+test('--rounds 2 interleaves the runs and merges each one\'s rounds: seconds on one clock, counts summed', async () => {
+  const run = await runCli(['bench', '--clients', 'leanredis,ioredis', '--rounds', '2', '--callers', '2', '--duration', '1s', '--warmup', '0s', '--keys', '10', '--json'], { nice: true, timeoutMs: 120_000 });
+  assert.equal(run.code, EXIT.ok, run.stderr);
+  const r = JSON.parse(run.stdout) as BenchResult;
+  for (const x of r.runs) {
+    assert.equal(x.rounds, 2);
+    assert.deepEqual([...new Set(x.seconds.map((s) => s.round))], [0, 1]);
+    const times = x.seconds.map((s) => s.tMs);
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'one clock across the rounds');
+    assert.equal(x.steps.length, 1);
+    assert.equal(x.steps[0].histogram.count, x.totals.ops);
+    assert.equal(x.seconds.reduce((n, s) => n + s.ops, 0), x.totals.ops);
+    assert.ok(x.steps[0].durationMs >= 1800, 'both rounds\' time');
+  }
+});
