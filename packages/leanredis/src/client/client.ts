@@ -122,10 +122,22 @@ export class Client<S = string> extends Runner<S> {
     const dispatcher = new Dispatcher(resolved);
     this.#dispatcher = dispatcher;
     const topology = typeof options === 'object' && options !== null ? (options as { [TOPOLOGY]?: Topology })[TOPOLOGY] : undefined;
-    if (topology !== undefined) applyTopology(resolved, topology, (error) => dispatcher.pool.dropConnections(error));
+    if (topology !== undefined) {
+      applyTopology(resolved, topology, {
+        dropConnections: (error) => dispatcher.pool.dropConnections(error),
+        routeReads: (pick) => {
+          dispatcher.readRoute = pick === undefined ? undefined : () => Client.#dispatcherOf(pick());
+        },
+      });
+    }
     dispatcher.pool.observer = new Client.#Observer(this as Client<unknown>);
     const created = (globalThis as { [CLIENT_CREATED]?: Set<(client: Client<unknown>) => void> })[CLIENT_CREATED];
     if (created !== undefined) for (const listener of created) listener(this as Client<unknown>);
+  }
+
+  /** The dispatcher of a client (a topology's replica client), for read routing. */
+  static #dispatcherOf(client: object | undefined): Dispatcher | undefined {
+    return client instanceof Client ? client.#dispatcher : undefined;
   }
 
   /**

@@ -32,6 +32,8 @@ const newConnection: ConnectionFactory<Connection> = (settings, owner, reconnect
 export class Dispatcher {
   readonly options: ResolvedOptions;
   readonly pool: Pool<Connection>;
+  /** Where read-only commands go instead (a topology's replicas); undefined: here. */
+  readRoute: (() => Dispatcher | undefined) | undefined;
   #observer: CommandObserver | undefined;
 
   constructor(options: ResolvedOptions) {
@@ -75,6 +77,10 @@ export class Dispatcher {
 
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */
   run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
+    if (this.readRoute !== undefined && definition.isReadOnly && definition.block === undefined) {
+      const reads = this.readRoute();
+      if (reads !== undefined) return reads.run(definition, args, call);
+    }
     if (!isCommandObserved()) return this.#run(definition, args, call, undefined);
     // Observed: the context is made and `start` published here; the command publishes its
     // settle events itself when it delivers (observe.ts), so no closure or promise is added.

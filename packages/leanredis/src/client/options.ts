@@ -208,10 +208,15 @@ export interface TopologyHandle {
   setAddress(host: string, port: number): void;
   /** Drops every socket: see Pool.dropConnections. */
   dropConnections(error: Error): void;
+  /**
+   * Sends read-only commands (not blocking ones, not pipelines, transactions or leases) to the
+   * client `pick` returns at each call (a replica's), or here when it returns undefined.
+   */
+  routeReads(pick: (() => object | undefined) | undefined): void;
 }
 
 /** Wires a topology into resolved options: connections locate and verify through it. */
-export function applyTopology(resolved: ResolvedOptions, topology: Topology, dropConnections: (error: Error) => void): void {
+export function applyTopology(resolved: ResolvedOptions, topology: Topology, control: Pick<TopologyHandle, 'dropConnections' | 'routeReads'>): void {
   const connection = resolved.connection;
   connection.locate = topology.locate;
   connection.verify = topology.verify;
@@ -225,7 +230,8 @@ export function applyTopology(resolved: ResolvedOptions, topology: Topology, dro
       // Observers read the destination (leanredis:command, :connect): one object, updated in place.
       Object.assign(resolved.destination, { address, serverAddress: host, serverPort: port });
     },
-    dropConnections,
+    dropConnections: control.dropConnections,
+    routeReads: control.routeReads,
   });
 }
 

@@ -14,6 +14,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ArgumentError, Client, type ClientEvents, type ClientOptions, type ClientStats } from '../index.js';
 import { SentinelTopology, TOPOLOGY, type Address, type SentinelStats, type SwitchInfo } from './topology.js';
+import { ReplicaTopology, readRoute } from './replicas.js';
 
 export { SWITCH_CHANNEL } from './topology.js';
 export type { SentinelStats, SwitchInfo } from './topology.js';
@@ -41,16 +42,35 @@ export interface SentinelOptions extends Omit<ClientOptions, 'url' | 'host' | 'p
   sentinelTls?: boolean | TlsOptions;
   /** Deadline of one query to one sentinel (dial, handshake and reply); the next is tried after it. @default 1000 (ms) */
   sentinelTimeoutMs?: number;
+  /**
+   * Where read-only commands go: the master; a replica ('replica': only replicas, waiting for one
+   * if none is healthy); or a replica when one is known, else the master ('preferReplica').
+   * Pipelines, transactions, leases, blocking commands and pub/sub always use the master.
+   * Replicas lag the master (asynchronous replication): a read may miss a write just made.
+   * @default "master"
+   */
+  readFrom?: 'master' | 'replica' | 'preferReplica';
   /** Bulk strings as UTF-8 strings; `createSentinel({ ..., returnBuffers: true })` is typed for Buffers. @default false */
   returnBuffers?: boolean;
 }
 
 /** `sentinel.stats()`: the client's figures plus where the sentinels sent it. */
 export interface SentinelClientStats extends ClientStats {
-  sentinel: SentinelStats;
+  sentinel: SentinelStats & {
+    /** Where read-only commands go. */
+    readFrom: 'master' | 'replica' | 'preferReplica';
+    /** Healthy replicas the sentinels listed last time (0 until replicas are first asked for). */
+    replicas: number;
+    /** The replica the read connections use now, as host:port. */
+    replica: string | undefined;
+    /** Replicas refused because they said they were masters. */
+    refusedMasters: number;
+  };
+  /** The figures of the replica-read client's own pool; undefined with readFrom 'master'. */
+  replicaReads: ClientStats | undefined;
 }
 
-const SENTINEL_KEYS = new Set(['sentinels', 'masterName', 'sentinelUsername', 'sentinelPassword', 'sentinelTls', 'sentinelTimeoutMs']);
+const SENTINEL_KEYS = new Set(['sentinels', 'masterName', 'sentinelUsername', 'sentinelPassword', 'sentinelTls', 'sentinelTimeoutMs', 'readFrom']);
 const ADDRESS_KEYS = new Set(['url', 'host', 'port', 'path']);
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -77,7 +97,9 @@ function parseAddress(value: unknown, index: number): Address {
 }
 
 /** Splits and validates the options: the sentinels' part, and the data client's options. */
-function resolveSentinelOptions(input: SentinelOptions, onSwitch: (info: SwitchInfo) => void): { topology: SentinelTopology; data: ClientOptions } {
+type ReadFrom = 'master' | 'replica' | 'preferReplica';
+
+function resolveSentinelOptions(input: SentinelOptions, onSwitch: (info: SwitchInfo) => void): { topology: SentinelTopology; data: ClientOptions; readFrom: ReadFrom; masterName: string } {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('expected an options object with sentinels and masterName');
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
@@ -93,6 +115,8 @@ function resolveSentinelOptions(input: SentinelOptions, onSwitch: (info: SwitchI
     if (value !== undefined && typeof value !== 'string') fail(`option "${name}" must be a string`);
   }
   if (sentinelTls !== undefined && typeof sentinelTls !== 'boolean' && (typeof sentinelTls !== 'object' || Array.isArray(sentinelTls))) fail('option "sentinelTls" must be a boolean or tls.connect options');
+  const readFrom = input.readFrom ?? 'master';
+  if (readFrom !== 'master' && readFrom !== 'replica' && readFrom !== 'preferReplica') fail('option "readFrom" must be "master", "replica" or "preferReplica"');
   const timeoutMs = sentinelTimeoutMs ?? 1000;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) fail(`option "sentinelTimeoutMs" must be an integer from 1 to ${MAX_TIMER_MS} (ms)`);
 
@@ -116,7 +140,7 @@ function resolveSentinelOptions(input: SentinelOptions, onSwitch: (info: SwitchI
   if (tls !== undefined) sentinelClient.tls = tls;
   for (const key of Object.keys(sentinelClient) as (keyof ClientOptions)[]) if (sentinelClient[key] === undefined) delete sentinelClient[key];
   const topology = new SentinelTopology({ masterName, sentinels: addresses, sentinelClient, timeoutMs, onSwitch });
-  return { topology, data: data as ClientOptions };
+  return { topology, data: data as ClientOptions, readFrom, masterName };
 }
 
 /** Checks the data options as createClient would, naming createSentinel in the message. */
@@ -127,14 +151,25 @@ function asSentinelError(err: unknown): unknown {
 
 // The topology of the client under construction: super() must run before `this` exists, and
 // the topology is made from the same options first.
-let pending: { topology: SentinelTopology; switched: Set<(info: SwitchInfo) => void> } | undefined;
+let pending: Prepared | undefined;
+
+interface Prepared {
+  topology: SentinelTopology;
+  switched: Set<(info: SwitchInfo) => void>;
+  readFrom: ReadFrom;
+  replicas: ReplicaTopology | undefined;
+  data: ClientOptions;
+}
 
 function prepare(options: SentinelOptions): ClientOptions {
   const switched = new Set<(info: SwitchInfo) => void>();
-  const { topology, data } = resolveSentinelOptions(options, (info) => {
+  let replicas: ReplicaTopology | undefined;
+  const { topology, data, readFrom, masterName } = resolveSentinelOptions(options, (info) => {
+    replicas?.onSwitch();
     for (const listener of switched) listener(info);
   });
-  pending = { topology, switched };
+  if (readFrom !== 'master') replicas = new ReplicaTopology(topology, masterName);
+  pending = { topology, switched, readFrom, replicas, data };
   return { ...data, [TOPOLOGY]: topology.hooks() } as ClientOptions;
 }
 
@@ -148,6 +183,9 @@ function prepare(options: SentinelOptions): ClientOptions {
 export class SentinelClient<S = string> extends Client<S> {
   readonly #topology: SentinelTopology;
   readonly #switched: Set<(info: SwitchInfo) => void>;
+  readonly #readFrom: ReadFrom;
+  readonly #replicas: ReplicaTopology | undefined;
+  readonly #replicaClient: Client<S> | undefined;
 
   constructor(options: SentinelOptions) {
     try {
@@ -156,9 +194,18 @@ export class SentinelClient<S = string> extends Client<S> {
       pending = undefined;
       throw asSentinelError(err);
     }
-    this.#topology = pending!.topology;
-    this.#switched = pending!.switched;
+    const prepared = pending!;
     pending = undefined;
+    this.#topology = prepared.topology;
+    this.#switched = prepared.switched;
+    this.#readFrom = prepared.readFrom;
+    this.#replicas = prepared.replicas;
+    if (prepared.replicas !== undefined && prepared.readFrom !== 'master') {
+      // The same data options (credentials, TLS, pool sizes) for the replica connections.
+      const replicaClient = new Client<S>({ ...prepared.data, [TOPOLOGY]: prepared.replicas.hooks() } as ClientOptions);
+      this.#replicaClient = replicaClient;
+      this.#topology.routeReads(readRoute(prepared.readFrom, prepared.replicas, replicaClient));
+    }
   }
 
   /** Adds an event listener (see SentinelEvents). */
@@ -197,16 +244,22 @@ export class SentinelClient<S = string> extends Client<S> {
   }
 
   override stats(): SentinelClientStats {
-    return { ...super.stats(), sentinel: this.#topology.stats() };
+    const replicas = this.#replicas;
+    return {
+      ...super.stats(),
+      sentinel: { ...this.#topology.stats(), readFrom: this.#readFrom, replicas: replicas?.known ?? 0, replica: replicas?.current, refusedMasters: replicas?.refused ?? 0 },
+      replicaReads: this.#replicaClient?.stats(),
+    };
   }
 
   override async close(): Promise<void> {
-    await super.close();
+    await Promise.all([super.close(), this.#replicaClient?.close()]);
     await this.#topology.close();
   }
 
   override destroy(): void {
     super.destroy();
+    this.#replicaClient?.destroy();
     this.#topology.destroy();
   }
 }

@@ -28,6 +28,7 @@ export interface Address {
 export interface TopologyHandle {
   setAddress(host: string, port: number): void;
   dropConnections(error: Error): void;
+  routeReads(pick: (() => object | undefined) | undefined): void;
 }
 
 /** The core's Topology seam (src/client/options.ts), declared here: this subpath reaches the core only through its entry. */
@@ -128,6 +129,11 @@ export class SentinelTopology {
     };
   }
 
+  /** Sends the client's read-only commands to the client `pick` returns (see readFrom). */
+  routeReads(pick: () => object | undefined): void {
+    this.#handle?.routeReads(pick);
+  }
+
   /** The master in use, or undefined before the first discovery. */
   get master(): Address | undefined {
     return this.#master === undefined ? undefined : { ...this.#master };
@@ -178,6 +184,21 @@ export class SentinelTopology {
 
   async #discoverRound(): Promise<void> {
     this.#discoveries++;
+    const answer = await this.ask(['GET-MASTER-ADDR-BY-NAME', this.#settings.masterName], (reply) => {
+      const [host, port] = Array.isArray(reply) ? reply.map(String) : [];
+      return host !== undefined && Number.isInteger(Number(port)) ? { host, port: Number(port) } : undefined;
+    });
+    this.#setMaster(answer.value, `sentinel ${addressOf(answer.sentinel)} names it`);
+    this.#watch(answer.sentinel, answer.client);
+    this.#refreshSentinels(answer.client);
+  }
+
+  /**
+   * Sends `SENTINEL <args>` to the sentinels in order, each within sentinelTimeoutMs, until one
+   * gives a reply `read` accepts. Rejects with ERR_SENTINEL_MASTER_UNKNOWN when those that
+   * answered gave nothing usable, ERR_SENTINEL_UNREACHABLE when none answered.
+   */
+  async ask<T>(args: string[], read: (reply: unknown) => T | undefined): Promise<{ value: T; sentinel: Address; client: Client }> {
     const { masterName, timeoutMs } = this.#settings;
     let unknown = 0;
     let firstError: unknown;
@@ -186,27 +207,25 @@ export class SentinelTopology {
       const client = this.#client(sentinel);
       let reply: unknown;
       try {
-        reply = await client.with({ timeoutMs }).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName);
+        reply = await client.with({ timeoutMs }).call('SENTINEL', ...args);
       } catch (err) {
         firstError ??= err;
         continue;
       }
-      const [host, port] = Array.isArray(reply) ? reply.map(String) : [];
-      if (host === undefined || !Number.isInteger(Number(port))) {
+      const value = read(reply);
+      if (value === undefined) {
         unknown++;
         continue;
       }
       this.#promote(sentinel);
-      this.#setMaster({ host, port: Number(port) }, `sentinel ${addressOf(sentinel)} names it`);
-      this.#watch(sentinel, client);
-      this.#refreshSentinels(client);
-      return;
+      return { value, sentinel, client };
     }
     const tried = this.#sentinels.length;
     if (unknown > 0) {
       throw new SentinelError('ERR_SENTINEL_MASTER_UNKNOWN', `${unknown} of ${tried} sentinels answered that they know no master named "${masterName}"`);
     }
-    throw new SentinelError('ERR_SENTINEL_UNREACHABLE', `none of ${tried} sentinels answered within sentinelTimeoutMs (${timeoutMs} ms)`, { cause: firstError });
+    const why = firstError instanceof Error ? ` (first: ${(firstError as { code?: string }).code ?? firstError.name})` : '';
+    throw new SentinelError('ERR_SENTINEL_UNREACHABLE', `none of ${tried} sentinels answered within sentinelTimeoutMs (${timeoutMs} ms)${why}`, { cause: firstError });
   }
 
   /** The sentinel that answered is asked first next time (as go-redis does). */

@@ -78,7 +78,41 @@ test('options are validated: unknown keys and address options are refused, namin
   refused({ ...base, sentinels: ['nohostport'] }, /option "sentinels" \[0\]/);
   refused({ sentinels: base.sentinels }, /option "masterName"/);
   refused({ ...base, sentinelTimeoutMs: 0 }, /option "sentinelTimeoutMs"/);
+  refused({ ...base, readFrom: 'slave' }, /option "readFrom"/);
   refused({ ...base, commandTimeoutMs: -1 }, /createSentinel: option "commandTimeoutMs"/);
+});
+
+test("readFrom 'replica' sends read-only commands to a healthy replica and everything else to the master", async () => {
+  const c = sentinel({ readFrom: 'replica', clientName: 'replica-reader' });
+  const masterPort = await t.currentMaster();
+  assert.equal(await c.set('r:k', 'v'), 'OK', 'a write goes to the master (a replica would answer READONLY)');
+  await waitFor(async () => (await c.get('r:k')) === 'v', { timeoutMs: 10_000, message: 'the write to reach the replica read from' });
+  const { sentinel: s, replicaReads } = c.stats();
+  assert.equal(s.readFrom, 'replica');
+  assert.equal(s.replicas, 2);
+  assert.ok(s.replica !== undefined && s.replica !== `127.0.0.1:${masterPort}`, `reads from ${s.replica}, not the master ${masterPort}`);
+  assert.ok(replicaReads !== undefined && replicaReads.totalConns >= 1, 'the replica client has its own connection');
+  const replicaPort = Number(s.replica.split(':')[1]);
+  assert.equal(String(((await t.clientOf(replicaPort).call('ROLE')) as unknown[])[0]), 'slave');
+  const readers = String(await t.clientOf(replicaPort).call('CLIENT', 'LIST')).split('\n').filter((l) => l.includes(' name=replica-reader '));
+  assert.equal(readers.length, 1, 'one connection of the client on that replica');
+  // Pipelines, transactions and leases stay on the master.
+  assert.deepEqual(await c.pipeline().get('r:k').exec(), ['v']);
+  {
+    await using conn = await c.acquire();
+    assert.equal(String(((await conn.call('ROLE')) as unknown[])[0]), 'master');
+  }
+});
+
+test("readFrom 'preferReplica' reads from the master until a replica is known, then from the replica", async () => {
+  const c = sentinel({ readFrom: 'preferReplica' });
+  assert.equal(await c.set('p:k', 'v'), 'OK');
+  await c.get('p:k'); // no replica known yet: the master answers, and the replicas are asked for
+  await waitFor(async () => (await c.get('p:k')) === 'v' && c.stats().sentinel.replica !== undefined, { timeoutMs: 10_000, message: 'reads to move to a replica' });
+  assert.notEqual(c.stats().sentinel.replica, `127.0.0.1:${await t.currentMaster()}`);
+  const plain = sentinel();
+  await plain.ping();
+  assert.equal(plain.stats().replicaReads, undefined, "readFrom 'master' (the default) makes no replica client");
 });
 
 test('follows SENTINEL FAILOVER: traffic moves to the new master, the old connections are closed', async () => {
