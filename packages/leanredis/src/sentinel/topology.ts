@@ -83,6 +83,9 @@ export interface SentinelStats {
   watching: string | undefined;
 }
 
+// Loaded at the first switch, not at import (a constant: the bundle's line breaks may fall inside a call's literal).
+const DIAGNOSTICS_CHANNEL = 'node:diagnostics_channel';
+
 /** A redial within this long of the last discovery reuses its answer rather than asking again. */
 const REDISCOVER_AFTER_MS = 200;
 
@@ -246,7 +249,7 @@ export class SentinelTopology {
     if (previous === undefined) return;
     this.#switches++;
     const info: SwitchInfo = { masterName: this.#settings.masterName, from: addressOf(previous), to: addressOf(next), reason: why };
-    const dc = process.getBuiltinModule('node:diagnostics_channel');
+    const dc = process.getBuiltinModule(DIAGNOSTICS_CHANNEL) as typeof import('node:diagnostics_channel');
     if (dc.hasSubscribers(SWITCH_CHANNEL)) dc.channel(SWITCH_CHANNEL).publish(info);
     // Commands written to the old master and not read-only fail with ERR_CONNECTION_LOST_AFTER_WRITE
     // (they may have run there); read-only ones are re-sent to the new master.

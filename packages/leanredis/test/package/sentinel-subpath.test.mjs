@@ -88,7 +88,8 @@ test('a sentinel client created but unused opens no socket and starts no timer; 
   assert.equal(out.isClient, true);
   assert.equal(out.stats.totalConns, 0);
   // (JSON leaves out the undefined master and watcher.)
-  assert.deepEqual(out.stats.sentinel, { sentinels: 2, discoveries: 0, switches: 0, refusedReplicas: 0 });
+  assert.deepEqual(out.stats.sentinel, { sentinels: 2, discoveries: 0, switches: 0, refusedReplicas: 0, readFrom: 'master', replicas: 0, refusedMasters: 0 });
+  assert.equal(out.stats.replicaReads, undefined);
   assert.equal(out.code, 'ERR_INVALID_OPTION');
   assert.match(out.message, /^createSentinel: unknown option "bogus"/);
   assert.equal(out.isCoreClass, true, 'the same ArgumentError class as leanredis exports');
