@@ -244,7 +244,12 @@ export class Connection {
   drop(error: Error): void {
     const state = this.#state;
     // Waiting out a backoff for the old server: dial the new one now.
-    if (state === 'reconnecting') this.#dial();
+    if (state === 'reconnecting') {
+      this.#dial();
+      return;
+    }
+    // Still locating (the drop may come from that very discovery): it dials where it is told.
+    if (state === 'connecting' && this.#locating !== undefined) return;
     if (state !== 'connecting' && state !== 'ready' && state !== 'closing') return;
     this.#socketError = error;
     this.#onSocketGone(error);
