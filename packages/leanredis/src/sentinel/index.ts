@@ -252,9 +252,10 @@ export class SentinelClient<S = string> extends Client<S> {
     };
   }
 
-  override async close(): Promise<void> {
-    await Promise.all([super.close(), this.#replicaClient?.close()]);
-    await this.#topology.close();
+  /** Closes the master and replica connections as `Client.close` does (same deadline), then the sentinel connections. */
+  override close(options?: { timeoutMs?: number }): Promise<void> {
+    const closing = Promise.all([super.close(options), this.#replicaClient?.close(options)]); // a bad option throws here, synchronously
+    return closing.then(() => this.#topology.close());
   }
 
   override destroy(): void {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createClient, type Client, type ClientOptions } from '../../src/index.ts';
 import { freePort, rawCommand, startRedisServer, REDIS_SERVER_BIN, type RedisServer } from './redis-server.ts';
 import { waitFor } from './wait.ts';
+import type { TlsFixtures } from './tls-certs.ts';
 
 export interface SentinelTopologyOptions {
   /** @default "mymaster" */
@@ -42,10 +43,12 @@ export interface SentinelTopologyOptions {
   dataArgs?: string[];
   /** Extra lines for every sentinel's config file. */
   sentinelConfig?: string[];
-  /** How the helper's own clients reach the data servers (TLS topologies). */
-  dataClientOptions?: ClientOptions;
-  /** How the helper's own clients reach the sentinels. */
-  sentinelClientOptions?: ClientOptions;
+  /**
+   * TLS everywhere the client looks: data servers and sentinels listen on TLS ports (the ports
+   * the sentinels know and report, `tls-replication yes`), signed by `tls.ca`; their plain ports
+   * stay open on loopback for the helper's own probes only.
+   */
+  tls?: TlsFixtures;
 }
 
 export interface SentinelNode {
@@ -60,6 +63,8 @@ export interface SentinelTopology {
   readonly masterName: string;
   /** The data servers, the first one started as master (which one is master now: currentMaster()). */
   readonly servers: RedisServer[];
+  /** The port of each server that the sentinels know (its TLS port in a TLS topology), in the order of `servers`. */
+  readonly ports: number[];
   readonly sentinels: SentinelNode[];
   /** `{ host, port }` of every sentinel, for createSentinel. */
   readonly sentinelAddresses: { host: string; port: number }[];
@@ -73,7 +78,7 @@ export interface SentinelTopology {
   failover(): Promise<number>;
   /** Waits until every live sentinel names a master other than `oldPort`, and that server says it is a master. */
   waitForNewMaster(oldPort: number, timeoutMs?: number): Promise<number>;
-  /** The data server listening on `port`. */
+  /** The data server listening on `port` (as the sentinels know it, or its plain port). */
   server(port: number): RedisServer;
   stop(): Promise<void>;
 }
@@ -90,8 +95,10 @@ function fieldsOf(entry: unknown): Map<string, string> {
   return out;
 }
 
-async function startSentinelProcess(dir: string, index: number, lines: string[]): Promise<SentinelNode> {
+async function startSentinelProcess(dir: string, index: number, lines: string[], tls: TlsFixtures | undefined): Promise<SentinelNode & { tlsPort: number | undefined }> {
   const port = await freePort();
+  const tlsPort = tls === undefined ? undefined : await freePort();
+  if (tls !== undefined) lines = [...lines, ...tlsLines(tls), `tls-port ${tlsPort}`];
   const file = join(dir, `sentinel-${index}.conf`);
   writeFileSync(file, [`port ${port}`, 'bind 127.0.0.1', 'daemonize no', `dir ${dir}`, 'logfile ""', ...lines, ''].join('\n'));
   const child = spawn(REDIS_SERVER_BIN, [file, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -117,6 +124,7 @@ async function startSentinelProcess(dir: string, index: number, lines: string[])
   return {
     host: '127.0.0.1',
     port,
+    tlsPort,
     process: child,
     log: () => output,
     async kill() {
@@ -126,6 +134,17 @@ async function startSentinelProcess(dir: string, index: number, lines: string[])
       await done;
     },
   };
+}
+
+/** Server-side TLS settings (config-file lines; as arguments, prefixed with --). */
+function tlsLines(tls: TlsFixtures): string[] {
+  return [
+    `tls-cert-file ${tls.server.certPath}`,
+    `tls-key-file ${tls.server.keyPath}`,
+    `tls-ca-cert-file ${tls.ca.certPath}`,
+    'tls-auth-clients no',
+    'tls-replication yes',
+  ];
 }
 
 export async function startSentinelTopology(options: SentinelTopologyOptions = {}): Promise<SentinelTopology> {
@@ -139,9 +158,28 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
   const auth = options.dataPassword === undefined ? [] : ['--requirepass', options.dataPassword, '--masterauth', options.dataPassword];
   // Diskless sync with no delay: a replica is in sync within milliseconds of starting.
   const common = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', ...auth, ...(options.dataArgs ?? [])];
-  const dataOptions: ClientOptions = { ...options.dataClientOptions, password: options.dataPassword, commandTimeoutMs: 2000, connectTimeoutMs: 2000 };
+  const tls = options.tls;
+  const ports: number[] = [];
+  // A data server's arguments: with TLS, a TLS port of its own (which replicas announce).
+  const dataArgs = async (extra: string[]): Promise<{ args: string[]; port: number | undefined }> => {
+    if (tls === undefined) return { args: [...common, ...extra], port: undefined };
+    const tlsPort = await freePort();
+    return { args: [...common, ...tlsLines(tls).flatMap((l) => { const [k, ...v] = l.split(' '); return [`--${k}`, v.join(' ')]; }), '--tls-port', String(tlsPort), ...extra], port: tlsPort };
+  };
+  const startData = async (extra: string[]): Promise<RedisServer> => {
+    const { args, port } = await dataArgs(extra);
+    const server = await startRedisServer({ args });
+    servers.push(server);
+    ports.push(port ?? server.port);
+    return server;
+  };
+  // The helper's own probes use the plain ports.
+  const plainPort = (port: number): number => {
+    const i = ports.indexOf(port);
+    return i === -1 ? port : servers[i].port;
+  };
+  const dataOptions: ClientOptions = { password: options.dataPassword, commandTimeoutMs: 2000, connectTimeoutMs: 2000 };
   const sentinelOptions: ClientOptions = {
-    ...options.sentinelClientOptions,
     ...(options.sentinelUser !== undefined
       ? { username: options.sentinelUser.name, password: options.sentinelUser.password }
       : { password: options.sentinelPassword }),
@@ -149,7 +187,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
     connectTimeoutMs: 2000,
   };
   const clientOf = (port: number): Client => {
-    const c = createClient({ ...dataOptions, port });
+    const c = createClient({ ...dataOptions, port: plainPort(port) });
     clients.push(c);
     return c;
   };
@@ -166,9 +204,8 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
   };
 
   try {
-    const master = await startRedisServer({ args: common });
-    servers.push(master);
-    servers.push(...(await Promise.all(Array.from({ length: replicaCount }, () => startRedisServer({ args: [...common, '--replicaof', '127.0.0.1', String(master.port)] })))));
+    const master = await startData([]);
+    for (let i = 0; i < replicaCount; i++) await startData(['--replicaof', '127.0.0.1', String(ports[0])]);
     const probe = clientOf(master.port);
     await waitFor(
       async () => {
@@ -178,7 +215,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
       { timeoutMs: 15_000, intervalMs: 50, message: `${replicaCount} replicas online` },
     );
     const lines = [
-      `sentinel monitor ${masterName} 127.0.0.1 ${master.port} ${options.quorum ?? 2}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${ports[0]} ${options.quorum ?? 2}`,
       `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
       `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 5000}`,
       `sentinel parallel-syncs ${masterName} ${replicaCount}`,
@@ -193,7 +230,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
           : []),
       ...(options.sentinelConfig ?? []),
     ];
-    sentinels.push(...(await Promise.all(Array.from({ length: sentinelCount }, (_, i) => startSentinelProcess(dir, i, lines)))));
+    sentinels.push(...(await Promise.all(Array.from({ length: sentinelCount }, (_, i) => startSentinelProcess(dir, i, lines, tls)))));
     // Ready for a failover: every sentinel sees the master, every replica and every other sentinel.
     const watchers = sentinels.map((_, i) => sentinelClient(i));
     await waitFor(
@@ -227,9 +264,9 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
     throw new Error('no sentinel answered');
   };
   const roleOf = async (port: number): Promise<string> => {
-    const server = servers.find((s) => s.port === port);
+    const server = servers.find((s) => s.port === plainPort(port));
     if (server === undefined || server.process.exitCode !== null || server.process.signalCode !== null) return 'dead';
-    const c = createClient({ ...dataOptions, port, maxConnections: 2 });
+    const c = createClient({ ...dataOptions, port: server.port, maxConnections: 2 });
     try {
       return String(((await c.call('ROLE')) as unknown[])[0]);
     } catch {
@@ -261,8 +298,9 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
   return {
     masterName,
     servers,
+    ports,
     sentinels,
-    sentinelAddresses: sentinels.map((s) => ({ host: s.host, port: s.port })),
+    sentinelAddresses: sentinels.map((s) => ({ host: s.host, port: (s as { tlsPort?: number }).tlsPort ?? s.port })),
     currentMaster,
     clientOf,
     sentinelClient,
@@ -273,7 +311,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
     },
     waitForNewMaster,
     server(port: number) {
-      const s = servers.find((x) => x.port === port);
+      const s = servers.find((x) => x.port === plainPort(port));
       if (s === undefined) throw new Error(`no data server on port ${port}`);
       return s;
     },

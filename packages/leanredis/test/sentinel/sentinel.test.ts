@@ -9,6 +9,7 @@ import { hasCode } from '../../src/index.ts';
 import { startSentinelTopology, type SentinelTopology } from '../helpers/redis-sentinel.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { startHostileServer } from '../helpers/hostile-server.ts';
 
 let t: SentinelTopology;
 const open: SentinelClient[] = [];
@@ -80,6 +81,31 @@ test('options are validated: unknown keys and address options are refused, namin
   refused({ ...base, sentinelTimeoutMs: 0 }, /option "sentinelTimeoutMs"/);
   refused({ ...base, readFrom: 'slave' }, /option "readFrom"/);
   refused({ ...base, commandTimeoutMs: -1 }, /createSentinel: option "commandTimeoutMs"/);
+});
+
+test('a server the sentinels name that says it is a replica is refused before any command is written to it; the sentinels are asked again', async () => {
+  const masterPort = await t.currentMaster();
+  const replicaPort = t.ports.find((p) => p !== masterPort)!;
+  let asks = 0;
+  const bulk = (text: string): string => `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
+  // A scripted sentinel: it names a replica twice, then the master.
+  await using fake = await startHostileServer((cmd, conn) => {
+    if (cmd.name !== 'SENTINEL') return; // SUBSCRIBE +switch-master: left unanswered
+    if (cmd.args[0].toUpperCase() !== 'GET-MASTER-ADDR-BY-NAME') {
+      conn.write('*0\r\n');
+      return;
+    }
+    asks++;
+    conn.write(`*2\r\n${bulk('127.0.0.1')}${bulk(String(asks <= 2 ? replicaPort : masterPort))}`);
+  });
+  const c = sentinel({ sentinels: [{ host: '127.0.0.1', port: fake.port }], clientName: 'refuses-replicas', reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 50 });
+  assert.equal(await c.set('nr:k', 'v'), 'OK', 'the write waited for the master (a replica would have answered READONLY)');
+  assert.equal(asks, 3);
+  assert.equal(c.stats().sentinel.refusedReplicas, 2);
+  assert.equal(c.master?.port, masterPort);
+  const onReplica = String(await t.clientOf(replicaPort).call('CLIENT', 'LIST')).split('\n').filter((l) => l.includes(' name=refuses-replicas '));
+  assert.deepEqual(onReplica, [], 'the refused connections were closed');
+  c.destroy();
 });
 
 test("readFrom 'replica' sends read-only commands to a healthy replica and everything else to the master", async () => {
