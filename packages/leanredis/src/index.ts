@@ -48,6 +48,7 @@ export type { MemoryStats, LatencySample, LatencyEvent, LatencyHistogram, KeySea
 export type { AclSelector, AclUser, AclLogEntry } from './commands/acl.js';
 export type { ClusterNode, SlotNode, SlotRange, ClusterShard, ClusterLink } from './commands/cluster-info.js';
 export type { SortOptions, MigrateOptions } from './commands/sort-migrate.js';
+export type { StreamInfoFull, StreamGroupFull, StreamConsumerFull, StreamPendingFull } from './commands/stream-info-full.js';
 export type { SScanReply, SInterCardOptions } from './commands/sets.js';
 export type { ZRangeOptions, ZRangeWithScoresOptions, ZAggregateOptions, ZmPopOptions, KeyScoredMembers } from './commands/sorted-sets-range.js';
 export type { ScoredMember, ZAddMember, KeyScoredMember, ZScanReply, RangeBound, ZAddOptions, ZAddIncrOptions } from './commands/sorted-sets.js';

@@ -11,6 +11,7 @@ import { invalid, listOf } from './arguments.js';
 import { define, type Key, type ServerText } from './define.js';
 import type { Definitions, DefinitionKind, Kind, Out } from './kinds.js';
 import { asString, asStringOrNull, toBoolean, toNumber, toNumberOrNull, toRecord } from './replies.js';
+import { toStreamInfoFull, type StreamInfoFull } from './stream-info-full.js';
 import { BLOCK_OPTION, STREAMS_KEYS, streamOffsets, toEntries, toEntry, toEntryOrDeleted, toStreams, type StreamEntry, type StreamId, type StreamOffsets } from './streams.js';
 
 /** An entry read by a group member; `fields` is null for an entry deleted while still pending (reading history). */
@@ -243,11 +244,10 @@ export interface StreamGroupCommands<K extends Kind> {
   /** XINFO STREAM key: the stream's length, ids, counters and first and last entries. */
   xInfoStream(key: Key): Out<K, StreamInfo>;
   /**
-   * XINFO STREAM key FULL [COUNT n]: everything about the stream, its entries (up to count, 10 by
-   * default, 0 for all), groups, their pending lists and consumers, as the server sends it
-   * (a record of records; its shape varies between server versions).
+   * XINFO STREAM key FULL [COUNT n]: everything about the stream: its counters, its entries (up
+   * to count, 10 by default, 0 for all), its groups with their pending entries and consumers.
    */
-  xInfoStreamFull(key: Key, options?: { count?: number }): Out<K, Record<string, unknown>>;
+  xInfoStreamFull(key: Key, options?: { count?: number }): Out<K, StreamInfoFull>;
   /** XINFO GROUPS key: the stream's consumer groups. */
   xInfoGroups(key: Key): Out<K, StreamGroupInfo[]>;
   /** XINFO CONSUMERS key group: the group's consumers. */
@@ -337,7 +337,7 @@ export const streamGroupCommands = (): Definitions<StreamGroupCommands<Definitio
       checkOptions('xInfoStreamFull', options, XINFO_FULL_OPTIONS);
       return options?.count === undefined ? [key, 'FULL'] : [key, 'FULL', 'COUNT', options.count];
     },
-    transform: (r) => toRecord(r),
+    transform: toStreamInfoFull,
     readOnly: true,
   }),
   xInfoGroups: define('XINFO GROUPS', { transform: (r) => (r as unknown[]).map(toGroupInfo), readOnly: true }),

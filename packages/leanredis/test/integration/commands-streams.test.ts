@@ -126,6 +126,9 @@ forEachProtocol((protocol) => {
     assert.ok(consumers.every((c) => c.pending === 0 && c.idleMs >= 0));
     const full = await client.xInfoStreamFull(k, { count: 1 });
     assert.equal(full.length, 2);
+    assert.equal(full.entries.length, 1);
+    assert.deepEqual(full.groups.map((g) => [g.name, g.lastDeliveredId, g.pelCount, g.consumers.length]), [['g', ids[2], 0, 4]]);
+    assert.ok(full.groups[0].consumers.every((c) => c.seenTimeMs > 1e12 && c.pending.length === 0));
 
     assert.equal(await client.xGroupCreateConsumer(k, 'g', 'frank'), true);
     assert.equal(await client.xGroupCreateConsumer(k, 'g', 'frank'), false);
