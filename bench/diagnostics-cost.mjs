@@ -11,19 +11,22 @@
  *                           against plain); nothing started again (the control: an A/A pair
  *                           that shows the noise floor); watchMemory({ intervalMs: 1000 }) with its default
  *                           alarms, the client watched; captureHeapProfile() at its defaults
- *                           (512 KiB interval, alternating 1 s alloc and inuse windows, a full GC
- *                           before each inuse read; goal < 5%)
+ *                           (512 KiB interval, alternating 5 s alloc and inuse windows, each
+ *                           ending with the full GC V8 forces before a profile read; goal < 5%)
  *               Each window: ops/s, and the process's own CPU time per command (process.cpuUsage,
  *               the watch's and the sampler's work included; a loaded machine moves it far less
  *               than ops/s). The watch and sampling windows are compared with the nothing-started
  *               window of the same cycle in the same process, so machine load drifts alike.
+ *   pairs       side by side: two processes with the subpath imported run at the same time, one
+ *               with nothing started, one with a mode on in every window; CPU per command of
+ *               the second against the first, window by window (the control mode is the A/A pair)
  *   idle        CPU of an idle process holding one connected client, with and without
  *               watchMemory({ intervalMs: 1000 }), the two children side by side for `--idle-ms`:
  *               the watch's CPU as a share of one core (goal < 1%).
  *   import      bench/lib/import-probe.mjs on `leanredis/diagnostics` and on `leanredis`, as
  *               `node bench/import-cost.mjs` measures the core (plus the heap-snapshot cross-check).
  *
- *   node bench/diagnostics-cost.mjs [--parts=throughput,idle,import] [--rounds=2] [--cycles=3]
+ *   node bench/diagnostics-cost.mjs [--parts=throughput,pairs,idle,import] [--modes=control,watch,sampling] [--rounds=2] [--cycles=3]
  *                                   [--window-ms=2500] [--idle-ms=10000] [--json]
  *
  * Prints Markdown tables; writes bench/results/diagnostics.json for a run with every part at the
@@ -44,11 +47,11 @@ import { BENCH_DIR, RESULTS_DIR, leanredisBuild, machineInfo } from './lib/harne
  * also imports the subpath and measures cycles of three windows, in rotating order: nothing
  * started (off), a watch running (watch), a heap profile being captured (sampling). Each
  * window reports ops/s and CPU per command.
- * @param {string} variant @param {{ host: string, port: number }} server @param {number} windowMs @param {number} cycles
+ * @param {string} variant @param {{ host: string, port: number }} server @param {number} windowMs @param {number} cycles @param {string[]} [measured]
  */
-async function throughputChild(variant, server, windowMs, cycles) {
+async function throughputChild(variant, server, windowMs, cycles, measured = ['control', 'watch', 'sampling']) {
   const { createClient } = await import('leanredis');
-  const diagnostics = variant === 'imported' ? await import('leanredis/diagnostics') : undefined;
+  const diagnostics = variant === 'plain' ? undefined : await import('leanredis/diagnostics');
   const client = createClient({ host: server.host, port: server.port });
   const keys = Array.from({ length: 100 }, (_, i) => `bench:diag:${i}`);
   const op = (/** @type {number} */ id, /** @type {number} */ i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
@@ -56,7 +59,8 @@ async function throughputChild(variant, server, windowMs, cycles) {
   await runLoad({ callers: 100, durationMs: 3000, maxOps: 1_000_000, op });
   /** @type {Record<string, { opsPerSec: number, nsPerOp: number }[]>} */
   const windows = { off: [], control: [], watch: [], sampling: [] };
-  const modes = diagnostics === undefined ? ['off'] : ['off', 'control', 'watch', 'sampling'];
+  // 'only': the measured modes alone, every window (the side-by-side pairs).
+  const modes = diagnostics === undefined ? ['off'] : variant === 'only' ? measured : ['off', ...measured];
   let errors = 0;
   for (let cycle = 0; cycle < cycles; cycle++) {
     for (let k = 0; k < modes.length; k++) {
@@ -103,9 +107,9 @@ async function idleChild(variant, server, idleMs) {
 }
 
 if (process.argv[2] === '--child') {
-  const [, , , part, variant, serverJson, lengthText, cyclesText] = process.argv;
+  const [, , , part, variant, serverJson, lengthText, cyclesText, modesText] = process.argv;
   const server = JSON.parse(serverJson);
-  const result = part === 'idle' ? await idleChild(variant, server, Number(lengthText)) : await throughputChild(variant, server, Number(lengthText), Number(cyclesText));
+  const result = part === 'idle' ? await idleChild(variant, server, Number(lengthText)) : await throughputChild(variant, server, Number(lengthText), Number(cyclesText), modesText.split(','));
   process.stdout.write(`@@RESULT ${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -116,21 +120,25 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
-for (const k of Object.keys(args)) if (!['parts', 'rounds', 'cycles', 'window-ms', 'idle-ms', 'json'].includes(k)) throw new Error(`unknown option --${k}`);
+for (const k of Object.keys(args)) if (!['parts', 'modes', 'rounds', 'cycles', 'window-ms', 'idle-ms', 'json'].includes(k)) throw new Error(`unknown option --${k}`);
 const parts = (args.parts ?? 'throughput,idle,import').split(',');
-for (const p of parts) if (!['throughput', 'idle', 'import'].includes(p)) throw new Error(`unknown part ${p}`);
+for (const p of parts) if (!['throughput', 'pairs', 'idle', 'import'].includes(p)) throw new Error(`unknown part ${p}`);
+// The windows compared with the nothing-started one in the imported process.
+const modes = (args.modes ?? 'control,watch,sampling').split(',');
+for (const m of modes) if (!['control', 'watch', 'sampling'].includes(m)) throw new Error(`unknown mode ${m}`);
 const rounds = Number(args.rounds ?? 2);
 const cycles = Number(args.cycles ?? 3);
-// 2.5 s: a sampling window then holds a whole alloc window and a whole inuse window (its full
-// GC and profile read included), not only the first alloc window.
+// A sampling window holds whole capture windows (each ending with its forced GC and profile
+// read) only when it is at least 2 x the capture's windowMs (5 s): pass --window-ms=10000 to
+// price the capture at its defaults; shorter windows price the sampling without the reads.
 const windowMs = Number(args['window-ms'] ?? 2500);
 const idleMs = Number(args['idle-ms'] ?? 10_000);
 const here = fileURLToPath(import.meta.url);
 
-/** @param {string} part @param {string} variant @param {object} server @param {number} length @param {number} [cycles] @returns {Promise<any>} */
-function child(part, variant, server, length, cycles = 0) {
+/** @param {string} part @param {string} variant @param {object} server @param {number} length @param {number} [cycles] @param {string[]} [childModes] @returns {Promise<any>} */
+function child(part, variant, server, length, cycles = 0, childModes = modes) {
   return new Promise((done, fail) => {
-    const c = spawn(process.execPath, [here, '--child', part, variant, JSON.stringify(server), String(length), String(cycles)], { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, [here, '--child', part, variant, JSON.stringify(server), String(length), String(cycles), childModes.join(',')], { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', (code) => {
@@ -171,12 +179,12 @@ try {
       cpuRatios.imported.push(med(w.off, 'nsPerOp') / med(p, 'nsPerOp'));
       // Within the process: each watch or sampling window against the off window of its cycle.
       for (let i = 0; i < w.off.length; i++) {
-        for (const mode of ['control', 'watch', 'sampling']) {
+        for (const mode of modes) {
           ratios[mode].push(w[mode][i].opsPerSec / w.off[i].opsPerSec);
           cpuRatios[mode].push(w[mode][i].nsPerOp / w.off[i].nsPerOp);
         }
       }
-      progress(`[throughput] round ${round}/${rounds}: plain ${(med(p, 'opsPerSec') / 1000).toFixed(1)}k ops/s; imported: off ${(med(w.off, 'opsPerSec') / 1000).toFixed(1)}k, watch ${(med(w.watch, 'opsPerSec') / 1000).toFixed(1)}k, sampling ${(med(w.sampling, 'opsPerSec') / 1000).toFixed(1)}k`);
+      progress(`[throughput] round ${round}/${rounds}: plain ${(med(p, 'opsPerSec') / 1000).toFixed(1)}k ops/s; imported: ${['off', ...modes].map((m) => `${m} ${(med(w[m], 'opsPerSec') / 1000).toFixed(1)}k`).join(', ')}`);
     }
     const all = (/** @type {string} */ v, /** @type {string} */ mode) => raw[/** @type {'plain' | 'imported'} */ (v)].flatMap((r) => r.windows[mode]);
     const rows = [
@@ -185,7 +193,9 @@ try {
       { variant: 'control: a second nothing-started window (the noise floor)', windows: all('imported', 'control'), key: 'control' },
       { variant: 'watchMemory({ intervalMs: 1000 }) running', windows: all('imported', 'watch'), key: 'watch' },
       { variant: 'captureHeapProfile() running (defaults)', windows: all('imported', 'sampling'), key: 'sampling' },
-    ].map((r) => ({
+    ]
+      .filter((r) => r.key === '' || r.key === 'imported' || modes.includes(r.key))
+      .map((r) => ({
       variant: r.variant,
       opsPerSec: med(r.windows, 'opsPerSec'),
       nsPerOp: med(r.windows, 'nsPerOp'),
@@ -203,6 +213,29 @@ try {
       lines.push(`| ${r.variant} | ${(r.opsPerSec / 1000).toFixed(1)}k | ${vs(r.opsRatio, r.opsRatioRange)} | ${(r.nsPerOp / 1000).toFixed(2)} µs | ${vs(r.cpuRatio, r.cpuRatioRange)} |`);
     }
     lines.push('', 'Baselines: the imported row against the plain process of the same round; the watch and sampling rows against the nothing-started window of the same cycle in the same process; the control row is that comparison with nothing started in either window: what noise alone gives.', '');
+  }
+  if (parts.includes('pairs')) {
+    // Side by side: two processes with the subpath imported run at the same time against the
+    // same server, one with nothing started, one with each measured mode in every window. They
+    // share the machine's load second by second, as the idle part's pair does.
+    /** @type {Record<string, number[]>} */
+    const cpu = {};
+    for (const mode of modes) {
+      cpu[mode] = [];
+      for (let round = 1; round <= rounds; round++) {
+        const [off, on] = await Promise.all([
+          child('throughput', 'only', { host: server.host, port: server.port }, windowMs, cycles, ['control']),
+          child('throughput', 'only', { host: server.host, port: server.port }, windowMs, cycles, [mode]),
+        ]);
+        for (let i = 0; i < cycles; i++) cpu[mode].push(on.windows[mode][i].nsPerOp / off.windows.control[i].nsPerOp);
+        progress(`[pairs] ${mode} round ${round}/${rounds}: CPU per command ${cpu[mode].slice(-cycles).map((r) => pct(r)).join(' ')}`);
+      }
+    }
+    doc.pairs = cpu;
+    lines.push(`### Side by side: CPU per command with a mode on, against a process with nothing started running at the same time (${rounds} rounds × ${cycles} windows of ${windowMs} ms)`, '');
+    lines.push('| mode | CPU per command vs nothing started, median [range] |', '|---|---:|');
+    for (const [mode, r] of Object.entries(cpu)) lines.push(`| ${mode} | ${pct(median(r))} [${pct(Math.min(...r))} .. ${pct(Math.max(...r))}] (${r.length} windows) |`);
+    lines.push('');
   }
   if (parts.includes('idle')) {
     /** @type {{ none: Record<string, number>[], watch: Record<string, number>[] }} */
@@ -244,7 +277,7 @@ try {
 const loadAverage = { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) };
 doc.loadAverage = loadAverage;
 lines.push(`Load average ${loadAverage.before} → ${loadAverage.after}. Command: \`${doc.command}\`.`);
-const isCanonical = parts.length === 3 && args.rounds === undefined && args.cycles === undefined && args['window-ms'] === undefined && args['idle-ms'] === undefined;
+const isCanonical = parts.length === 3 && args.modes === undefined && args.rounds === undefined && args.cycles === undefined && args['window-ms'] === undefined && args['idle-ms'] === undefined;
 const dir = isCanonical ? RESULTS_DIR : join(RESULTS_DIR, 'tmp');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'diagnostics.json'), `${JSON.stringify(doc, null, 2)}\n`);

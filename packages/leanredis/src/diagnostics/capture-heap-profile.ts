@@ -7,11 +7,18 @@
  * sampled allocation (`includeObjectsCollectedByMajorGC/MinorGC`), never both: V8's samples
  * carry no liveness bit. So the capture alternates windows (`windowMs`) between the two modes,
  * each window its own session: alloc windows give alloc_objects/alloc_space, live windows give
- * inuse_objects/inuse_space (objects allocated in the window and still reachable at its end,
- * after a forced full GC so garbage not yet collected is not counted as live). Each figure is
- * scaled by (capture length / time spent in its mode) so both estimate the whole capture.
- * Restarting sampling per window also bounds V8's buffer of samples, which in the
+ * inuse_objects/inuse_space (objects allocated in the window and still reachable at its end).
+ * Each figure is scaled by (capture length / time spent in its mode) so both estimate the
+ * whole capture. Restarting sampling per window also bounds V8's buffer of samples, which in the
  * collected-objects mode otherwise grows with every sampled allocation.
+ *
+ * Node's inspector starts V8's sampler with kSamplingForceGC: every read of a profile
+ * (getSamplingProfile, and stopSampling, which reads it too) runs a full GC first. So garbage
+ * is never counted as live, and each read costs a full GC: a window is read once, by
+ * stopSampling, and windows are long by default (5 s), because that GC is the capture's main
+ * cost and grows with the heap (reading each window twice and collecting once more before the
+ * inuse reads, as this file first did, made five full GCs per two seconds: +37% CPU per
+ * command at concurrent100).
  *
  * Per sample, V8 reports `size × count`, where count = round(1 / (1 - exp(-size/interval))) is
  * its Poisson estimate of how many objects of that size the sample stands for: the *_space
@@ -23,7 +30,7 @@ import type * as Url from 'node:url';
 import type { findSourceMap, SourceMap, SourceMapping } from 'node:module';
 import { HeapProfile, type HeapProfileWindows, type HeapSampleType } from './heap-profile.js';
 import type { ProfileFrame, ProfileSample } from './pprof.js';
-import { booleanOption, checkOptions, intOption } from './options.js';
+import { checkOptions, intOption } from './options.js';
 import { loadCore } from './core-loader.js';
 
 /** Options of `captureHeapProfile`. */
@@ -32,12 +39,10 @@ export interface CaptureHeapProfileOptions {
   durationMs?: number;
   /** Average bytes allocated between two samples (V8's sampling interval). Smaller is more precise and costs more. @default 524288 (bytes) */
   samplingIntervalBytes?: number;
-  /** Length of each alternating window; shorter windows interleave the two modes more finely. @default 1000 (ms) */
+  /** Length of each alternating window; shorter windows interleave the two modes more finely, and each window ends with a full GC (V8 forces one before handing over a profile). @default 5000 (ms) */
   windowMs?: number;
   /** `both`: alloc_* and inuse_* (alternating windows); `alloc` or `inuse`: only those, for the whole capture. @default 'both' */
   mode?: 'both' | 'alloc' | 'inuse';
-  /** Run a full GC before reading each live-objects window, so unreachable objects do not count as in use. @default true */
-  collectGarbage?: boolean;
   /** Stops the capture: the promise rejects with AbortError (ABORT_ERR). */
   signal?: AbortSignal;
 }
@@ -60,7 +65,7 @@ interface SamplingProfile {
   samples: { size: number; nodeId: number; ordinal: number }[];
 }
 
-const KNOWN = ['durationMs', 'samplingIntervalBytes', 'windowMs', 'mode', 'collectGarbage', 'signal'] as const;
+const KNOWN = ['durationMs', 'samplingIntervalBytes', 'windowMs', 'mode', 'signal'] as const;
 
 // One sampling heap profiler per isolate: a second capture (or the memory watch's growth
 // attribution) while one runs would fail inside V8 with a less helpful message.
@@ -239,16 +244,15 @@ export function captureHeapProfile(options?: CaptureHeapProfileOptions): Promise
   const o = checkOptions(fn, options, KNOWN);
   const durationMs = intOption(fn, o, 'durationMs', 10_000, 1, 86_400_000, ' (ms)');
   const intervalBytes = intOption(fn, o, 'samplingIntervalBytes', 524_288, 1, 2 ** 30, ' (bytes)');
-  const windowMs = intOption(fn, o, 'windowMs', 1000, 1, 86_400_000, ' (ms)');
-  const collectGarbage = booleanOption(fn, o, 'collectGarbage', true);
+  const windowMs = intOption(fn, o, 'windowMs', 5000, 1, 86_400_000, ' (ms)');
   const mode = o.mode ?? 'both';
   if (mode !== 'both' && mode !== 'alloc' && mode !== 'inuse') throw new (loadCore().ArgumentError)(`${fn}: option "mode" must be 'both', 'alloc' or 'inuse'`);
   const signal = o.signal as AbortSignal | undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new (loadCore().ArgumentError)(`${fn}: option "signal" must be an AbortSignal`);
-  return capture({ durationMs, intervalBytes, windowMs, collectGarbage, mode, signal });
+  return capture({ durationMs, intervalBytes, windowMs, mode, signal });
 }
 
-async function capture(c: { durationMs: number; intervalBytes: number; windowMs: number; collectGarbage: boolean; mode: 'both' | Mode; signal: AbortSignal | undefined }): Promise<HeapProfile> {
+async function capture(c: { durationMs: number; intervalBytes: number; windowMs: number; mode: 'both' | Mode; signal: AbortSignal | undefined }): Promise<HeapProfile> {
   const core = loadCore();
   if (c.signal?.aborted) throw new core.AbortError(undefined, c.signal.reason);
   if (busy) throw new core.LeanRedisError('ERR_PROFILER_BUSY', 'captureHeapProfile: a heap profile is already being captured in this process');
@@ -278,9 +282,8 @@ async function capture(c: { durationMs: number; intervalBytes: number; windowMs:
       sampling = true;
       await waitFor(Math.min(windowMs, c.durationMs - elapsed), c.signal);
       if (c.signal?.aborted) throw new core.AbortError(undefined, c.signal.reason);
-      if (!isAlloc && c.collectGarbage) await post(session, 'HeapProfiler.collectGarbage');
-      const { profile } = await post<{ profile: SamplingProfile }>(session, 'HeapProfiler.getSamplingProfile');
-      await post(session, 'HeapProfiler.stopSampling');
+      // One read per window: stopSampling returns the profile, after the full GC V8 forces.
+      const { profile } = await post<{ profile: SamplingProfile }>(session, 'HeapProfiler.stopSampling');
       sampling = false;
       spent[mode] += performance.now() - windowStart;
       counts[mode]++;
@@ -293,7 +296,7 @@ async function capture(c: { durationMs: number; intervalBytes: number; windowMs:
       const objectsAt = types.indexOf(w.mode === 'alloc' ? 'alloc_objects' : 'inuse_objects');
       table.add(w.profile, c.intervalBytes, objectsAt, durationMs / spent[w.mode]);
     }
-    const summary: HeapProfileWindows = { allocCount: counts.alloc, allocMs: spent.alloc, inuseCount: counts.inuse, inuseMs: spent.inuse, collectedGarbage: c.collectGarbage && counts.inuse > 0 };
+    const summary: HeapProfileWindows = { allocCount: counts.alloc, allocMs: spent.alloc, inuseCount: counts.inuse, inuseMs: spent.inuse, collectedGarbage: counts.inuse > 0 };
     return new HeapProfile({ sampleTypes: types, samples: table.samples(), samplingIntervalBytes: c.intervalBytes, startedAt, durationMs, windows: summary });
   } finally {
     if (sampling) await post(session, 'HeapProfiler.stopSampling').catch(() => undefined);

@@ -50,7 +50,7 @@ export interface HeapProfileWindows {
   /** Windows sampled with live objects only (inuse_* figures), and their total time. (ms) */
   inuseCount: number;
   inuseMs: number;
-  /** Whether a full GC ran before each inuse window was read. */
+  /** Whether a full GC ran before each inuse window was read: always, when there were inuse windows (Node's inspector forces one before each read). */
   collectedGarbage: boolean;
 }
 
