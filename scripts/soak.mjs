@@ -1,11 +1,13 @@
-// Runs the full-count fault-injection soak (issue 4's R1-R4 and S4 figures, issue 9's B4 and
-// P3) and prints a summary; exits non-zero if any bound was violated. Each script runs in its own process, one
+// Runs the full-count fault-injection soak (issue 4's R1-R4 and S4 figures, issue 9's B4, P3
+// and L7) and prints a summary; exits non-zero if any bound was violated. Each script runs in its own process, one
 // after the other, so their heaps, timings and redis-servers do not mix. Run it on an otherwise
 // idle machine: the timing bounds (R2 lateness, R3 settle time, R4 overflow) are tight.
 //
 //   npm run test:soak                    every run (about 20 minutes on a 2-core machine)
-//   npm run test:soak -- r2 r4           only some (r1 r2 r3 r4 s4 b4 p3)
+//   npm run test:soak -- r2 r4           only some (r1 r2 r3 r4 s4 b4 p3 l7)
 //   npm run test:soak -- --json out.json also write every figure to a file
+//   npm run test:soak -- l7 --minutes 30 the leak soak, 30 minutes per RESP version (the default;
+//                                        --minutes alone also sets it, and runs every script)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
@@ -23,16 +25,30 @@ const RUNS = [
   { id: 's4', script: 'password-rotation.ts', args: ['--connections', '100', '--rotations', '5'] },
   { id: 'b4', script: 'blocking-blackhole.ts', args: ['--trials', '50', '--block-ms', '1000'] },
   { id: 'p3', script: 'pubsub-kills.ts', args: ['--kills', '100'] },
+  { id: 'l7', script: 'leak.ts', args: ['--minutes', '30'] },
 ];
 
 const argv = process.argv.slice(2);
-/** The value after `--name`, and its index (so it is not taken for a run id). */
+/**
+ * The value after `--name`, and its index (so it is not taken for a run id).
+ * @param {string} name
+ * @returns {[string | undefined, number]}
+ */
 const valueOf = (name) => {
   const at = argv.indexOf(`--${name}`);
   return at === -1 ? [undefined, -1] : [argv[at + 1], at + 1];
 };
 const [jsonPath, jsonValueAt] = valueOf('json');
-const only = argv.filter((a, i) => !a.startsWith('--') && i !== jsonValueAt);
+const [minutes, minutesValueAt] = valueOf('minutes');
+if (minutes !== undefined) {
+  if (!(Number(minutes) > 0)) {
+    console.error('--minutes takes a positive number');
+    process.exit(2);
+  }
+  const leak = RUNS.find((r) => r.id === 'l7');
+  if (leak !== undefined) leak.args = ['--minutes', minutes];
+}
+const only = argv.filter((a, i) => !a.startsWith('--') && i !== jsonValueAt && i !== minutesValueAt);
 const unknown = only.filter((id) => !RUNS.some((r) => r.id === id));
 if (unknown.length > 0) {
   console.error(`unknown run(s): ${unknown.join(', ')}; choose from ${RUNS.map((r) => r.id).join(' ')}`);

@@ -366,13 +366,16 @@ export class PubSub<S = string> {
 
   #sendNow(link: Link<S>, conn: Connection, kind: SubscriptionKind, direction: 'on' | 'off', command: string, names: string[]): Promise<void> {
     const ackType = direction === 'on' ? 'ack' : 'ackOff';
+    const pending: [string, Ack][] = [];
     const waits = names.map(
       (name) =>
         new Promise<void>((resolve) => {
           const key = `${ackType}:${kind}:${name}`;
+          const ack: Ack = { resolve };
+          pending.push([key, ack]);
           const list = link.acks.get(key);
-          if (list === undefined) link.acks.set(key, [{ resolve }]);
-          else list.push({ resolve });
+          if (list === undefined) link.acks.set(key, [ack]);
+          else list.push(ack);
         }),
     );
     // While reconnecting the names are sent by onReady once the socket is ready.
@@ -387,6 +390,14 @@ export class PubSub<S = string> {
       () => clearTimeout(timer),
       (err: unknown) => {
         clearTimeout(timer);
+        // A confirmation that never came must not wait in the map for ever.
+        for (const [key, ack] of pending) {
+          const list = link.acks.get(key);
+          const at = list?.indexOf(ack) ?? -1;
+          if (at === -1) continue;
+          list!.splice(at, 1);
+          if (list!.length === 0) link.acks.delete(key);
+        }
         throw err;
       },
     );
@@ -482,6 +493,12 @@ export class PubSub<S = string> {
       link.lostAt = 0;
     }
     if (link.isPaused) conn.setReading(false);
+    // A new socket is subscribed to nothing: unsubscribes still waiting for their confirmation are done.
+    for (const [key, list] of link.acks) {
+      if (!key.startsWith('ackOff:')) continue;
+      link.acks.delete(key);
+      for (const ack of list) ack.resolve();
+    }
     const byKind: Record<SubscriptionKind, string[]> = { channel: [], pattern: [], shard: [] };
     for (const key of link.subs.keys()) {
       const colon = key.indexOf(':');

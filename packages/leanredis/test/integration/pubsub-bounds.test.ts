@@ -9,7 +9,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createClient } from '../../src/index.ts';
 import { forEachProtocol, useRedisServer, uniqueKey } from '../helpers/setup.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const redis = useRedisServer();
@@ -175,5 +177,37 @@ test("a paused subscription's connection is closed by the server past client-out
     await fastSub.unsubscribe();
   } finally {
     await admin.configSet({ 'client-output-buffer-limit': before });
+  }
+});
+
+test('an unsubscribe cut off by a lost connection resolves once the subscriber connection is back, not at its deadline; nothing stays waiting', async () => {
+  const proxy = await startTcpProxy({ targetPort: redis.port });
+  // A deadline far beyond the hang bound: resolving by it would fail the test.
+  const client = createClient({ url: proxy.url, commandTimeoutMs: 120_000, reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 50 });
+  try {
+    const ch = uniqueKey('cut');
+    const kept: string[] = [];
+    const gone = await client.subscribe(`${ch}:gone`, () => {});
+    const stays = await client.subscribe(`${ch}:stays`, (m) => {
+      kept.push(m);
+    });
+    proxy.pause('down'); // the server's confirmation will not reach the client
+    const sentBefore = proxy.stats.up.received;
+    const unsubscribed = gone.unsubscribe();
+    await waitFor(() => proxy.stats.up.received > sentBefore, { message: 'the UNSUBSCRIBE went out' });
+    proxy.resetAll();
+    proxy.resume('down');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([unsubscribed, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('unsubscribe() still pending after 20 s')), 20_000)))]);
+    clearTimeout(timer);
+    const publisher = redis.client();
+    await waitFor(async () => (await publisher.publish(`${ch}:stays`, 'back')) === 1, { message: 'the other subscription is back' });
+    assert.equal(await publisher.publish(`${ch}:gone`, 'x'), 0);
+    await waitFor(() => kept.includes('back'));
+    await publisher.close();
+    await stays.unsubscribe();
+  } finally {
+    client.destroy();
+    await proxy.close();
   }
 });

@@ -1,0 +1,247 @@
+/**
+ * Issue 9, item 7: no slow leak. A steady mix of everything a service does with the client, for
+ * minutes, while the post-GC heap is sampled every 10 s: a linear fit over the run after its
+ * warm-up must show a slope under 1 KB/minute, and RSS must stay flat within 5%.
+ *
+ *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--protocol 2|3]
+ *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
+ *
+ * Open loop at `--rate` operations a second (started in 10 ms batches, at most 200 at once),
+ * taking turns: GET/SET, a pipeline of 10, a lease (acquire, INCR, GET, release), WATCH +
+ * MULTI/EXEC, PUBLISH to a live channel and pattern subscription, a BLPOP that finds an element,
+ * a BLPOP that times out on the server, a command with a 1 ms deadline behind a slow one
+ * (ERR_COMMAND_TIMEOUT), a transient subscription (subscribe, one message, unsubscribe). Every 30 s the admin connection kills the client's
+ * connections (CLIENT KILL TYPE normal, then pubsub): reconnects. The heap is read after two full
+ * GCs (soak-kit's retainedHeap). The printed series lets anyone redo the fit.
+ */
+import { createClient, type Client } from '../../src/index.ts';
+import { startRedisServer } from '../helpers/redis-server.ts';
+import { Tally, classify, isMain, argValue, protocolsFromArgs, report, retainedHeap, round, type Bound } from './soak-kit.ts';
+
+export interface LeakOptions {
+  port: number;
+  protocol: 2 | 3;
+  minutes: number;
+  /** The start of the run left out of the fit (connections, JIT, buffers warming up). @default minutes / 6 */
+  warmupMinutes?: number;
+  /** Operations per second. @default 200 */
+  rate?: number;
+  /** Heap sample interval. @default 10000 (ms) */
+  sampleMs?: number;
+  /** CLIENT KILL interval. @default 30000 (ms) */
+  killEveryMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Sample {
+  /** Seconds since the start. */
+  t: number;
+  heapKB: number;
+  rssMB: number;
+}
+
+export interface LeakResult {
+  protocol: 2 | 3;
+  minutes: number;
+  warmupMinutes: number;
+  operations: number;
+  outcomes: Record<string, number>;
+  violations: number;
+  kills: number;
+  reconnects: number;
+  pubsubReconnects: number;
+  messagesReceived: number;
+  series: Sample[];
+  /** Least-squares fit of the post-GC heap over the samples after the warm-up. */
+  fit: { slopeKBPerMin: number; interceptKB: number; samples: number; r2: number };
+  /** RSS over the same samples: (max - min) / mean, in per cent. */
+  rssSpreadPct: number;
+  heapSpreadKB: number;
+  finalStats: Record<string, unknown>;
+}
+
+/** Least squares y = a + b x. */
+export function linearFit(xs: readonly number[], ys: readonly number[]): { slope: number; intercept: number; r2: number } {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+    syy += (ys[i] - my) ** 2;
+  }
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  return { slope, intercept: my - slope * mx, r2: sxx === 0 || syy === 0 ? 0 : (sxy * sxy) / (sxx * syy) };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function runLeak(options: LeakOptions): Promise<LeakResult> {
+  const { port, protocol, minutes } = options;
+  const warmupMinutes = options.warmupMinutes ?? minutes / 6;
+  const rate = options.rate ?? 200;
+  const sampleMs = options.sampleMs ?? 10_000;
+  const killEveryMs = options.killEveryMs ?? 30_000;
+  const tag = `leak:${process.pid}:${protocol}`;
+  const client: Client = createClient({ port, protocol, maxConnections: 8, reconnectBaseDelayMs: 20, reconnectMaxDelayMs: 200 });
+  const admin = createClient({ port, protocol });
+  const tally = new Tally();
+  let operations = 0;
+  let messagesReceived = 0;
+  let kills = 0;
+  let violations = 0;
+  const live = await client.subscribe(`${tag}:live`, () => {
+    messagesReceived++;
+  });
+  await client.pSubscribe(`${tag}:p:*`, () => {
+    messagesReceived++;
+  });
+
+  const ops: ((i: number) => Promise<unknown>)[] = [
+    (i) => client.set(`${tag}:k:${i % 1000}`, `v${i}`).then(() => client.get(`${tag}:k:${(i * 7) % 1000}`)),
+    (i) => {
+      const p = client.pipeline<unknown[]>();
+      for (let j = 0; j < 10; j++) p.incr(`${tag}:c:${(i + j) % 100}`);
+      return p.exec();
+    },
+    async (i) => {
+      await using lease = await client.acquire();
+      await lease.incr(`${tag}:lease:${i % 10}`);
+      return await lease.get(`${tag}:lease:${i % 10}`); // awaited inside the lease's scope
+    },
+    (i) => client.watch(`${tag}:w:${i % 10}`, async (tx) => {
+      const n = Number((await tx.get(`${tag}:w:${i % 10}`)) ?? 0);
+      return tx.multi().set(`${tag}:w:${i % 10}`, String(n + 1));
+    }, { retries: 3 }),
+    (i) => (i % 2 === 0 ? client.publish(`${tag}:live`, `m${i}`) : client.publish(`${tag}:p:${i % 5}`, `m${i}`)),
+    async (i) => {
+      await client.rPush(`${tag}:q:${i % 10}`, 'job');
+      return client.blPop(`${tag}:q:${i % 10}`, 1);
+    },
+    (i) => client.blPop(`${tag}:empty:${i % 10}`, 0.01),
+    // A 1 ms deadline on a command that waits behind a slow one: ERR_COMMAND_TIMEOUT, its late reply dropped.
+    (i) => {
+      const slow = client.call('DEBUG', 'SLEEP', '0.005');
+      const timed = client.with({ timeoutMs: 1 }).get(`${tag}:k:${i % 1000}`);
+      return Promise.allSettled([slow, timed]).then(([, t]) => (t.status === 'rejected' ? Promise.reject(t.reason) : t.value));
+    },
+    async (i) => {
+      let got = 0;
+      const sub = await client.subscribe(`${tag}:t:${i % 3}`, () => {
+        got++;
+      });
+      await client.publish(`${tag}:t:${i % 3}`, 'x');
+      await sub.unsubscribe();
+      return got;
+    },
+  ];
+
+  const series: Sample[] = [];
+  const t0 = performance.now();
+  const endAt = t0 + minutes * 60_000;
+  let stop = false;
+  const sampler = (async () => {
+    for (let next = t0; !stop; ) {
+      const heapKB = retainedHeap() / 1024;
+      const rssMB = process.memoryUsage().rss / (1024 * 1024);
+      const t = (performance.now() - t0) / 1000;
+      series.push({ t: round(t, 1), heapKB: round(heapKB, 1), rssMB: round(rssMB, 2) });
+      options.log?.(`t=${t.toFixed(0)} s heap ${heapKB.toFixed(1)} KB rss ${rssMB.toFixed(1)} MB ops ${operations} ${JSON.stringify(tally.counts)}`);
+      next += sampleMs;
+      while (!stop && performance.now() < next) await sleep(Math.min(500, next - performance.now()));
+    }
+  })();
+  const killer = (async () => {
+    while (!stop) {
+      await sleep(killEveryMs);
+      if (stop) break;
+      await admin.clientKill({ type: 'normal', skipMe: true }).catch(() => 0);
+      await admin.clientKill({ type: 'pubsub' }).catch(() => 0);
+      kills++;
+    }
+  })();
+
+  // Open loop at `rate`: every 10 ms, the operations due by now start; at most 200 run at once
+  // (a stalled server must not make the load itself grow without bound).
+  let inFlight = 0;
+  let i = 0;
+  while (performance.now() < endAt) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    while (i < due && inFlight < 200) {
+      const n = i++;
+      inFlight++;
+      operations++;
+      ops[n % ops.length](n).then(
+        () => tally.add('ok'),
+        (err: unknown) => {
+          const c = classify(err);
+          tally.add(c.code);
+          if (c.verdict === 'violation') violations++;
+        },
+      ).finally(() => inFlight--);
+    }
+    if (i < due) i = due; // skipped, not queued: the rate is steady, not catching up
+    await sleep(10);
+  }
+  while (inFlight > 0) await sleep(10);
+  stop = true;
+  await sampler;
+  await killer;
+  const finalStats = client.stats() as unknown as Record<string, unknown>;
+  await live.unsubscribe().catch(() => {});
+  client.destroy();
+  admin.destroy();
+
+  const fitted = series.filter((s) => s.t >= warmupMinutes * 60);
+  const fit = linearFit(fitted.map((s) => s.t / 60), fitted.map((s) => s.heapKB));
+  const rss = fitted.map((s) => s.rssMB);
+  const heap = fitted.map((s) => s.heapKB);
+  const mean = rss.reduce((a, b) => a + b, 0) / Math.max(1, rss.length);
+  const outcomes = tally.counts;
+  return {
+    protocol,
+    minutes,
+    warmupMinutes: round(warmupMinutes, 2),
+    operations,
+    outcomes,
+    violations,
+    kills,
+    reconnects: Number(finalStats.reconnects),
+    pubsubReconnects: Number(finalStats.pubsubReconnects),
+    messagesReceived,
+    series,
+    fit: { slopeKBPerMin: round(fit.slope, 3), interceptKB: round(fit.intercept, 1), samples: fitted.length, r2: round(fit.r2, 3) },
+    rssSpreadPct: round(((Math.max(...rss) - Math.min(...rss)) / mean) * 100, 2),
+    heapSpreadKB: round(Math.max(...heap) - Math.min(...heap), 1),
+    finalStats,
+  };
+}
+
+export function leakBounds(r: LeakResult): Bound[] {
+  return [
+    { name: `post-GC heap slope over the last ${round(r.minutes - r.warmupMinutes, 2)} min`, value: `${r.fit.slopeKBPerMin} KB/min (${r.fit.samples} samples)`, limit: '< 1 KB/min', ok: r.fit.slopeKBPerMin < 1 },
+    { name: 'RSS spread over the same samples', value: `${r.rssSpreadPct}%`, limit: '<= 5%', ok: r.rssSpreadPct <= 5 },
+    { name: 'untyped or unexpected errors', value: r.violations, limit: '= 0', ok: r.violations === 0 },
+  ];
+}
+
+if (isMain(import.meta.url)) {
+  const minutes = argValue('minutes', 30);
+  const warmupMinutes = argValue('warmup-minutes', minutes / 6);
+  const rate = argValue('rate', 200);
+  const redis = await startRedisServer({ enableDebug: true });
+  try {
+    for (const protocol of protocolsFromArgs()) {
+      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
+      console.log(`  [RESP${protocol}] series (t s, post-GC heap KB, RSS MB): ${r.series.map((s) => `${s.t},${s.heapKB},${s.rssMB}`).join(' ')}`);
+      console.log(`  [RESP${protocol}] fit: heap = ${r.fit.interceptKB} KB + ${r.fit.slopeKBPerMin} KB/min x t (r2 ${r.fit.r2}, ${r.fit.samples} samples after ${r.warmupMinutes} min)`);
+      const { series: _series, finalStats: _stats, ...figures } = r;
+      report(`L7 RESP${protocol}: ${minutes} min soak of GET/SET, pipelines, leases, WATCH, pub/sub, blocking reads, reconnects, timeouts at ${rate} ops/s`, { ...figures, series: r.series }, leakBounds(r));
+    }
+  } finally {
+    await redis.stop();
+  }
+}
