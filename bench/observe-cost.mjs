@@ -5,7 +5,7 @@
  * run. Each row runs in a fresh child process per round (rotating the order); it reports the
  * client process's CPU time per command (process.cpuUsage, robust on a shared machine) and ops/s.
  *
- *   node bench/observe-cost.mjs [--rounds=7] [--ops=100000] [--modes=plain,watch,...] [--base=<dist dir>]
+ *   node bench/observe-cost.mjs [--rounds=7] [--ops=100000] [--modes=plain,watch,...] [--base=<dist dir>] [--dist=<dist dir>]
  *
  * Modes:
  *   plain         the client alone
@@ -17,6 +17,9 @@
  *   otel          instrument() with traces (SDK BasicTracerProvider, BatchSpanProcessor, a no-op exporter,
  *                 every span sampled) and metrics + watchMemory: "OTel and the watch on"
  *   otel-traces-producer  as otel, the durations through createDurationProducer()
+ *   otel-sampled  as otel-traces-producer with a TraceIdRatioBasedSampler(0.1): 1 command in 10 a recorded span
+ *   otel-unparented  as otel-traces-producer with requireParentSpan: the load runs outside any trace, so
+ *                 no span is made (the cost of commands outside sampled requests)
  * `--base=<dir>` also runs every mode against another build's dist/ (index.js, diagnostics.js,
  * otel.js), to compare a change of the core's observed path before/after in the same run.
  */
@@ -27,7 +30,7 @@ import { startServer } from './lib/server.mjs';
 import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer'];
+const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented'];
 
 /** Sets up `mode` in this (child) process, with the build in `dist`. Returns a stop function. */
 async function setUp(mode, dist) {
@@ -53,14 +56,20 @@ async function setUp(mode, dist) {
     const { instrument, createDurationProducer } = await import(file('otel.js'));
     const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
     const meterProvider = new MeterProvider();
-    const durationProducer = mode.endsWith('producer') ? createDurationProducer() : undefined;
+    const durationProducer = mode.endsWith('producer') || mode === 'otel-sampled' || mode === 'otel-unparented' ? createDurationProducer() : undefined;
     let tracerProvider;
-    if (mode === 'otel' || mode === 'otel-traces-producer') {
-      const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    if (mode === 'otel' || mode === 'otel-traces-producer' || mode === 'otel-sampled' || mode === 'otel-unparented') {
+      const { BasicTracerProvider, BatchSpanProcessor, TraceIdRatioBasedSampler } = await import('@opentelemetry/sdk-trace-base');
       const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
-      tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+      const sampler = mode === 'otel-sampled' ? { sampler: new TraceIdRatioBasedSampler(0.1) } : {};
+      tracerProvider = new BasicTracerProvider({ ...sampler, spanProcessors: [new BatchSpanProcessor(exporter)] });
     }
-    const otel = instrument({ meterProvider, ...(durationProducer ? { durationProducer } : {}), ...(tracerProvider ? { tracerProvider } : { traces: false }) });
+    const otel = instrument({
+      meterProvider,
+      ...(durationProducer ? { durationProducer } : {}),
+      ...(tracerProvider ? { tracerProvider } : { traces: false }),
+      ...(mode === 'otel-unparented' ? { requireParentSpan: true } : {}),
+    });
     stops.push(() => otel.stop());
   }
   return () => stops.forEach((s) => s());
@@ -91,12 +100,13 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
-for (const k of Object.keys(args)) if (!['rounds', 'ops', 'modes', 'base'].includes(k)) throw new Error(`unknown option --${k}`);
+for (const k of Object.keys(args)) if (!['rounds', 'ops', 'modes', 'base', 'dist'].includes(k)) throw new Error(`unknown option --${k}`);
 const rounds = Number(args.rounds ?? 7);
 const ops = Number(args.ops ?? 100_000);
 const modes = args.modes === undefined ? MODES : args.modes.split(',');
 for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m}; known: ${MODES.join(', ')}`);
-const builds = [{ label: 'this', dist: join(here, '..', 'packages', 'leanredis', 'dist') }];
+// --dist: this build from a copy (a rebuild of packages/leanredis/dist during the run cannot mix builds).
+const builds = [{ label: 'this', dist: args.dist === undefined ? join(here, '..', 'packages', 'leanredis', 'dist') : resolve(args.dist) }];
 if (args.base !== undefined) builds.push({ label: 'base', dist: resolve(args.base) });
 const rows = builds.flatMap((b) => modes.map((mode) => ({ label: builds.length > 1 ? `${b.label} ${mode}` : mode, mode, dist: b.dist, ns: /** @type {number[]} */ ([]), ops: /** @type {number[]} */ ([]) })));
 

@@ -49,6 +49,13 @@ export interface InstrumentOptions {
    * arguments give none, so no query text. @default false
    */
   queryText?: boolean;
+  /**
+   * Make a span only for a command whose caller has a recording span active (a traced request
+   * that is sampled): commands outside any trace, or of an unsampled one, cost a context lookup
+   * instead of a span (the SDK's span costs several microseconds, more than the command).
+   * Needs @opentelemetry/api installed (its context is read). @default false
+   */
+  requireParentSpan?: boolean;
   /** Clients whose pools `db.client.connection.*` observes: an array, or an object whose keys are the pool names. */
   clients?: readonly InstrumentedClient[] | Readonly<Record<string, InstrumentedClient>>;
   /** Also observe the pools of clients created after `instrument()`. @default true */
@@ -66,7 +73,7 @@ export interface InstrumentOptions {
   durationProducer?: DurationProducer;
 }
 
-const KNOWN = ['tracerProvider', 'meterProvider', 'traces', 'metrics', 'queryText', 'clients', 'trackClients', 'bucketsMs', 'durationProducer'];
+const KNOWN = ['tracerProvider', 'meterProvider', 'traces', 'metrics', 'queryText', 'requireParentSpan', 'clients', 'trackClients', 'bucketsMs', 'durationProducer'];
 const SCOPE = 'leanredis';
 
 function invalid(message: string): never {
@@ -77,7 +84,7 @@ function loadApi(): OtelApi {
   try {
     return process.getBuiltinModule('node:module').createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
   } catch {
-    return invalid('no tracerProvider/meterProvider given and @opentelemetry/api is not installed (it is an optional peer dependency)');
+    return invalid('@opentelemetry/api is not installed (an optional peer dependency): give tracerProvider and meterProvider, and leave requireParentSpan off');
   }
 }
 
@@ -86,7 +93,7 @@ function checkOptions(options: unknown): InstrumentOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid('options must be an object');
   for (const key of Object.keys(options)) if (!KNOWN.includes(key)) invalid(`unknown option "${key}"; accepted: ${KNOWN.join(', ')}`);
   const o = options as Record<string, unknown>;
-  for (const key of ['traces', 'metrics', 'queryText', 'trackClients']) if (o[key] !== undefined && typeof o[key] !== 'boolean') invalid(`option "${key}" must be true or false`);
+  for (const key of ['traces', 'metrics', 'queryText', 'requireParentSpan', 'trackClients']) if (o[key] !== undefined && typeof o[key] !== 'boolean') invalid(`option "${key}" must be true or false`);
   if (o.tracerProvider !== undefined && typeof (o.tracerProvider as OtelTracerProvider)?.getTracer !== 'function') invalid('option "tracerProvider" must be a TracerProvider (with getTracer)');
   if (o.meterProvider !== undefined && typeof (o.meterProvider as OtelMeterProvider)?.getMeter !== 'function') invalid('option "meterProvider" must be a MeterProvider (with getMeter)');
   if (o.bucketsMs !== undefined && !isBucketList(o.bucketsMs)) invalid('option "bucketsMs" must be 1 to 64 finite numbers > 0 in ascending order (ms)');
@@ -122,12 +129,14 @@ export class Instrumentation {
   readonly #producer: DurationProducer | undefined;
   readonly #gauges: ConnectionGauges | undefined;
   readonly #queryText: boolean;
+  readonly #api: OtelApi | undefined;
   readonly #spans = new WeakMap<object, OtelSpan>();
   readonly #subscriptions: [string, (message: unknown) => void][] = [];
   #isActive = true;
 
   constructor(o: {
     tracer: OtelTracer | undefined;
+    parentApi: OtelApi | undefined;
     meterProvider: OtelMeterProvider | undefined;
     producer: DurationProducer | undefined;
     queryText: boolean;
@@ -138,6 +147,7 @@ export class Instrumentation {
     this.#tracer = o.tracer;
     this.#queryText = o.queryText;
     this.#producer = o.producer;
+    this.#api = o.parentApi;
     if (o.meterProvider !== undefined) {
       const meter = o.meterProvider.getMeter(SCOPE);
       if (o.producer === undefined) this.#duration = meter.createHistogram('db.client.operation.duration', {
@@ -180,8 +190,14 @@ export class Instrumentation {
     this.stop();
   }
 
+  /** With requireParentSpan: whether the caller's active span is recording. */
+  #hasRecordingParent(): boolean {
+    const api = this.#api!;
+    return api.trace.getSpan(api.context.active())?.isRecording() === true;
+  }
+
   #commandStart(c: CommandContext): void {
-    if (c.batch !== undefined) return;
+    if (c.batch !== undefined || (this.#api !== undefined && !this.#hasRecordingParent())) return;
     const attributes = destinationAttributes(c, c.command);
     if (this.#queryText) attributes[DB_QUERY_TEXT] = commandQueryText(c);
     this.#spans.set(c, this.#tracer!.startSpan(c.command, { kind: SPAN_KIND_CLIENT, attributes }));
@@ -199,6 +215,7 @@ export class Instrumentation {
   }
 
   #batchStart(b: BatchContext): void {
+    if (this.#api !== undefined && !this.#hasRecordingParent()) return;
     const operation = batchOperation(b);
     const attributes = destinationAttributes(b, operation);
     if (b.batchSize >= 2) attributes[DB_OPERATION_BATCH_SIZE] = b.batchSize;
@@ -244,12 +261,14 @@ export function instrument(options?: InstrumentOptions): Instrumentation {
   const traces = o.traces ?? true;
   const metrics = o.metrics ?? true;
   const clients = clientList(o.clients);
-  const needsApi = (traces && o.tracerProvider === undefined) || (metrics && o.meterProvider === undefined);
+  const requireParentSpan = traces && o.requireParentSpan === true;
+  const needsApi = (traces && o.tracerProvider === undefined) || (metrics && o.meterProvider === undefined) || requireParentSpan;
   const api = needsApi ? loadApi() : undefined;
   const tracerProvider = traces ? (o.tracerProvider ?? api!.trace.getTracerProvider()) : undefined;
   const meterProvider = metrics ? (o.meterProvider ?? api!.metrics.getMeterProvider()) : undefined;
   return new Instrumentation({
     tracer: tracerProvider?.getTracer(SCOPE),
+    parentApi: requireParentSpan ? api : undefined,
     meterProvider,
     producer: o.durationProducer,
     queryText: o.queryText ?? false,

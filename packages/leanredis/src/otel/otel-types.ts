@@ -72,6 +72,7 @@ export interface OtelMeterProvider {
 
 /** The globals of @opentelemetry/api used when no provider is given. */
 export interface OtelApi {
-  trace: { getTracerProvider(): OtelTracerProvider };
+  trace: { getTracerProvider(): OtelTracerProvider; getSpan(context: unknown): OtelSpan | undefined };
+  context: { active(): unknown };
   metrics: { getMeterProvider(): OtelMeterProvider };
 }

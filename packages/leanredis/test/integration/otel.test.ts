@@ -237,3 +237,23 @@ test('createDurationProducer: the SDK reader collects the same histogram points,
   assert.throws(() => createDurationProducer({ buckets: [1] } as never), (e: unknown) => e instanceof ArgumentError && /unknown option "buckets"/.test(e.message));
   assert.throws(() => instrument({ meterProvider: m.meterProvider, durationProducer: durations, bucketsMs: [1] }), /cannot be combined/);
 });
+
+test('requireParentSpan: a span only under a recording caller span; none outside a trace or in an unsampled one', async () => {
+  exporter.reset();
+  using _otel = instrument({ tracerProvider, metrics: false, requireParentSpan: true });
+  await using client = redis.client();
+  await client.get('outside');
+  const unsampled = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 });
+  await context.with(trace.setSpan(context.active(), unsampled), () => client.get('unsampled'));
+  const parent = tracerProvider.getTracer('app').startSpan('handler');
+  await context.with(trace.setSpan(context.active(), parent), async () => {
+    await client.get('inside');
+    await client.pipeline().get('a').get('b').exec();
+  });
+  parent.end();
+  assert.deepEqual(
+    exporter.getFinishedSpans().map((s) => s.name),
+    ['GET', 'PIPELINE GET', 'handler'],
+  );
+  assert.equal(spansNamed('GET')[0].parentSpanContext?.spanId, parent.spanContext().spanId);
+});
