@@ -72,7 +72,20 @@ export class Dispatcher {
 
   #timeoutMs(call: CallOptions | undefined, blockMs: number | undefined): number {
     const grace = this.options.commandTimeoutMs;
-    return call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + blockingGraceMs(blockMs, grace));
+    // A blocking command's deadline at issue covers getting its lease too (blockMs +
+    // commandTimeoutMs); once sent, #runLeased tightens it to blockMs + the short grace.
+    return call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + grace);
+  }
+
+  /**
+   * A blocking command's deadline counted from when it is sent: its block time plus the short
+   * grace of {@link blockingGraceMs}; 0 (keep the deadline set at issue) for a command that
+   * does not block, blocks forever, or has a per-call timeout.
+   */
+  sentTimeoutMs(call: CallOptions | undefined, blockMs: number | undefined): number {
+    const timeoutMs = this.options.commandTimeoutMs;
+    if (call?.timeoutMs !== undefined || blockMs === undefined || blockMs === 0 || timeoutMs === 0) return 0;
+    return blockMs + blockingGraceMs(blockMs, timeoutMs);
   }
 
   /** Sends on the shared connections, or on a lease of its own when the command blocks. */
@@ -107,7 +120,7 @@ export class Dispatcher {
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Created (and so validated: ArgumentError is thrown) before anything asynchronous.
     const cmd = this.create(definition, args, call, blockMs, context);
-    if (blockMs !== undefined) this.#runLeased(cmd, context);
+    if (blockMs !== undefined) this.#runLeased(cmd, context, this.sentTimeoutMs(call, blockMs));
     else {
       const conn = this.pool.dispatch(cmd);
       if (context !== undefined) context.connectionId = conn?.id;
@@ -115,11 +128,17 @@ export class Dispatcher {
     return cmd.promise;
   }
 
-  /** Runs a blocking command on a lease of its own, released (or closed) once it settles. */
-  #runLeased(cmd: PromisedCommand, context: CommandContext | undefined): void {
+  /**
+   * Runs a blocking command on a lease of its own, released (or closed) once it settles.
+   * `sentTimeoutMs` (0: none) is its deadline counted from when it is sent: block time + grace.
+   */
+  #runLeased(cmd: PromisedCommand, context: CommandContext | undefined, sentTimeoutMs: number): void {
     this.pool.acquire().then(
       (conn) => {
         if (context !== undefined) context.connectionId = conn.id;
+        // Counted from now, so a dial for this lease (a cold TLS handshake, a busy machine)
+        // does not eat the grace: a BLPOP that times out "may have executed" and lost an element.
+        if (sentTimeoutMs > 0) cmd.tightenDeadline(sentTimeoutMs);
         this.pool.sendTo(conn, cmd);
         // A timed-out blocking command's reply is still due: that connection is not reusable.
         const release = (): void => this.pool.release(conn, conn.inFlightCount === 0);

@@ -40,9 +40,10 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /**
    * Deadline of every command, covering queueing, reconnects and the reply; 0 disables. Per
-   * call: `client.with({ timeoutMs })`. A blocking command (BLPOP, XREAD BLOCK...) gets its
-   * block time plus a tenth of it (at least 150 ms, at most this), so a black-holed connection
-   * fails it soon after the server would have answered. @default 5000 (ms)
+   * call: `client.with({ timeoutMs })`. A blocking command (BLPOP, XREAD BLOCK...) gets this
+   * long to obtain its lease, then its block time plus a tenth of it (at least 150 ms, at most
+   * this) from when it is sent, so a black-holed connection fails it soon after the server
+   * would have answered. @default 5000 (ms)
    */
   commandTimeoutMs?: number;
   /** How far past its deadline a written command's reply may be before the connection is declared dead and closed. @default 5000 (ms) */

@@ -74,9 +74,10 @@ const callers = new WeakMap<PendingCommand, CallerFrames>();
 export abstract class PendingCommand {
   readonly spec: CommandSpec;
   readonly args: readonly Arg[];
-  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. */
-  readonly deadline: number;
-  readonly timeoutMs: number;
+  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. Only {@link PendingCommand.tightenDeadline} moves it. */
+  deadline: number;
+  /** The timeout the deadline was set from, for the error message. (ms) */
+  timeoutMs: number;
   /** Estimated encoded size, for maxQueuedBytes. */
   readonly bytes: number;
   /** The options above, plus the state bits. */
@@ -89,6 +90,18 @@ export abstract class PendingCommand {
     this.deadline = timeoutMs > 0 ? Math.ceil(performance.now()) + timeoutMs : NO_DEADLINE;
     this.bytes = bytes;
     this.flags = flags;
+  }
+
+  /**
+   * Moves the deadline to `timeoutMs` from now when that is sooner. A blocking command's short
+   * grace past its block time counts from when it is sent on its lease, not from when it was
+   * issued: getting the lease may have needed a dial and a handshake. Call before it is sent.
+   */
+  tightenDeadline(timeoutMs: number): void {
+    const deadline = Math.ceil(performance.now()) + timeoutMs;
+    if (deadline >= this.deadline) return;
+    this.deadline = deadline;
+    this.timeoutMs = timeoutMs;
   }
 
   /** Settles the caller's side with a value or an error. */

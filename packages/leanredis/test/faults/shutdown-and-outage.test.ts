@@ -128,7 +128,9 @@ test('after the server went away, a queued command times out with the loss as it
   const proxy = await startTcpProxy({ targetPort: redis.port });
   const client = createClient({ url: proxy.url, commandTimeoutMs: 300, reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 50 });
   try {
-    await client.set(uniqueKey(), 'v');
+    // Connected first, with room for a slow dial: only the outage's timeout is under test (the
+    // 300 ms default timed this SET out at load 15).
+    await client.with({ timeoutMs: 30_000 }).set(uniqueKey(), 'v');
     proxy.refuse(true, 'reset');
     proxy.resetAll();
     const err = await client.get('k').then(
@@ -138,7 +140,7 @@ test('after the server went away, a queued command times out with the loss as it
     assert.ok(err instanceof CommandTimeoutError && err.cause instanceof ConnectionError, String(err));
     assert.match(err.message, /could not be reached/);
     proxy.refuse(false);
-    await waitFor(() => client.get('k').then(() => true, () => false), { message: 'the client reconnects' });
+    await waitFor(() => client.get('k').then(() => true, () => false), { timeoutMs: 30_000, message: 'the client reconnects' });
     const timedOut = await client.with({ timeoutMs: 50 }).blPop(uniqueKey('slow'), 2).then(
       () => assert.fail('resolved'),
       (e: unknown) => e,
