@@ -167,3 +167,38 @@ test('master killed (SIGKILL) under a steady writer: traffic moves to the promot
 test('SENTINEL FAILOVER under a steady writer: traffic moves; only writes the old master acknowledged before the switch may be lost', async (tc) => {
   await run(tc, 'failover');
 });
+
+test("readFrom 'replica' through a failover: the promoted replica is left, reads go on from a replica, every failure typed", async (tc) => {
+  const c = createSentinel({ sentinels: t.sentinelAddresses, masterName: t.masterName, readFrom: 'replica', commandTimeoutMs: 20_000 });
+  try {
+    await c.set('rr:k', '1');
+    await waitFor(async () => (await c.get('rr:k')) === '1', { timeoutMs: 10_000, message: 'the key on the replica read from' });
+    const outcomes: { ok: boolean; code?: string; at: number }[] = [];
+    let stopping = false;
+    const reader = (async () => {
+      while (!stopping) {
+        try {
+          await c.get('rr:k');
+          outcomes.push({ ok: true, at: performance.now() });
+        } catch (err) {
+          outcomes.push({ ok: false, code: err instanceof LeanRedisError ? err.code : `untyped: ${String(err)}`, at: performance.now() });
+        }
+        await new Promise((resolve) => setTimeout(resolve, PACE_MS));
+      }
+    })();
+    const newPort = await t.failover();
+    await waitFor(() => c.stats().sentinel.switches > 0, { timeoutMs: 20_000, message: 'the client to learn of the switch' });
+    const switchedAt = performance.now();
+    await waitFor(() => outcomes.filter((o) => o.ok && o.at > switchedAt).length >= 50 && c.stats().sentinel.replica !== undefined, { timeoutMs: 20_000, message: '50 reads after the switch' });
+    stopping = true;
+    await reader;
+    const replica = c.stats().sentinel.replica!;
+    assert.notEqual(replica, `127.0.0.1:${newPort}`, 'not reading from the promoted replica');
+    assert.equal(String(((await t.clientOf(Number(replica.split(':')[1])).call('ROLE')) as unknown[])[0]), 'slave');
+    const failed = outcomes.filter((o) => !o.ok);
+    for (const f of failed) assert.ok(f.code?.startsWith('ERR_'), `a read failed with ${f.code}`);
+    tc.diagnostic(JSON.stringify({ reads: outcomes.length, failed: failed.length, codes: [...new Set(failed.map((f) => f.code))], replica, refusedMasters: c.stats().sentinel.refusedMasters }));
+  } finally {
+    c.destroy();
+  }
+});
