@@ -115,9 +115,12 @@ export class Client<S = string> extends Runner<S> {
   #closing: Promise<void> | undefined;
   #events: EventEmitter | undefined;
   #pubsub: PubSub<S> | undefined;
+  // What the caller passed, for duplicate(): kept private (a #field), as it may hold a password.
+  readonly #input: string | ClientOptions | BufferClientOptions | undefined;
 
   constructor(options?: string | ClientOptions | BufferClientOptions) {
     super();
+    this.#input = options;
     const resolved = resolveOptions(options, this);
     const dispatcher = new Dispatcher(resolved);
     this.#dispatcher = dispatcher;
@@ -235,6 +238,31 @@ export class Client<S = string> extends Runner<S> {
   /** False once close() or destroy() was called. */
   get isOpen(): boolean {
     return this.#dispatcher.pool.isOpen;
+  }
+
+  /** The RESP version this client speaks (`protocol` option). */
+  get protocol(): 2 | 3 {
+    return this.#dispatcher.options.connection.protocol;
+  }
+
+  /** Whether bulk replies and pub/sub messages are Buffers (`createClient({ returnBuffers: true })`). */
+  get returnsBuffers(): boolean {
+    return this.#dispatcher.options.connection.returnBuffers;
+  }
+
+  /**
+   * A new client with this one's options, and `overrides` on top: its own pool, nothing dialled
+   * until used. `client.duplicate({ returnBuffers: true })` reads the same server as Buffers.
+   */
+  duplicate(overrides?: ClientOptions): Client<S>;
+  duplicate(overrides: BufferClientOptions): Client<Buffer>;
+  duplicate(overrides?: Omit<ClientOptions, 'returnBuffers'> & { returnBuffers?: boolean }): Client<S> | Client<Buffer> {
+    if (overrides !== undefined && (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))) {
+      throw new ArgumentError('duplicate: overrides must be an options object', 'ERR_INVALID_OPTION');
+    }
+    const input = this.#input;
+    const base = typeof input === 'string' ? { url: input } : input;
+    return new Client<S>({ ...base, ...overrides } as ClientOptions);
   }
 
   /** What the handshake learned about the server; undefined before the first connection. */

@@ -640,6 +640,11 @@ export class Connection {
     const next = this.#inFlight.peek();
     if (next !== undefined) this.#decoder.returnBuffers = next.returnBuffers ?? this.#settings.returnBuffers;
     else {
+      // Nothing awaits a reply: what arrives next unasked (pub/sub messages on a subscriber
+      // connection, whose SUBSCRIBEs expect no reply) is read the client's way, not the way of
+      // the last command (the handshake reads text: a returnBuffers client got its messages as
+      // strings before, found by the compat tests, issue 10).
+      this.#decoder.returnBuffers = this.#settings.returnBuffers;
       this.lastActiveAt = performance.now();
       if (this.#state === 'closing') this.#endIfDrained();
     }

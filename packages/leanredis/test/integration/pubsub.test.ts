@@ -169,4 +169,20 @@ forEachProtocol((protocol) => {
     assert.throws(() => client.subscribe('x', undefined, { overflow: 'grow' as 'drop' }), { code: 'ERR_INVALID_OPTION' });
     assert.equal(client.stats().subscriptions, 0);
   });
+
+  test('a returnBuffers client gets its messages as Buffers, bytes intact (they came as text after the handshake)', async () => {
+    await using client = redis.client({ protocol });
+    await using buffers = client.duplicate({ returnBuffers: true });
+    assert.equal(buffers.returnsBuffers, true);
+    assert.equal(client.returnsBuffers, false);
+    assert.equal(buffers.protocol, protocol);
+    const ch = uniqueKey('bin');
+    const got: unknown[] = [];
+    await using _channel = await buffers.subscribe(ch, (message) => void got.push(message));
+    await using _pattern = await buffers.pSubscribe(`${ch}*`, (message) => void got.push(message));
+    const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41]); // not valid UTF-8
+    assert.equal(await client.publish(ch, bytes), 2);
+    await waitFor(() => got.length === 2);
+    for (const m of got) assert.ok(Buffer.isBuffer(m) && m.equals(bytes), `a Buffer with the bytes sent, got ${String(m)}`);
+  });
 });
