@@ -19,7 +19,7 @@ function find(dir, out = []) {
   return out;
 }
 
-const suites = ['unit', 'integration', 'faults', 'package', 'sentinel', 'cluster'];
+const suites = ['unit', 'integration', 'faults', 'package', 'sentinel', 'cluster', 'compat'];
 // Long suites run only when named: `node scripts/run-tests.mjs failover` (npm run test:failover).
 const onDemand = ['failover'];
 const files = [];

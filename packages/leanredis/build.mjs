@@ -5,6 +5,7 @@
 //   dist/extras.js    the command table (required synchronously by the first client), the
 //                     decoder (first connection) and the pub/sub manager (first subscribe)
 //   dist/diagnostics.js `leanredis/diagnostics` (a subpath: `leanredis` never loads it)
+//   dist/compat-*.js  `leanredis/compat/node-redis` and `leanredis/compat/ioredis` (subpaths too)
 //   dist/sentinel.js  `leanredis/sentinel` (a subpath over the public entry, ./index.js)
 //   dist/otel.js      `leanredis/otel` (a subpath too)
 //   dist/cluster.js   `leanredis/cluster` (likewise)
@@ -112,6 +113,14 @@ await build({ ...common, plugins: [lazyLoaders, surfaceExternal], entryPoints: {
 await build({ ...common, entryPoints: { otel: 'src/otel/index.ts' }, chunkNames: 'otel-[hash]' });
 // leanredis/cluster likewise: its own files plus a require() of dist/index.js (src/cluster-client/core-loader.ts).
 await build({ ...common, entryPoints: { cluster: 'src/cluster.ts' }, chunkNames: 'cluster-[hash]' });
+// leanredis/compat/node-redis and leanredis/compat/ioredis (issue 10): adapters over the public
+// surface, the same way as leanredis/sentinel; `leanredis` loads none of them.
+await build({
+  ...common,
+  plugins: [lazyLoaders, surfaceExternal],
+  entryPoints: { 'compat-node-redis': 'src/compat/node-redis.ts', 'compat-ioredis': 'src/compat/ioredis.ts' },
+  chunkNames: 'compat-[hash]',
+});
 if (outdir === join(here, 'dist')) {
   const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });
