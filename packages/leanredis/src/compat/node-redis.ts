@@ -217,6 +217,11 @@ export type NodeRedisCommands = {
   [K in keyof typeof COMMANDS]: (...args: any[]) => Promise<any>;
 };
 
+/** The same methods inside multi(): each queues its command and returns the multi, to chain. */
+export type NodeRedisMultiCommands = {
+  [K in keyof typeof COMMANDS]: (...args: unknown[]) => NodeRedisMulti & NodeRedisMultiCommands;
+};
+
 const QUEUE: unique symbol = Symbol('leanredis.compat.queue');
 const BRIDGE: unique symbol = Symbol('leanredis.compat.bridge');
 
@@ -334,8 +339,8 @@ export class NodeRedisClient extends EventEmitter {
   }
 
   /** MULTI/EXEC (or a pipeline with `exec(true)`) with node-redis's method names. */
-  multi(): NodeRedisMulti & NodeRedisCommands {
-    return new NodeRedisMulti(this.client) as NodeRedisMulti & NodeRedisCommands;
+  multi(): NodeRedisMulti & NodeRedisMultiCommands {
+    return new NodeRedisMulti(this.client) as NodeRedisMulti & NodeRedisMultiCommands;
   }
 
   /** EVALSHA, falling back to EVAL: `eval(script, { keys, arguments })` (leanredis's own shape). */
