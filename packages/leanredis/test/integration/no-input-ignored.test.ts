@@ -221,7 +221,7 @@ test('every method refuses junk with a thrown ArgumentError naming its command, 
     ['k', null],
   ];
   // Not commands: their ArgumentError has no command to name (docs/errors.md).
-  const helpers = new Set(['with', 'acquire', 'streamConsumer']);
+  const helpers = new Set(['with', 'acquire', 'streamConsumer', 'duplicate']);
   // queue and queueCall are protected (not part of the typed surface).
   const lifecycle = new Set(['constructor', 'queue', 'queueCall', 'on', 'once', 'off', 'connect', 'close', 'destroy', 'stats', 'toJSON', 'exec', 'execSettled']);
   const surfaces: [string, () => object][] = [
