@@ -111,6 +111,7 @@ function scriptCall(name: string, script: Script, args: Args): { keys: Args; arg
   return { keys: flat.slice(0, count), arguments: flat.slice(count) };
 }
 
+const IOREDIS_OPTIONS = Object.freeze({ lazyConnect: true as const });
 const QUEUE: unique symbol = Symbol('leanredis.compat.queue');
 const BRIDGE: unique symbol = Symbol('leanredis.compat.bridge');
 
@@ -181,6 +182,14 @@ export class IORedisClient extends EventEmitter {
   /** ioredis's connection status: 'ready' while the client is open (it dials on demand), 'end' after quit() or disconnect(). */
   get status(): string {
     return this.#status === 'ready' && this.client.isOpen ? 'ready' : 'end';
+  }
+
+  /**
+   * ioredis's options, as far as libraries read them: `lazyConnect` is true, as leanredis dials
+   * at the first command (@socket.io/redis-streams-adapter calls connect() on a lazy duplicate).
+   */
+  get options(): { readonly lazyConnect: true } {
+    return IOREDIS_OPTIONS;
   }
 
   /** Dials now. */
