@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { prometheusText, createCommandMetrics } from '../../src/diagnostics/index.ts';
+import { prometheusText, createCommandMetrics, watchMemory } from '../../src/diagnostics/index.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { useRedisServer } from '../helpers/setup.ts';
 import { parseExposition } from '../helpers/exposition-parser.ts';
 
@@ -53,8 +54,12 @@ test('promtool check metrics accepts the exposition (Prometheus text), lint incl
   await client.pipeline().get('k').get('k').exec();
   const lease = await client.acquire();
   lease.release();
-  const text = prometheusText({ main: client, 'second"one': client }, { commands: metrics, labels: { service: 'api\\v1' } });
+  using watch = watchMemory({ intervalMs: 50, clients: [client], trackClients: false });
+  await waitFor(() => watch.lastSample !== undefined, { message: 'a first memory sample' });
+  const text = prometheusText({ main: client, 'second"one': client }, { commands: metrics, watch, labels: { service: 'api\\v1' } });
+  assert.match(text, /^leanredis_process_memory_bytes\{service="api\\\\v1",area="rss"\} \d+$/m, 'the watch gauges are in');
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}\n--- input ---\n${text}`);
   assert.equal(`${r.stdout}${r.stderr}`.trim(), '', 'no lint finding');
+  parseExposition(prometheusText({ main: client }, { commands: metrics, watch, openMetrics: true }), 'openmetrics');
 });
