@@ -53,15 +53,19 @@ export interface LeakResult {
   messagesReceived: number;
   series: Sample[];
   /** Least-squares fit of the post-GC heap over the samples after the warm-up. */
-  fit: { slopeKBPerMin: number; interceptKB: number; samples: number; r2: number };
+  fit: { slopeKBPerMin: number; slopeErrorKBPerMin: number; interceptKB: number; samples: number; r2: number };
   /** RSS over the same samples: (max - min) / mean, in per cent. */
   rssSpreadPct: number;
   heapSpreadKB: number;
   finalStats: Record<string, unknown>;
 }
 
-/** Least squares y = a + b x. */
-export function linearFit(xs: readonly number[], ys: readonly number[]): { slope: number; intercept: number; r2: number } {
+/**
+ * Least squares y = a + b x, with the slope's standard error: a bound of 1 KB/min is only
+ * resolved by a run long enough for that error to be well under it (post-GC samples scatter by
+ * tens of KB between two GCs).
+ */
+export function linearFit(xs: readonly number[], ys: readonly number[]): { slope: number; intercept: number; r2: number; slopeError: number } {
   const n = xs.length;
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
@@ -74,7 +78,11 @@ export function linearFit(xs: readonly number[], ys: readonly number[]): { slope
     syy += (ys[i] - my) ** 2;
   }
   const slope = sxx === 0 ? 0 : sxy / sxx;
-  return { slope, intercept: my - slope * mx, r2: sxx === 0 || syy === 0 ? 0 : (sxy * sxy) / (sxx * syy) };
+  const intercept = my - slope * mx;
+  let residuals = 0;
+  for (let i = 0; i < n; i++) residuals += (ys[i] - intercept - slope * xs[i]) ** 2;
+  const slopeError = n > 2 && sxx > 0 ? Math.sqrt(residuals / (n - 2) / sxx) : Number.NaN;
+  return { slope, intercept, r2: sxx === 0 || syy === 0 ? 0 : (sxy * sxy) / (sxx * syy), slopeError };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -213,7 +221,7 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
     pubsubReconnects: Number(finalStats.pubsubReconnects),
     messagesReceived,
     series,
-    fit: { slopeKBPerMin: round(fit.slope, 3), interceptKB: round(fit.intercept, 1), samples: fitted.length, r2: round(fit.r2, 3) },
+    fit: { slopeKBPerMin: round(fit.slope, 3), slopeErrorKBPerMin: round(fit.slopeError, 3), interceptKB: round(fit.intercept, 1), samples: fitted.length, r2: round(fit.r2, 3) },
     rssSpreadPct: round(((Math.max(...rss) - Math.min(...rss)) / mean) * 100, 2),
     heapSpreadKB: round(Math.max(...heap) - Math.min(...heap), 1),
     finalStats,
@@ -237,7 +245,9 @@ if (isMain(import.meta.url)) {
     for (const protocol of protocolsFromArgs()) {
       const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
       console.log(`  [RESP${protocol}] series (t s, post-GC heap KB, RSS MB): ${r.series.map((s) => `${s.t},${s.heapKB},${s.rssMB}`).join(' ')}`);
-      console.log(`  [RESP${protocol}] fit: heap = ${r.fit.interceptKB} KB + ${r.fit.slopeKBPerMin} KB/min x t (r2 ${r.fit.r2}, ${r.fit.samples} samples after ${r.warmupMinutes} min)`);
+      console.log(
+        `  [RESP${protocol}] fit: heap = ${r.fit.interceptKB} KB + ${r.fit.slopeKBPerMin} KB/min x t (standard error ${r.fit.slopeErrorKBPerMin} KB/min, r2 ${r.fit.r2}, ${r.fit.samples} samples after ${r.warmupMinutes} min)`,
+      );
       const { series: _series, finalStats: _stats, ...figures } = r;
       report(`L7 RESP${protocol}: ${minutes} min soak of GET/SET, pipelines, leases, WATCH, pub/sub, blocking reads, reconnects, timeouts at ${rate} ops/s`, { ...figures, series: r.series }, leakBounds(r));
     }
