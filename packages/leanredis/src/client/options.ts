@@ -201,6 +201,8 @@ export interface Topology {
   verify: ConnectionSettings['verify'];
   /** Called once, by the client's constructor, with what the topology may do to the client. */
   attach: (handle: TopologyHandle) => void;
+  /** What messages and observers name until the first setAddress (e.g. "sentinel:mymaster"), rather than the default 127.0.0.1:6379. */
+  label?: string;
 }
 
 /** What a topology may do to the client it is attached to. */
@@ -221,6 +223,10 @@ export function applyTopology(resolved: ResolvedOptions, topology: Topology, con
   const connection = resolved.connection;
   connection.locate = topology.locate;
   connection.verify = topology.verify;
+  if (topology.label !== undefined) {
+    resolved.address = resolved.pool.address = topology.label;
+    Object.assign(resolved.destination, { address: topology.label, serverAddress: topology.label, serverPort: undefined });
+  }
   topology.attach({
     setAddress(host, port) {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -32,6 +32,7 @@ export class ReplicaTopology {
 
   hooks(): TopologyHooks {
     return {
+      label: `sentinel:${this.#masterName}:replica`,
       locate: (isRedial) => this.#locate(isRedial),
       verify: (info, send) => this.#verify(info, send),
       attach: (handle) => {

@@ -33,6 +33,7 @@ export interface TopologyHandle {
 
 /** The core's Topology seam (src/client/options.ts), declared here: this subpath reaches the core only through its entry. */
 export interface TopologyHooks {
+  label?: string;
   locate: (isRedial: boolean) => Promise<void> | undefined;
   verify: (info: ServerInfo, send: (name: string, args: (string | number)[]) => Promise<unknown>) => Promise<void> | undefined;
   attach: (handle: TopologyHandle) => void;
@@ -124,6 +125,7 @@ export class SentinelTopology {
   /** The seam the core client is built with (functions bound to this topology). */
   hooks(): TopologyHooks {
     return {
+      label: `sentinel:${this.#settings.masterName}`,
       locate: (isRedial) => this.#locate(isRedial),
       verify: (info, send) => this.#verify(info, send),
       attach: (handle) => {

@@ -3,6 +3,7 @@
  * discovery, the client's command surface, following SENTINEL FAILOVER, laziness.
  */
 import { test, before, after } from 'node:test';
+import * as dc from 'node:diagnostics_channel';
 import assert from 'node:assert/strict';
 import { createSentinel, type SentinelClient } from '../../src/sentinel/index.ts';
 import { hasCode } from '../../src/index.ts';
@@ -46,6 +47,23 @@ test('discovers the master from the sentinels and runs commands, pipelines, tran
   assert.equal(stats.sentinel.sentinels, 3, 'the sentinels it was given (and no more: they are the same)');
   assert.ok(stats.sentinel.discoveries >= 1);
   assert.equal(stats.sentinel.switches, 0);
+});
+
+test('diagnostics channels name the master in use (before the first discovery: sentinel:<masterName>)', async () => {
+  const c = sentinel();
+  const seen: string[] = [];
+  const onEnd = (message: unknown): void => {
+    const m = message as { client: object; address: string };
+    if (m.client === c) seen.push(m.address);
+  };
+  dc.subscribe('leanredis:command:end', onEnd);
+  try {
+    await c.ping();
+    await c.ping();
+  } finally {
+    dc.unsubscribe('leanredis:command:end', onEnd);
+  }
+  assert.deepEqual(seen, [`sentinel:${t.masterName}`, `127.0.0.1:${await t.currentMaster()}`]);
 });
 
 test('a dead sentinel first in the list is skipped: the next one answers', async () => {
