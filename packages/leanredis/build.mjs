@@ -111,8 +111,10 @@ await build({ ...common, plugins: [lazyLoaders, surfaceExternal], entryPoints: {
 // name through node:diagnostics_channel and loads @opentelemetry/api (an optional peer) only when
 // instrument() needs a global provider.
 await build({ ...common, entryPoints: { otel: 'src/otel/index.ts' }, chunkNames: 'otel-[hash]' });
-// leanredis/cluster likewise: its own files plus a require() of dist/index.js (src/cluster-client/core-loader.ts).
-await build({ ...common, entryPoints: { cluster: 'src/cluster.ts' }, chunkNames: 'cluster-[hash]' });
+// leanredis/cluster likewise over the public surface: a static import of ./index.js (it needs the
+// core when it loads: its client extends the core's command surface; a require() of it would
+// load node:module's CJS loader, ~260 KB of heap).
+await build({ ...common, plugins: [lazyLoaders, surfaceExternal], entryPoints: { cluster: 'src/cluster.ts' }, chunkNames: 'cluster-[hash]' });
 // leanredis/compat/node-redis and leanredis/compat/ioredis (issue 10): adapters over the public
 // surface, the same way as leanredis/sentinel; `leanredis` loads none of them.
 await build({

@@ -21,11 +21,10 @@ import { SlotMap, parseShards, parseSlots, type NodeAddress, type Shard } from '
 import { CROSS_SLOT, commandSlot, parseRedirect, sharedSlot } from '../cluster/routing.js';
 import { RefreshGate } from '../cluster/refresh-gate.js';
 import { keySlot } from '../internal/crc16.js';
-import { loadCore } from './core-loader.js';
+import * as core from '../index.js';
 import { resolveCluster, type BufferClusterOptions, type ClusterOptions, type ResolvedCluster } from './cluster-options.js';
 
-// The core, loaded with this module (the subpath's bundle holds no copy of it).
-const core = loadCore();
+// The core: an import of `leanredis`' own entry (the subpath's bundle holds no copy of it).
 const { ArgumentError, ClientClosedError, ClusterError, LeanRedisError, ReplyError, Pipeline, Multi } = core;
 const { Runner, define, measureArgs, backoffDelay, checkCallOptions, needsLease, checkArguments } = core.__internals;
 // Declared with their unique-symbol types, so they key methods and properties as in the core.
@@ -303,6 +302,7 @@ export class ClusterClient<S = string> extends Runner<S> {
   #asked = 0;
   #retries = 0;
   readonly #subscriptions = new Set<ClusterSubscription<S>>();
+  readonly #seeds = new Map<string, Client<S>>();
 
   constructor(options: ClusterOptions | BufferClusterOptions) {
     super();
@@ -459,7 +459,9 @@ export class ClusterClient<S = string> extends Runner<S> {
       const s = this.#settings;
       let maxConnections: number | undefined;
       if (s.maxConnectionsTotal !== undefined) {
-        const count = Math.max(1, this.#map?.addresses().length ?? s.roots.length);
+        // The nodes that get pools: the masters, and the replicas when reads may go there.
+        const map = this.#map;
+        const count = Math.max(1, map === undefined ? s.roots.length : s.readFrom === 'master' ? map.shards.length : map.addresses().length);
         maxConnections = Math.max(s.sharedConnections, Math.min(s.maxConnections, Math.floor(s.maxConnectionsTotal / count)));
       }
       const options = { ...s.node, host: node.host, port: node.port, offlineQueue: false, ...(maxConnections === undefined ? {} : { maxConnections, maxIdle: undefined, minIdle: undefined }) };
@@ -638,7 +640,10 @@ export class ClusterClient<S = string> extends Runner<S> {
   }
 
   async #readMap(node: NodeAddress): Promise<SlotMap> {
-    const runner = this.#client(node).with({ timeoutMs: this.#settings.slotRefreshTimeoutMs, returnBuffers: false });
+    // Before the first map the share of maxConnectionsTotal is unknown: a root is asked through a
+    // one-socket seed client, closed once the map arrives, rather than a pool sized for it alone.
+    const client = this.#nodes.get(node.address) ?? (this.#map === undefined && this.#settings.maxConnectionsTotal !== undefined ? this.#seed(node) : this.#client(node));
+    const runner = client.with({ timeoutMs: this.#settings.slotRefreshTimeoutMs, returnBuffers: false });
     if (!this.#useSlots) {
       try {
         return parseShards(await runner.call('CLUSTER', 'SHARDS'), node.host);
@@ -651,7 +656,18 @@ export class ClusterClient<S = string> extends Runner<S> {
     return parseSlots(await runner.call('CLUSTER', 'SLOTS'), node.host);
   }
 
+  #seed(node: NodeAddress): Client<S> {
+    let seed = this.#seeds.get(node.address);
+    if (seed === undefined) {
+      seed = new core.Client({ ...this.#settings.node, host: node.host, port: node.port, maxConnections: 1, sharedConnections: 1, minIdle: 0, maxIdle: 0 } as ClientOptions) as unknown as Client<S>;
+      this.#seeds.set(node.address, seed);
+    }
+    return seed;
+  }
+
   #apply(map: SlotMap): void {
+    for (const seed of this.#seeds.values()) void seed.close();
+    this.#seeds.clear();
     this.#map = map;
     this.#mapError = undefined;
     this.#rehome();
@@ -755,7 +771,7 @@ export class ClusterClient<S = string> extends Runner<S> {
     this.#isClosed = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#closing ??= Promise.all([...this.#nodes.values()].map((c) => c.close())).then(() => {});
+    this.#closing ??= Promise.all([...this.#nodes.values(), ...this.#seeds.values()].map((c) => c.close())).then(() => {});
     return this.#closing;
   }
 
@@ -765,6 +781,7 @@ export class ClusterClient<S = string> extends Runner<S> {
     clearInterval(this.#timer);
     this.#timer = undefined;
     for (const c of this.#nodes.values()) c.destroy();
+    for (const c of this.#seeds.values()) c.destroy();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -6,10 +6,10 @@
  */
 import type { BufferClientOptions, ClientOptions } from '../index.js';
 import { nodeAddress, type NodeAddress } from '../cluster/slot-map.js';
-import { loadCore } from './core-loader.js';
+import * as core from '../index.js';
 
-const { ArgumentError } = loadCore();
-const { resolveOptions } = loadCore().__internals;
+const { ArgumentError } = core;
+const { resolveOptions } = core.__internals;
 
 /** Which node serves read-only commands (GET, MGET, ZRANGE...); writes always go to masters. */
 export type ReadFrom = 'master' | 'replica' | 'preferReplica';
@@ -41,7 +41,7 @@ export interface ClusterOptions extends NodeOptions {
   retryMaxDelayMs?: number;
   /**
    * Hard cap on sockets over every node: each node's pool gets at most
-   * `min(maxConnections, floor(maxConnectionsTotal / nodes in the slot map))`, at least
+   * `min(maxConnections, floor(maxConnectionsTotal / nodes))` (nodes: the masters, and the replicas too when readFrom is not master), at least
    * `sharedConnections`. @default unlimited (each pool has its maxConnections)
    */
   maxConnectionsTotal?: number;

@@ -280,3 +280,12 @@ test('sharded pub/sub: sSubscribe on the slot master, and the subscription follo
   await csub.unsubscribe();
   await cluster.moveSlot(slot, from);
 });
+
+test('maxConnectionsTotal caps the sockets over every node: each pool gets its share', async () => {
+  const client = connect({ maxConnections: 10, maxConnectionsTotal: 6 });
+  await Promise.all(Array.from({ length: 50 }, (_, i) => client.set(`cap:${i}`, '1')));
+  const nodes = Object.values(client.stats().nodes);
+  assert.equal(nodes.length, 3);
+  for (const n of nodes) assert.equal(n.maxConnections, 2, '6 sockets over 3 nodes');
+  assert.ok(client.stats().total.totalConns <= 6);
+});
