@@ -152,6 +152,16 @@ test("readFrom: 'replica' sends read-only commands to replicas, writes to master
   await client.set(key, 'r');
   const owner = await cluster.masterOf(keySlot(key));
   await cluster.admin(owner, 'WAIT', 1, 5000);
+  // The map read for the SET may predate the replica's first sync (a replica whose health is not
+  // 'online' gets no reads): refresh until reads reach one (failed once at load 15).
+  await waitFor(
+    async () => {
+      await client.refresh();
+      await client.get(key);
+      return Object.values(client.stats().nodes).some((n) => n.role === 'replica');
+    },
+    { timeoutMs: 30_000, intervalMs: 50, message: 'a replica in the slot map' },
+  );
   const replicas = cluster.nodes.slice(3);
   const readsBefore = await getCalls(replicas);
   for (let i = 0; i < 20; i++) assert.equal(await client.get(key), 'r');
