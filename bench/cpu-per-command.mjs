@@ -5,7 +5,7 @@
  * round to the next (other processes take the cores; they do not add to this process's CPU time).
  *
  *   node bench/cpu-per-command.mjs --base=<dir of another build's index.js> [--rounds=15] [--ops=200000] [--observe]
- *                                  [--this-options='{"captureCallerStack":true}']
+ *                                  [--this-options='{"captureCallerStack":true}'] [--set-options='{"expireSeconds":60}']
  *
  * Each round runs, in a fresh child process per build (alternating which goes first), 100
  * concurrent callers alternating SET and GET (as the concurrent100 scenario) for `--ops`
@@ -14,7 +14,8 @@
  * leanredis:command tracing channel) in both children, to price an observer.
  * `--this-options` are client options for this build only (with --base at this build's own
  * dist/, it prices an option). Prints the medians, the median of the per-round ratios and their
- * spread.
+ * spread. `--set-options` passes an options object to every SET (in both builds), to price the
+ * options check (issue 10: against a build whose checkOptions returns at once).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,7 +26,7 @@ import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 
 if (process.argv[2] === '--child') {
-  const [, , , entry, serverJson, opsText, observe, optionsJson] = process.argv;
+  const [, , , entry, serverJson, opsText, observe, optionsJson, setOptionsJson] = process.argv;
   const { createClient } = await import(entry);
   const server = JSON.parse(serverJson);
   const ops = Number(opsText);
@@ -38,7 +39,8 @@ if (process.argv[2] === '--child') {
   }
   const client = createClient({ host: server.host, port: server.port, ...JSON.parse(optionsJson) });
   const keys = Array.from({ length: 100 }, (_, i) => `bench:cpu:${i}`);
-  const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
+  const setOptions = setOptionsJson === '' ? undefined : JSON.parse(setOptionsJson);
+  const op = setOptions === undefined ? (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100)) : (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100, setOptions));
   await runLoad({ callers: 100, durationMs: 60_000, maxOps: 50_000, op });
   const before = process.cpuUsage();
   const r = await runLoad({ callers: 100, durationMs: 120_000, maxOps: ops, op });
@@ -54,7 +56,7 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
-for (const k of Object.keys(args)) if (!['base', 'rounds', 'ops', 'observe', 'this-options'].includes(k)) throw new Error(`unknown option --${k}`);
+for (const k of Object.keys(args)) if (!['base', 'rounds', 'ops', 'observe', 'this-options', 'set-options'].includes(k)) throw new Error(`unknown option --${k}`);
 if (args.base === undefined) throw new Error('--base=<dir of the other build (its index.js)> is required');
 const rounds = Number(args.rounds ?? 15);
 const ops = Number(args.ops ?? 200_000);
@@ -65,7 +67,7 @@ const builds = [
 
 function runChild(build, server) {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', build.entry, JSON.stringify(server), String(ops), args.observe === 'true' ? '1' : '0', build.options], {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', build.entry, JSON.stringify(server), String(ops), args.observe === 'true' ? '1' : '0', build.options, args['set-options'] ?? ''], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -23,6 +23,8 @@ export interface OptionsSpec {
   readonly checks: Readonly<Record<string, OptionCheck>>;
   /** Groups of keys of which at most one may be given. */
   readonly exclusive: readonly (readonly string[])[];
+  /** For each key in an exclusive group, its group's bit (at most 31 groups). */
+  readonly groupBit: Readonly<Record<string, number>>;
   /** The accepted keys, listed for messages. */
   readonly accepted: string;
 }
@@ -30,7 +32,12 @@ export interface OptionsSpec {
 /** Builds a spec once (at table load), so a check costs a key lookup per given option. */
 export function optionsSpec(checks: Record<string, OptionCheck>, exclusive: readonly (readonly string[])[] = []): OptionsSpec {
   const names = Object.keys(checks);
-  return { checks: Object.assign(Object.create(null), checks), exclusive, accepted: names.join(', ') };
+  if (exclusive.length > 31) throw new Error('optionsSpec: at most 31 exclusive groups');
+  const groupBit: Record<string, number> = Object.create(null);
+  exclusive.forEach((group, i) => {
+    for (const key of group) groupBit[key] = 1 << i;
+  });
+  return { checks: Object.assign(Object.create(null), checks), exclusive, groupBit, accepted: names.join(', ') };
 }
 
 // Other clients' spellings (matched upper-cased): the key of ours they mean, and how to write it
@@ -81,22 +88,32 @@ export function checkOptions(method: string, options: unknown, spec: OptionsSpec
   }
   const checks = spec.checks;
   const record = options as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  // for-in, not Object.keys: no array per call on a hot path (SET with a TTL), and an inherited
+  // enumerable key is checked too, since the command reads it like an own one.
+  let groups = 0;
+  for (const key in record) {
     const check = checks[key];
     if (check === undefined) throw invalidOption(method, `unknown option "${path}${key}"${hintFor(key, spec)}; accepted: ${spec.accepted}`);
     const value = record[key];
     if (value === undefined) continue;
-    const expected = check(value, method, `${path}${key}`);
+    const expected = check(value, method, path === '' ? key : path + key);
     if (expected !== undefined) throw invalidOption(method, `option "${path}${key}" must be ${expected}, got ${describe(value)}`);
+    const bit = spec.groupBit[key];
+    if (bit === undefined) continue;
+    if ((groups & bit) !== 0) throw combined(method, record, spec, path, key);
+    groups |= bit;
   }
-  for (const group of spec.exclusive) {
-    let given: string | undefined;
-    for (const key of group) {
-      if (record[key] === undefined) continue;
-      if (given !== undefined) throw invalidOption(method, `options "${path}${given}" and "${path}${key}" cannot be combined`);
-      given = key;
-    }
+}
+
+/** The error for two keys of one exclusive group: names the one given before `key`. */
+function combined(method: string, record: Record<string, unknown>, spec: OptionsSpec, path: string, key: string): ArgumentError {
+  const group = spec.exclusive.find((g) => g.includes(key)) ?? [];
+  let given = '';
+  for (const k in record) {
+    if (k === key) break;
+    if (record[k] !== undefined && group.includes(k)) given = k;
   }
+  return invalidOption(method, `options "${path}${given}" and "${path}${key}" cannot be combined`);
 }
 
 /** An ArgumentError about an option (ERR_INVALID_OPTION). */
