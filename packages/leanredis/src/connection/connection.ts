@@ -19,7 +19,7 @@
  * that stops answering grows neither Node's stream buffer nor the in-flight FIFO.
  */
 import type * as net from 'node:net';
-import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError } from '../errors.js';
+import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError, CommandTimeoutError } from '../errors.js';
 import type { Decoder } from '../resp/decoder.js';
 import { loadDecoder } from '../resp/decoder-loader.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
@@ -548,9 +548,18 @@ export class Connection {
     let hold: WriteHold = 'none';
     let isClientHold = false;
     let cmd: PendingCommand | undefined;
+    // One clock read per flush: a command already past its deadline is never written. The
+    // expiry scan runs in the check phase and is spaced under a long queue, so a reconnect's
+    // flush can come first; written, it would time out as "may have executed".
+    const now = performance.now();
     while ((cmd = this.#queue.peek()) !== undefined) {
       if (!cmd.isQueued) {
         this.#queue.shift(); // settled while waiting: an expired command is never written
+        continue;
+      }
+      if (cmd.deadline <= now) {
+        this.#queue.shift();
+        cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
         continue;
       }
       // With nothing in flight a command is always written: one larger than the byte cap goes
