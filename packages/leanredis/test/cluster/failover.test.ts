@@ -79,11 +79,19 @@ test('SIGKILL of a master under load: typed errors only, a bounded number of ref
   assert.deepEqual(untyped, [], 'every failure is a LeanRedisError with a code');
   assert.ok(refreshes <= Math.ceil(windowS * 3) + 2, `${refreshes} refreshes in ${windowS.toFixed(1)} s: at most ~3 per second, not one per failed command`);
   assert.ok(recoveredAt - promotedAt < 10_000, 'full service within 10 s of the promotion');
+  // Never applied more than sent (no INCR twice). Fewer than acknowledged is Redis's own
+  // asynchronous replication: the killed master acknowledged INCRs its replica had not received
+  // (seen once: 2 applied of 6 acknowledged); bounded here, not forbidden.
+  let lost = 0;
+  let ackedTotal = 0;
   for (const key of keys) {
     const value = Number(await client.get(key));
     const ok = acked.get(key) ?? 0;
-    assert.ok(value >= ok && value <= ok + (unknown.get(key) ?? 0), `${key}: ${value} applied, ${ok} acknowledged, ${unknown.get(key) ?? 0} unknown`);
+    ackedTotal += ok;
+    lost += Math.max(0, ok - value);
+    assert.ok(value <= ok + (unknown.get(key) ?? 0), `${key}: ${value} applied, ${ok} acknowledged, ${unknown.get(key) ?? 0} unknown`);
   }
+  assert.ok(lost <= Math.max(20, ackedTotal * 0.05), `${lost} acknowledged INCRs lost of ${ackedTotal}`);
   const failed = [...errors.values()].reduce((a, b) => a + b, 0);
   console.log(`# failover: ${[...acked.values()].reduce((a, b) => a + b, 0)} acked, ${failed} failed ${JSON.stringify(Object.fromEntries(errors))}, error window ${lastFailureAt ? ((lastFailureAt - killedAt) / 1000).toFixed(2) : 0} s, promotion after ${((promotedAt - killedAt) / 1000).toFixed(2)} s, ${refreshes} refreshes`);
   // The dead master's pool is closed once the map no longer lists it.

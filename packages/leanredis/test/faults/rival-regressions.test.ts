@@ -202,8 +202,10 @@ forEachProtocol((protocol) => {
     await client.set(a, 'value-a');
     await client.set(b, 'value-b');
     for (let round = 0; round < 10; round++) {
-      const { resumed } = await pauseServer(redis, 100, { password: CANARY });
-      const err = await rejection(client.with({ timeoutMs: 10 }).get(a));
+      const { resumed } = await pauseServer(redis, 400, { password: CANARY });
+      // 100 ms within a 400 ms pause, not 10 within 100: a command past its deadline is never
+      // written, and on a loaded machine the flush came more than 10 ms after the call.
+      const err = await rejection(client.with({ timeoutMs: 100 }).get(a));
       assert.ok(err instanceof CommandTimeoutError && err.wasWritten, String(err));
       assert.equal(await client.get(b), 'value-b', `round ${round}`);
       await resumed;
