@@ -16,16 +16,18 @@
  * minRefreshIntervalMs): on MOVED, on an unreachable node, on a slot without a node, and every
  * slotRefreshIntervalMs once in use. Node clients that left the map are closed.
  */
-import type { Arg, CallOptions, Client, ClientOptions, ClientStats, CommandDefinition, Key, Keys, Lease, MessageListener, Multi as MultiType, Pipeline as PipelineType, Runner as RunnerType, ScanOptions, Settled, SubscribeOptions, Subscription, SubscriptionKind } from '../index.js';
+import type { Arg, CallOptions, Client, ClientOptions, ClientStats, CommandDefinition, Key, Keys, Lease, MessageListener, Multi as MultiType, Pipeline as PipelineType, Runner as RunnerType, ScanOptions, SubscribeOptions, Subscription, SubscriptionKind } from '../index.js';
 import { SlotMap, parseShards, parseSlots, type NodeAddress, type Shard } from '../cluster/slot-map.js';
 import { CROSS_SLOT, commandSlot, parseRedirect, sharedSlot } from '../cluster/routing.js';
 import { RefreshGate } from '../cluster/refresh-gate.js';
 import { keySlot } from '../internal/crc16.js';
 import * as core from '../index.js';
 import { resolveCluster, type BufferClusterOptions, type ClusterOptions, type ResolvedCluster } from './cluster-options.js';
+import { ClusterMulti, ClusterPipeline, MAP, RECOVER, TARGET, WirePipeline, crossSlot, isUnsent } from './cluster-batches.js';
+import { ClusterSubscription } from './cluster-subscription.js';
 
 // The core: an import of `leanredis`' own entry (the subpath's bundle holds no copy of it).
-const { ArgumentError, ClientClosedError, ClusterError, LeanRedisError, ReplyError, Pipeline, Multi } = core;
+const { ArgumentError, ClientClosedError, ClusterError, LeanRedisError, ReplyError } = core;
 const { Runner, define, measureArgs, backoffDelay, checkCallOptions, needsLease, checkArguments } = core.__internals;
 // Declared with their unique-symbol types, so they key methods and properties as in the core.
 const RUN: typeof core.__internals.RUN = core.__internals.RUN;
@@ -73,11 +75,6 @@ interface Attempt {
 }
 
 /** Errors that prove the command was never executed (or is read-only), so another node may run it. */
-function isUnsent(err: LeanRedisError): boolean {
-  const c = err.code;
-  return c === 'ERR_CONNECTION_FAILED' || c === 'ERR_CONNECTION_LOST' || c === 'ERR_CONNECT_TIMEOUT' || c === 'ERR_CLIENT_CLOSED';
-}
-
 /** The cluster's command surface with per-call options applied (`cluster.with()`). */
 class ScopedClusterRunner<S> extends Runner<S> {
   readonly #cluster: ClusterClient<S>;
@@ -89,200 +86,6 @@ class ScopedClusterRunner<S> extends Runner<S> {
   }
   [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
     return this.#cluster.route(definition, args, this.#call);
-  }
-}
-
-/** A node client's pipeline that may carry an internal definition with wire arguments (ASKING). */
-class WirePipeline extends Pipeline<unknown[], unknown> {
-  add(definition: CommandDefinition, args: readonly Arg[]): this {
-    return this.queue(definition, args);
-  }
-}
-
-/** A node client's transaction built from a cluster transaction's items. */
-class WireMulti extends Multi<unknown[], unknown> {
-  add(definition: CommandDefinition, args: readonly Arg[]): this {
-    return this.queue(definition, args);
-  }
-}
-
-// What the cluster's batches reach of the client (module-private: not a method users see).
-const RECOVER = Symbol('leanredis.cluster.recover');
-const TARGET = Symbol('leanredis.cluster.target');
-const MAP = Symbol('leanredis.cluster.map');
-
-interface ClusterInternals<S> {
-  [RECOVER](err: unknown, definition: CommandDefinition, args: readonly Arg[], slot: number, from: NodeAddress | undefined): Promise<unknown>;
-  /** The node for a slot (a read may go to a replica), after the slot map is known. */
-  [TARGET](slot: number, isRead: boolean): Promise<{ address: NodeAddress; client: Client<S> }>;
-  [MAP](): SlotMap | undefined;
-}
-
-/** Whether a batch's result is an error that says its command never ran there (retried on its own). */
-function isRedirectable(result: unknown): result is LeanRedisError {
-  if (!(result instanceof LeanRedisError)) return false;
-  const c = result.code;
-  return c === 'MOVED' || c === 'ASK' || c === 'TRYAGAIN' || c === 'CLUSTERDOWN' || c === 'READONLY' || c === 'MASTERDOWN' || isUnsent(result);
-}
-
-/**
- * A pipeline over the cluster: commands are grouped by node, each group sent as one pipeline on
- * that node's connection, and the results put back in the order the commands were queued. A
- * command answered MOVED/ASK/TRYAGAIN (or never sent: its node unreachable) is sent again on its
- * own, through the same path as a single command; one that may have run is never re-sent.
- */
-class ClusterPipeline<S> extends Pipeline<unknown[], S> {
-  readonly #cluster: ClusterInternals<S>;
-  readonly #slots: number[] = [];
-
-  constructor(cluster: ClusterInternals<S>) {
-    // The node pipelines do the sending; this one only collects (its dispatcher is never used).
-    super(undefined as never, () => undefined, false);
-    this.#cluster = cluster;
-  }
-
-  protected override queue(definition: CommandDefinition, args: readonly Arg[]): this {
-    const slot = commandSlot(definition, args);
-    if (slot === CROSS_SLOT) throw crossSlot(definition.name, 'its keys');
-    super.queue(definition, args);
-    this.#slots.push(slot);
-    return this;
-  }
-
-  override async execSettled(): Promise<Settled<unknown[]>> {
-    const items = this.items;
-    const out: unknown[] = new Array(items.length);
-    const groups = new Map<string, { address: NodeAddress; client: Client<S>; indexes: number[] }>();
-    for (let i = 0; i < items.length; i++) {
-      const target = await this.#cluster[TARGET](this.#slots[i], items[i].definition.isReadOnly);
-      let group = groups.get(target.address.address);
-      if (group === undefined) groups.set(target.address.address, (group = { ...target, indexes: [] }));
-      group.indexes.push(i);
-    }
-    await Promise.all(
-      [...groups.values()].map(async (group) => {
-        const dispatcher = group.client[DISPATCHER];
-        const pipeline = new WirePipeline(dispatcher, (cmds) => dispatcher.pool.dispatchBatch(cmds)?.id, false);
-        for (const i of group.indexes) pipeline.add(items[i].definition, items[i].args);
-        const results = await pipeline.execSettled();
-        await Promise.all(
-          group.indexes.map(async (index, j) => {
-            const result = results[j];
-            if (!isRedirectable(result)) {
-              out[index] = result;
-              return;
-            }
-            const { definition, args } = items[index];
-            out[index] = await this.#cluster[RECOVER](result, definition, args, this.#slots[index], group.address).then(
-              (value) => value,
-              (err: unknown) => err,
-            );
-          }),
-        );
-      }),
-    );
-    return out as Settled<unknown[]>;
-  }
-}
-
-/**
- * A transaction over the cluster: every key of every command must be in one slot (thrown at
- * queueing otherwise), and it runs on that slot's master. When the slot moved (EXECABORT with a
- * MOVED inside: nothing ran), the map is corrected and the transaction sent again.
- */
-class ClusterMulti<S> extends Multi<unknown[], S> {
-  readonly #cluster: ClusterInternals<S>;
-  #slot = -1;
-
-  constructor(cluster: ClusterInternals<S>) {
-    super(undefined as never, () => undefined, false);
-    this.#cluster = cluster;
-  }
-
-  protected override queue(definition: CommandDefinition, args: readonly Arg[]): this {
-    const slot = sharedSlot([this.#slot, commandSlot(definition, args)]);
-    if (slot === CROSS_SLOT) throw crossSlot(definition.name, 'the keys of a transaction');
-    super.queue(definition, args);
-    this.#slot = slot;
-    return this;
-  }
-
-  override async execSettled(): Promise<Settled<unknown[]> | null> {
-    for (let attempt = 0; ; attempt++) {
-      const { client } = await this.#cluster[TARGET](this.#slot, false);
-      const dispatcher = client[DISPATCHER];
-      const multi = new WireMulti(dispatcher, (cmds) => dispatcher.pool.dispatchBatch(cmds)?.id, false);
-      for (const item of this.items) multi.add(item.definition, item.args);
-      try {
-        return (await multi.execSettled()) as Settled<unknown[]> | null;
-      } catch (err) {
-        const queued = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
-        const moved = queued instanceof ReplyError && (queued.code === 'MOVED' || queued.code === 'ASK' || queued.code === 'TRYAGAIN') ? queued : undefined;
-        if (moved === undefined || attempt >= 3) throw err;
-        // Nothing ran (EXECABORT): learn where the slot is and try again.
-        if (moved.code === 'MOVED') {
-          const redirect = parseRedirect('MOVED', moved.message, '127.0.0.1');
-          if (redirect !== undefined) this.#cluster[MAP]()?.move(redirect.slot, redirect.target);
-        } else {
-          await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
-        }
-      }
-    }
-  }
-}
-
-/**
- * A subscription of the cluster client: the node subscription it rides on now, moved to the
- * slot's new master when the slot map says it changed (a resharding, a failover). The listener
- * keeps receiving; there may be a short overlap (a message twice) or gap while it moves.
- */
-class ClusterSubscription<S> {
-  readonly kind: SubscriptionKind;
-  readonly names: readonly string[];
-  readonly slot: number;
-  readonly listener: MessageListener<S>;
-  readonly options: SubscribeOptions | undefined;
-  node: string;
-  current: Subscription<S>;
-  #isClosed = false;
-  readonly #onClose: (sub: ClusterSubscription<S>) => void;
-
-  constructor(kind: SubscriptionKind, names: readonly string[], slot: number, listener: MessageListener<S>, options: SubscribeOptions | undefined, node: string, current: Subscription<S>, onClose: (sub: ClusterSubscription<S>) => void) {
-    this.kind = kind;
-    this.names = names;
-    this.slot = slot;
-    this.listener = listener;
-    this.options = options;
-    this.node = node;
-    this.current = current;
-    this.#onClose = onClose;
-  }
-
-  get isClosed(): boolean {
-    return this.#isClosed;
-  }
-
-  get dropped(): number {
-    return this.current.dropped;
-  }
-
-  get buffered(): number {
-    return this.current.buffered;
-  }
-
-  async unsubscribe(): Promise<void> {
-    if (this.#isClosed) return;
-    this.#isClosed = true;
-    this.#onClose(this);
-    await this.current.unsubscribe();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.unsubscribe();
-  }
-
-  [Symbol.asyncIterator](): never {
-    throw new ArgumentError('this subscription has a listener; iterate a subscription made without one', 'ERR_INVALID_ARGUMENT');
   }
 }
 
@@ -797,13 +600,6 @@ export class ClusterClient<S = string> extends Runner<S> {
   }
 }
 
-function crossSlot(command: string, what: string): InstanceType<typeof ClusterError> {
-  return new ClusterError(
-    'ERR_CROSS_SLOT',
-    `${command}: ${what} hash to different slots, and a cluster node serves one slot per command; put the keys in one slot with a hash tag ({user:1}:a, {user:1}:b)`,
-    { command },
-  );
-}
 
 /** The slot shared by a list of keys; throws ERR_CROSS_SLOT when they differ (used by watch and acquire). */
 export function slotOfKeys(keys: Keys, command: string): number {

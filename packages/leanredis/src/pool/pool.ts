@@ -10,18 +10,11 @@
  * Waiters queue FIFO with their own timeout; a released connection goes straight to the first.
  * One maintenance timer, armed at the next expiry, so an unused pool has none. See
  * docs/ARCHITECTURE.md, "The pool".
- *
- * Circuit breaker (off unless circuitBreakerThreshold > 0):
- *
- *   closed --N failed connects in a row--> open --probe timer--> halfOpen --dial ok--> closed
- *                                           ^                        |
- *                                           +------ dial failed -----+
- *
- * While open or half-open, commands and lease requests fail at once with ERR_CIRCUIT_OPEN
- * (the probe is a dial, whose handshake proves the server answers); opening fails what was
- * queued. Any successful handshake closes the circuit.
+ * Failed connects feed the circuit breaker (circuit-breaker.ts): while it is open, commands and
+ * lease requests fail at once, and opening it fails what waits.
  */
-import { CircuitOpenError, ClientClosedError, PoolTimeoutError, QueueFullError, type QueueFullReason } from '../errors.js';
+import { CircuitBreaker, type CircuitOwner, type CircuitState } from './circuit-breaker.js';
+import { type CircuitOpenError, ClientClosedError, PoolTimeoutError, QueueFullError, type QueueFullReason } from '../errors.js';
 import type { ConnectionOwner } from '../connection/connection.js';
 import { InFlightBudget, type WriteHold } from '../connection/in-flight-budget.js';
 import type { PendingCommand } from '../connection/pending-command.js';
@@ -37,8 +30,7 @@ import { overCap, queueFullMessage } from './caps.js';
 export type { ConnectionFactory, LeakReport, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
 
 type PoolState = 'open' | 'closing' | 'closed';
-/** The circuit breaker's state (see the diagram above). */
-export type CircuitState = 'closed' | 'open' | 'halfOpen';
+export type { CircuitState } from './circuit-breaker.js';
 
 /** The error for a command cancelled by close()'s deadline. */
 function cancelledByClose(cmd: PendingCommand, wasWritten: boolean, timeoutMs: number): ClientClosedError {
@@ -46,7 +38,7 @@ function cancelledByClose(cmd: PendingCommand, wasWritten: boolean, timeoutMs: n
   return new ClientClosedError(`close() did not finish within ${timeoutMs} ms: ${cmd.name} was cancelled (${what})`, cmd.name);
 }
 
-export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
+export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, CircuitOwner {
   readonly settings: PoolSettings;
   /** What every connection has in flight, under the client-wide caps. */
   readonly inFlightBudget: InFlightBudget;
@@ -64,13 +56,10 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
   #reaper: NodeJS.Timeout | undefined;
   #reaperAt = Infinity;
   #isUsed = false;
-  #circuit: CircuitState = 'closed';
-  #failedConnects = 0; // in a row, over every connection; a handshake that succeeds resets it
-  #lastConnectError: Error | undefined;
-  #circuitOpens = 0;
-  #probeTimer: NodeJS.Timeout | undefined;
+  readonly #breaker: CircuitBreaker;
 
   constructor(settings: PoolSettings, factory: ConnectionFactory<C>) {
+    this.#breaker = new CircuitBreaker(settings.circuitBreakerThreshold, settings.circuitBreakerProbeIntervalMs, settings.address, this);
     this.settings = settings;
     this.#factory = factory;
     this.inFlightBudget = new InFlightBudget(settings.maxClientInFlightCommands, settings.maxClientInFlightBytes);
@@ -101,8 +90,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
       cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
       return undefined;
     }
-    if (this.#circuit !== 'closed') {
-      cmd.fail(this.#circuitError(cmd.name));
+    if (this.#breaker.state !== 'closed') {
+      cmd.fail(this.#breaker.error(cmd.name));
       return undefined;
     }
     return this.sendTo(this.#pickShared(), cmd);
@@ -129,8 +118,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
       for (const cmd of cmds) cmd.fail(this.#closeError ?? new ClientClosedError(undefined, cmd.name));
       return undefined;
     }
-    if (this.#circuit !== 'closed') {
-      const error = this.#circuitError(cmds[0]?.name);
+    if (this.#breaker.state !== 'closed') {
+      const error = this.#breaker.error(cmds[0]?.name);
       for (const cmd of cmds) cmd.fail(error);
       return undefined;
     }
@@ -208,7 +197,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
    */
   acquire(timeoutMs = this.settings.acquireTimeoutMs, isLongLived = false): Promise<C> {
     if (this.#state !== 'open') return Promise.reject(this.#closeError ?? new ClientClosedError());
-    if (this.#circuit !== 'closed') return Promise.reject(this.#circuitError(undefined));
+    if (this.#breaker.state !== 'closed') return Promise.reject(this.#breaker.error(undefined));
     this.#markUsed();
     // Captured here, synchronously: once the lease is granted after a dial or a wait, the
     // caller's frames are no longer on the stack.
@@ -495,8 +484,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
   #stopTimersAndWaiters(error: Error): void {
     clearTimeout(this.#reaper);
     this.#reaper = undefined;
-    clearTimeout(this.#probeTimer);
-    this.#probeTimer = undefined;
+    this.#breaker.stop();
     let w: Waiter<C> | undefined;
     while ((w = this.#nextWaiter()) !== undefined) this.#settle(w, undefined, error);
   }
@@ -505,72 +493,38 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
 
   onReady(conn: C): void {
     this.#serverInfo = conn.serverInfo;
-    this.#failedConnects = 0;
-    if (this.#circuit !== 'closed') {
-      this.#circuit = 'closed';
-      clearTimeout(this.#probeTimer);
-      this.#probeTimer = undefined;
-      this.observer.circuit?.('closed', undefined);
-    }
+    this.#breaker.connected();
     this.observer.ready?.(conn);
   }
 
   onDialFailed(_conn: C, error: Error): void {
-    this.#lastConnectError = error;
-    this.#failedConnects++;
-    const threshold = this.settings.circuitBreakerThreshold;
-    if (threshold === 0 || this.#state !== 'open') return;
-    if (this.#circuit === 'closed' && this.#failedConnects >= threshold) this.#openCircuit();
-    else if (this.#circuit === 'halfOpen') {
-      this.#circuit = 'open';
-      this.#armProbe();
-    }
+    this.#breaker.connectFailed(error, this.#state === 'open');
   }
 
-  // ---- circuit breaker ------------------------------------------------------------------
+  // ---- CircuitOwner ----------------------------------------------------------------------
 
   /** The circuit breaker's state: 'closed' unless connects keep failing. */
   get circuit(): CircuitState {
-    return this.#circuit;
+    return this.#breaker.state;
   }
 
-  #circuitError(command: string | undefined): CircuitOpenError {
-    const cause = this.#lastConnectError;
-    const why = cause === undefined ? '' : ` (last: ${cause.message})`;
-    return new CircuitOpenError(
-      `the server at ${this.settings.address} could not be reached: ${this.#failedConnects} connects failed in a row${why}; ` +
-        `failing fast until a probe (every ${this.settings.circuitBreakerProbeIntervalMs} ms) connects`,
-      cause,
-      command,
-    );
-  }
-
-  #openCircuit(): void {
-    this.#circuit = 'open';
-    this.#circuitOpens++;
-    const error = this.#circuitError(undefined);
+  onCircuitOpen(error: CircuitOpenError): void {
     this.observer.circuit?.('open', error);
     // Nothing waits once the circuit is open: lease requests and queued commands fail now.
     let w: Waiter<C> | undefined;
     while ((w = this.#nextWaiter()) !== undefined) this.#settle(w, undefined, error);
     for (const conn of this.#shared) conn.failQueued(error);
-    this.#armProbe();
   }
 
-  #armProbe(): void {
-    if (this.#probeTimer !== undefined) return;
-    this.#probeTimer = setTimeout(Pool.#onProbe, this.settings.circuitBreakerProbeIntervalMs, this);
-    // An idle process with an open circuit may exit: the probe is not work of its own.
-    this.#probeTimer.unref();
+  onCircuitClosed(): void {
+    this.observer.circuit?.('closed', undefined);
   }
 
-  static #onProbe<T extends PooledConnection>(pool: Pool<T>): void {
-    pool.#probeTimer = undefined;
-    if (pool.#state !== 'open' || pool.#circuit !== 'open') return;
-    pool.#circuit = 'halfOpen';
+  probe(): void {
+    if (this.#state !== 'open') return;
     // One dial of a shared connection: its handshake succeeding (onReady) closes the circuit,
     // its failure (onDialFailed) opens it again for another interval.
-    pool.#pickShared()
+    this.#pickShared()
       .connect()
       .catch(() => {});
   }
@@ -635,9 +589,9 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C> {
       closing,
       pendingRequests: [...this.#waiters].filter((w) => !w.isDone).length,
       maxConnections: this.settings.maxConnections,
-      circuit: this.#circuit,
-      circuitOpens: this.#circuitOpens,
-      failedConnects: this.#failedConnects,
+      circuit: this.#breaker.state,
+      circuitOpens: this.#breaker.opens,
+      failedConnects: this.#breaker.failedConnects,
       inFlightPeak: this.inFlightBudget.peakCommands,
       inFlightBytesPeak: this.inFlightBudget.peakBytes,
     });
