@@ -13,6 +13,8 @@ import { CliError } from '../cli-error.js';
 /** A running private server. */
 export interface PrivateRedis {
   readonly port: number;
+  /** The server's process id (tests freeze it with SIGSTOP). */
+  readonly pid: number;
   /** redis://127.0.0.1:port */
   readonly url: string;
   /** `redis-server --version` figure, e.g. `7.0.15`. */
@@ -42,19 +44,24 @@ function answersPing(port: number): Promise<boolean> {
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (d) => {
       socket.destroy();
-      resolve(d.toString('latin1').startsWith('+PONG'));
+      // A server with requirepass answers -NOAUTH: up all the same.
+      const reply = d.toString('latin1');
+      resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }
 
-/** Starts redis-server; rejects with ERR_CLI_NOT_FOUND when there is none, ERR_CLI_UNREACHABLE when it never answers. */
-export async function startPrivateRedis(env: Readonly<Record<string, string | undefined>>): Promise<PrivateRedis> {
+/**
+ * Starts redis-server (with `extraArgs`, e.g. `['--requirepass', 'pw']`); rejects with
+ * ERR_CLI_NOT_FOUND when there is none, ERR_CLI_UNREACHABLE when it never answers.
+ */
+export async function startPrivateRedis(env: Readonly<Record<string, string | undefined>>, extraArgs: readonly string[] = []): Promise<PrivateRedis> {
   let port = await freePort();
   // The OS never hands out 6379 from the ephemeral range in practice; refuse it anyway.
   while (port === 6379) port = await freePort();
   const binary = env.REDIS_SERVER ?? 'redis-server';
   const dir = mkdtempSync(join(tmpdir(), 'leanredis-bench-redis-'));
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', ...extraArgs], { stdio: ['ignore', 'pipe', 'ignore'] });
   live.add(child);
   if (!isExitHookSet) {
     isExitHookSet = true;
@@ -88,6 +95,7 @@ export async function startPrivateRedis(env: Readonly<Record<string, string | un
   const version = /(?:version|v)=(\d+\.\d+\.\d+)/.exec(banner)?.[1] ?? '';
   return {
     port,
+    pid: child.pid!,
     url: `redis://127.0.0.1:${port}`,
     version,
     async stop() {
