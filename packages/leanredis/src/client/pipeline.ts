@@ -253,6 +253,10 @@ export class Multi<out T extends unknown[] = [], in out S = string> extends Batc
     for (let i = 0; i < items.length; i++) cmds.push(this.dispatcher.createBatched(items[i].definition, items[i].args, true, batch, i + 1));
     // EXEC's reply is read by this transaction's own transform: a definition made for it.
     cmds.push(this.dispatcher.createBatched({ ...EXEC, prefix: prefixOf(EXEC), transform: readExec }, [], false, batch, items.length + 1));
+    // One deadline for the whole transaction (each was set at its creation, up to 1 ms apart): a
+    // deadline passing between them would expire MULTI and write what follows, outside it.
+    const deadline = cmds[0].deadline;
+    for (const cmd of cmds) cmd.deadline = deadline;
     sendObserved(this.dispatcher, 'MULTI', items, () => this[BATCH_SENDER](cmds), batch.promise, multiOutcome);
     const outcomes = await withCallers(this.dispatcher, batch.promise, Multi.prototype.execSettled);
     const exec = outcomes[outcomes.length - 1];

@@ -74,7 +74,7 @@ const callers = new WeakMap<PendingCommand, CallerFrames>();
 export abstract class PendingCommand {
   readonly spec: CommandSpec;
   readonly args: readonly Arg[];
-  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. Only {@link PendingCommand.tightenDeadline} moves it. */
+  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. Only {@link PendingCommand.tightenDeadline} and a transaction (one deadline for all its commands) move it. */
   deadline: number;
   /** The timeout the deadline was set from, for the error message. (ms) */
   timeoutMs: number;
