@@ -74,6 +74,17 @@ test('a dead sentinel first in the list is skipped: the next one answers', async
 });
 
 test('learns the other sentinels from the one it was given (SENTINEL SENTINELS)', async () => {
+  // The client asks once, at discovery, and skips peers flagged down or disconnected; on a busy
+  // machine the sentinel may flag one for a moment (failed once): first wait until it reports
+  // both peers healthy.
+  const admin = t.sentinelClient(0);
+  await waitFor(
+    async () => {
+      const peers = (await admin.call('SENTINEL', 'SENTINELS', t.masterName)) as unknown[];
+      return peers.length === 2 && !peers.some((p) => /s_down|o_down|disconnected/.test(JSON.stringify(p instanceof Map ? [...p] : p)));
+    },
+    { timeoutMs: 30_000, intervalMs: 100, message: 'the first sentinel to report two healthy peers' },
+  );
   const c = sentinel({ sentinels: [t.sentinelAddresses[0]] });
   await c.ping();
   await waitFor(() => c.stats().sentinel.sentinels === 3, { message: 'three sentinels known' });
