@@ -7,8 +7,9 @@
  *
  * Names follow Prometheus conventions: base units (seconds, bytes), `_total` counters, one
  * family per quantity with the dimension as a label (`state`, `reason`), never a key or a value
- * in a label. Per-client series carry `client` (the record key, or the position in the array)
- * and `address`.
+ * in a label. Per-pool series carry `client` (the record key, or the position in the array)
+ * and `address` (a cluster has a pool per node, a sentinel client one for its replica reads);
+ * the families themselves are in client-families.ts.
  */
 import type { ClientStats } from '../index.js';
 import type { MemoryWatch } from './watch-memory.js';
@@ -16,10 +17,15 @@ import { checkOptions, booleanOption } from './options.js';
 import { loadCore } from './core-loader.js';
 import { CommandMetrics } from './command-metrics.js';
 import { ExpositionWriter, escapeLabelValue, isLabelName, isMetricName, withLabel } from './exposition.js';
+import { type ClusterFigures, type PoolSeries, type SentinelFigures, type TopologySeries, writeClusters, writePools, writeSentinels } from './client-families.js';
 
-/** The part of a client `prometheusText` reads: its public `stats()` and `toJSON()`. */
+/**
+ * The part of a client `prometheusText` reads: its public `stats()` and `toJSON()`. A client
+ * of `leanredis`, of `leanredis/sentinel` (its replica-read pool too) or of `leanredis/cluster`
+ * (a pool per node, and the cluster's counters).
+ */
 export interface MetricsClient {
-  stats(): ClientStats;
+  stats(): ClientStats | { readonly nodes: Readonly<Record<string, ClientStats>> };
   toJSON(): object;
 }
 
@@ -39,7 +45,7 @@ export interface PrometheusTextOptions {
 
 const KNOWN = ['openMetrics', 'commands', 'watch', 'namespace', 'labels'] as const;
 /** Labels we set ourselves: a constant label must not collide with them. */
-const OWN_LABELS = ['client', 'address', 'state', 'reason', 'command', 'code', 'le', 'area', 'type', 'stat', 'quantile'];
+const OWN_LABELS = ['client', 'address', 'state', 'reason', 'command', 'code', 'le', 'area', 'type', 'stat', 'quantile', 'role', 'mode'];
 
 /**
  * The Content-Type header for `prometheusText`'s output: Prometheus text 0.0.4, or OpenMetrics
@@ -54,37 +60,47 @@ function invalid(message: string): never {
   throw new (loadCore().ArgumentError)(`prometheusText: ${message}`, 'ERR_INVALID_OPTION');
 }
 
-interface Series {
-  /** `client="0",address="127.0.0.1:6379"` plus the constant labels, without braces. */
-  readonly labels: string;
-  readonly stats: ClientStats;
+/** What the clients become: pool series, and the cluster and sentinel series of their own. */
+interface ClientSeries {
+  readonly pools: PoolSeries[];
+  readonly clusters: TopologySeries<ClusterFigures>[];
+  readonly sentinels: TopologySeries<SentinelFigures>[];
 }
 
-/** Writes a family with one sample per client (`value` of its stats). */
-function perClient(w: ExpositionWriter, name: string, type: 'gauge' | 'counter', help: string, series: readonly Series[], value: (s: ClientStats) => number, unit?: 'bytes' | 'seconds'): void {
-  if (series.length === 0) return;
-  w.family(name, type, help, unit);
-  for (const s of series) w.sample(`{${s.labels}}`, value(s.stats));
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
-/** Writes a family with one sample per client and per value of `label` (`values` of its stats). */
-function perClientBy(w: ExpositionWriter, name: string, type: 'gauge' | 'counter', help: string, series: readonly Series[], label: string, values: (s: ClientStats) => readonly (readonly [string, number])[]): void {
-  if (series.length === 0) return;
-  w.family(name, type, help);
-  for (const s of series) for (const [v, n] of values(s.stats)) w.sample(`{${s.labels},${label}="${escapeLabelValue(v)}"}`, n);
-}
-
-function clientSeries(clients: unknown, constant: string): Series[] {
-  if (clients === undefined || clients === null) return [];
+function clientSeries(clients: unknown, constant: string): ClientSeries {
+  const out: ClientSeries = { pools: [], clusters: [], sentinels: [] };
+  if (clients === undefined || clients === null) return out;
   if (typeof clients !== 'object') invalid('clients must be an array of clients or an object of named clients');
   const entries: [string, unknown][] = Array.isArray(clients) ? clients.map((c, i) => [String(i), c]) : Object.entries(clients);
-  return entries.map(([key, client]) => {
+  for (const [key, client] of entries) {
     const c = client as MetricsClient;
     if (typeof c?.stats !== 'function' || typeof c.toJSON !== 'function') invalid(`clients["${key}"] is not a leanredis client`);
+    const own = `${constant}client="${escapeLabelValue(key)}"`;
+    const pool = (address: unknown, stats: ClientStats, role: string | undefined): void => {
+      out.pools.push({ labels: `${own},address="${escapeLabelValue(typeof address === 'string' ? address : 'unknown')}"`, stats, role });
+    };
+    const stats = c.stats() as unknown as Record<string, unknown>;
+    if (isObject(stats.nodes) && typeof stats.slotsServed === 'number') {
+      // A cluster client: a pool per node, then the cluster's own counters.
+      for (const [address, node] of Object.entries(stats.nodes)) pool(address, node as ClientStats, (node as { role?: string }).role ?? 'unknown');
+      out.clusters.push({ labels: own, figures: stats as unknown as ClusterFigures });
+      continue;
+    }
     const address = (c.toJSON() as { address?: unknown }).address;
-    const labels = `${constant}client="${escapeLabelValue(key)}",address="${escapeLabelValue(typeof address === 'string' ? address : 'unknown')}"`;
-    return { labels, stats: c.stats() };
-  });
+    if (isObject(stats.sentinel)) {
+      const sentinel = stats.sentinel as unknown as SentinelFigures & { replica?: string };
+      pool(address, stats as unknown as ClientStats, 'master');
+      if (isObject(stats.replicaReads)) pool(sentinel.replica, stats.replicaReads as unknown as ClientStats, 'replica');
+      out.sentinels.push({ labels: own, figures: sentinel });
+      continue;
+    }
+    pool(address, stats as unknown as ClientStats, undefined);
+  }
+  return out;
 }
 
 function constantLabels(labels: unknown): string {
@@ -97,37 +113,6 @@ function constantLabels(labels: unknown): string {
     out += `${name}="${escapeLabelValue(value)}",`;
   }
   return out;
-}
-
-function writeClients(w: ExpositionWriter, ns: string, series: readonly Series[]): void {
-  perClientBy(w, `${ns}_pool_connections`, 'gauge', 'Connections by state: idle (exclusive, free), leased (acquire, blocking, WATCH, pub/sub), shared (multiplexed), dialling, closing.', series, 'state', (s) => [
-    ['idle', s.idleConns],
-    ['leased', s.leased],
-    ['shared', s.sharedConns],
-    ['dialling', s.dialling],
-    ['closing', s.closing],
-  ]);
-  perClient(w, `${ns}_pool_max_connections`, 'gauge', 'The hard cap on connections (maxConnections).', series, (s) => s.maxConnections);
-  perClient(w, `${ns}_pool_pending_requests`, 'gauge', 'Lease requests waiting for a connection now.', series, (s) => s.pendingRequests);
-  perClient(w, `${ns}_pool_waits`, 'counter', 'Lease requests that had to wait for a connection.', series, (s) => s.waitCount);
-  perClient(w, `${ns}_pool_wait_seconds`, 'counter', 'Time lease requests spent waiting for a connection.', series, (s) => s.waitDurationMs / 1000, 'seconds');
-  perClient(w, `${ns}_pool_timeouts`, 'counter', 'Lease requests that failed with ERR_POOL_TIMEOUT.', series, (s) => s.timeouts);
-  perClient(w, `${ns}_pool_connections_opened`, 'counter', 'Connections created (dialled).', series, (s) => s.created);
-  perClient(w, `${ns}_pool_connections_stale`, 'counter', 'Connections closed for idle timeout, max lifetime or a dead idle socket.', series, (s) => s.staleConns);
-  perClient(w, `${ns}_reconnects`, 'counter', 'Sockets lost and re-dialled by shared connections.', series, (s) => s.reconnects);
-  perClient(w, `${ns}_leases`, 'counter', 'Leases granted.', series, (s) => s.leases);
-  perClient(w, `${ns}_lease_leaks`, 'counter', 'Leases reported by leak detection (held past leakDetectionThresholdMs).', series, (s) => s.leaks);
-  perClient(w, `${ns}_in_flight_commands`, 'gauge', 'Commands written and awaiting replies.', series, (s) => s.inFlight);
-  perClient(w, `${ns}_in_flight_bytes`, 'gauge', 'Estimated bytes of the commands in flight.', series, (s) => s.inFlightBytes, 'bytes');
-  perClient(w, `${ns}_queued_commands`, 'gauge', 'Commands accepted but not yet written.', series, (s) => s.queuedCommands);
-  perClient(w, `${ns}_queued_bytes`, 'gauge', 'Estimated bytes of the queued commands.', series, (s) => s.queuedBytes, 'bytes');
-  perClient(w, `${ns}_write_buffered_bytes`, 'gauge', 'Bytes written to sockets that Node still buffers.', series, (s) => s.writeBufferedBytes, 'bytes');
-  perClientBy(w, `${ns}_commands_rejected`, 'counter', 'Commands rejected at once with ERR_QUEUE_FULL, by the cap they met.', series, 'reason', (s) => Object.entries(s.rejected));
-  perClientBy(w, `${ns}_write_holds`, 'counter', 'Times a connection stopped writing, by why (socket buffer full, an in-flight cap).', series, 'reason', (s) => Object.entries(s.writeHolds));
-  perClient(w, `${ns}_received_bytes`, 'counter', 'Bytes read from the server.', series, (s) => s.bytesIn, 'bytes');
-  perClient(w, `${ns}_sent_bytes`, 'counter', 'Bytes written to the server.', series, (s) => s.bytesOut, 'bytes');
-  perClient(w, `${ns}_pubsub_subscriptions`, 'gauge', 'Live pub/sub subscriptions.', series, (s) => s.subscriptions);
-  perClient(w, `${ns}_pubsub_messages_dropped`, 'counter', "Pub/sub messages discarded by subscriptions with the 'drop' overflow policy.", series, (s) => s.messagesDropped);
 }
 
 function writeCommands(w: ExpositionWriter, ns: string, metrics: CommandMetrics, constant: string): void {
@@ -201,7 +186,10 @@ export function prometheusText(clients: readonly MetricsClient[] | Readonly<Reco
   if (watch !== undefined && (typeof watch !== 'object' || watch === null || !('lastSample' in watch))) invalid('option "watch" must be what watchMemory() returns');
   const constant = constantLabels(o.labels);
   const w = new ExpositionWriter(openMetrics);
-  writeClients(w, ns, clientSeries(clients, constant));
+  const series = clientSeries(clients, constant);
+  writePools(w, ns, series.pools);
+  writeClusters(w, ns, series.clusters);
+  writeSentinels(w, ns, series.sentinels);
   if (o.commands !== undefined) writeCommands(w, ns, o.commands, constant);
   if (watch !== undefined) writeWatch(w, ns, watch, constant);
   return w.text();

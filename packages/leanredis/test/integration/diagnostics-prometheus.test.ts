@@ -56,7 +56,18 @@ test('promtool check metrics accepts the exposition (Prometheus text), lint incl
   lease.release();
   using watch = watchMemory({ intervalMs: 50, clients: [client], trackClients: false });
   await waitFor(() => watch.lastSample !== undefined, { message: 'a first memory sample' });
-  const text = prometheusText({ main: client, 'second"one': client }, { commands: metrics, watch, labels: { service: 'api\\v1' } });
+  // A cluster's and a sentinel client's stats() shapes, over this client's real figures: their
+  // families (pool per node with a role, slot map, redirections, sentinel figures) are linted too.
+  const nodeStats = { ...client.stats(), role: 'master' };
+  const cluster = { stats: () => ({ nodes: { '127.0.0.1:7000': nodeStats, '127.0.0.1:7001': { ...nodeStats, role: 'replica' } }, total: client.stats(), refreshes: 1, moved: 2, asked: 0, retries: 0, slotsServed: 16384, masters: 1 }), toJSON: () => ({ roots: [] }) };
+  const sentinel = {
+    stats: () => ({ ...client.stats(), sentinel: { master: '127.0.0.1:6379', sentinels: 3, discoveries: 1, switches: 0, refusedReplicas: 0, watching: undefined, readFrom: 'replica', replicas: 1, replica: '127.0.0.1:6380', refusedMasters: 0 }, replicaReads: client.stats() }),
+    toJSON: () => client.toJSON(),
+  };
+  const text = prometheusText({ main: client, 'second"one': client, shop: cluster, jobs: sentinel } as never, { commands: metrics, watch, labels: { service: 'api\\v1' } });
+  for (const family of ['leanredis_circuit_state', 'leanredis_in_flight_peak_bytes', 'leanredis_pubsub_reconnect_seconds_total', 'leanredis_pool_info', 'leanredis_cluster_redirections_total', 'leanredis_sentinel_master_info']) {
+    assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), `${family} is rendered`);
+  }
   assert.match(text, /^leanredis_process_memory_bytes\{service="api\\\\v1",area="rss"\} \d+$/m, 'the watch gauges are in');
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}\n--- input ---\n${text}`);

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentError, ReplyError, type ClientStats } from '../../src/index.ts';
+import { ArgumentError, ReplyError, createClient, type ClientStats } from '../../src/index.ts';
 import { prometheusText, prometheusContentType, createCommandMetrics, CommandMetrics, type MemoryWatch } from '../../src/diagnostics/index.ts';
 import { parseExposition, type ParsedFamily } from '../helpers/exposition-parser.ts';
 
@@ -52,6 +52,127 @@ test('pool gauges, in-flight and queued figures and reconnects, per client, pars
   assert.equal(value(om, 'leanredis_reconnects', 'leanredis_reconnects_total', { client: 'sessions' }), 9);
   assert.equal(om.get('leanredis_in_flight_bytes')?.unit, 'bytes');
   assert.equal(om.get('leanredis_pool_wait_seconds')?.unit, 'seconds');
+});
+
+/** Where each numeric stats() field is exported: family (Prometheus name) and extra labels. */
+const EXPORTED: Record<string, [string, Record<string, string>] | 'derived'> = {
+  hits: ['leanredis_pool_hits_total', {}],
+  misses: ['leanredis_pool_misses_total', {}],
+  timeouts: ['leanredis_pool_timeouts_total', {}],
+  waitCount: ['leanredis_pool_waits_total', {}],
+  waitDurationMs: ['leanredis_pool_wait_seconds_total', {}],
+  totalConns: 'derived', // the sum of leanredis_pool_connections over its states
+  idleConns: ['leanredis_pool_connections', { state: 'idle' }],
+  staleConns: ['leanredis_pool_connections_stale_total', {}],
+  pendingRequests: ['leanredis_pool_pending_requests', {}],
+  sharedConns: ['leanredis_pool_connections', { state: 'shared' }],
+  leased: ['leanredis_pool_connections', { state: 'leased' }],
+  dialling: ['leanredis_pool_connections', { state: 'dialling' }],
+  closing: ['leanredis_pool_connections', { state: 'closing' }],
+  inFlight: ['leanredis_in_flight_commands', {}],
+  inFlightBytes: ['leanredis_in_flight_bytes', {}],
+  inFlightPeak: ['leanredis_in_flight_peak_commands', {}],
+  inFlightBytesPeak: ['leanredis_in_flight_peak_bytes', {}],
+  writeBufferedBytes: ['leanredis_write_buffered_bytes', {}],
+  queuedCommands: ['leanredis_queued_commands', {}],
+  queuedBytes: ['leanredis_queued_bytes', {}],
+  bytesIn: ['leanredis_received_bytes_total', {}],
+  bytesOut: ['leanredis_sent_bytes_total', {}],
+  reconnects: ['leanredis_reconnects_total', {}],
+  created: ['leanredis_pool_connections_opened_total', {}],
+  leases: ['leanredis_leases_total', {}],
+  leaks: ['leanredis_lease_leaks_total', {}],
+  leaseDurationMs: ['leanredis_lease_held_seconds_total', {}],
+  maxConnections: ['leanredis_pool_max_connections', {}],
+  circuitOpens: ['leanredis_circuit_opens_total', {}],
+  failedConnects: ['leanredis_connect_failures_in_a_row', {}],
+  subscriptions: ['leanredis_pubsub_subscriptions', {}],
+  messagesDropped: ['leanredis_pubsub_messages_dropped_total', {}],
+  pubsubReconnects: ['leanredis_pubsub_reconnects_total', {}],
+  pubsubReconnectMs: ['leanredis_pubsub_reconnect_seconds_total', {}],
+};
+
+test('every field of stats() is exported: each numeric one under its family, rejections and write holds by reason, the circuit by state', async () => {
+  // The fields a real client reports today: a field added to stats() fails here until it is exported.
+  const real = createClient({ port: 1 });
+  const fields = real.stats();
+  await real.close();
+  const numeric = Object.keys(fields).filter((k) => typeof fields[k as keyof ClientStats] === 'number');
+  assert.deepEqual(numeric.filter((k) => !(k in EXPORTED)), [], 'numeric stats() fields with no family: export them (and list them in EXPORTED and docs/observability.md)');
+  assert.deepEqual(Object.keys(fields).filter((k) => typeof fields[k as keyof ClientStats] !== 'number').sort(), ['circuit', 'rejected', 'writeHolds']);
+  // Distinct values, so each sample is provably its own field (ms fields are exported in seconds).
+  const distinct: Record<string, number> = {};
+  numeric.forEach((k, i) => (distinct[k] = (i + 1) * 1000));
+  const overrides = { ...distinct, circuit: 'halfOpen', rejected: { queuedCommands: 11, queuedBytes: 12, inFlightCommands: 13, inFlightBytes: 14 }, writeHolds: { socket: 21, inFlightCommands: 22, inFlightBytes: 23 } } as Partial<ClientStats>;
+  for (const format of ['prometheus', 'openmetrics'] as const) {
+    const f = parseExposition(prometheusText({ c: fakeClient('h:1', overrides) }, { openMetrics: format === 'openmetrics' }), format);
+    const find = (sample: string, labels: Record<string, string>): number | undefined => {
+      for (const family of f.values()) {
+        const hit = family.samples.find((s) => s.name === sample && Object.entries({ client: 'c', ...labels }).every(([k, v]) => s.labels[k] === v));
+        if (hit !== undefined) return hit.value;
+      }
+      return undefined;
+    };
+    for (const k of numeric) {
+      const where = EXPORTED[k];
+      if (where === 'derived') continue;
+      assert.equal(find(where[0], where[1]), k.endsWith('Ms') ? distinct[k] / 1000 : distinct[k], `${k} -> ${where[0]}`);
+    }
+    for (const [reason, n] of Object.entries(overrides.rejected!)) assert.equal(find('leanredis_commands_rejected_total', { reason }), n);
+    for (const [reason, n] of Object.entries(overrides.writeHolds!)) assert.equal(find('leanredis_write_holds_total', { reason }), n);
+    assert.deepEqual(['closed', 'open', 'halfOpen'].map((state) => find('leanredis_circuit_state', { state })), [0, 0, 1]);
+    assert.equal(f.get(format === 'prometheus' ? 'leanredis_pubsub_reconnect_seconds_total' : 'leanredis_pubsub_reconnect_seconds')?.type, 'counter');
+    if (format === 'openmetrics') assert.equal(f.get('leanredis_in_flight_peak_bytes')?.unit, 'bytes');
+  }
+});
+
+test('a cluster client renders a pool per node (with its role) and the cluster counters; a sentinel client its master and replica-read pools and its own figures', () => {
+  const node = (role: string, inFlight: number): ClientStats & { role: string } => ({ ...stats({ inFlight }), role });
+  const cluster = {
+    stats: () => ({ nodes: { '10.0.0.1:7000': node('master', 3), '10.0.0.2:7001': node('replica', 4) }, total: stats(), refreshes: 5, moved: 6, asked: 7, retries: 8, slotsServed: 16384, masters: 3 }),
+    toJSON: () => ({ roots: ['10.0.0.1:7000'], masters: [], open: true }),
+  };
+  const sentinel = {
+    stats: () => ({
+      ...stats({ inFlight: 9 }),
+      sentinel: { master: '10.0.1.1:6379', sentinels: 3, discoveries: 2, switches: 1, refusedReplicas: 4, watching: '10.0.1.9:26379', readFrom: 'replica', replicas: 2, replica: '10.0.1.2:6379', refusedMasters: 5 },
+      replicaReads: stats({ inFlight: 10 }),
+    }),
+    toJSON: () => ({ address: '10.0.1.1:6379', database: 0 }),
+  };
+  for (const format of ['prometheus', 'openmetrics'] as const) {
+    const text = prometheusText({ shop: cluster, jobs: sentinel, plain: fakeClient('127.0.0.1:6379') } as never, { openMetrics: format === 'openmetrics' });
+    const f = parseExposition(text, format);
+    const total = (name: string): string => (format === 'prometheus' ? `${name}_total` : name);
+    const inFlight = f.get('leanredis_in_flight_commands')!.samples.map((s) => [s.labels.client, s.labels.address, s.value]);
+    assert.deepEqual(inFlight, [
+      ['shop', '10.0.0.1:7000', 3],
+      ['shop', '10.0.0.2:7001', 4],
+      ['jobs', '10.0.1.1:6379', 9],
+      ['jobs', '10.0.1.2:6379', 10],
+      ['plain', '127.0.0.1:6379', 7],
+    ]);
+    assert.deepEqual(f.get('leanredis_pool_info')!.samples.map((s) => [s.labels.client, s.labels.address, s.labels.role]), [
+      ['shop', '10.0.0.1:7000', 'master'],
+      ['shop', '10.0.0.2:7001', 'replica'],
+      ['jobs', '10.0.1.1:6379', 'master'],
+      ['jobs', '10.0.1.2:6379', 'replica'],
+    ]);
+    assert.equal(value(f, total('leanredis_cluster_slot_map_refreshes'), 'leanredis_cluster_slot_map_refreshes_total', { client: 'shop' }), 5);
+    assert.equal(value(f, total('leanredis_cluster_redirections'), 'leanredis_cluster_redirections_total', { client: 'shop', type: 'moved' }), 6);
+    assert.equal(value(f, total('leanredis_cluster_redirections'), 'leanredis_cluster_redirections_total', { client: 'shop', type: 'ask' }), 7);
+    assert.equal(value(f, total('leanredis_cluster_retries'), 'leanredis_cluster_retries_total', { client: 'shop' }), 8);
+    assert.equal(value(f, 'leanredis_cluster_slots_served', 'leanredis_cluster_slots_served', { client: 'shop' }), 16384);
+    assert.equal(value(f, 'leanredis_cluster_masters', 'leanredis_cluster_masters', { client: 'shop' }), 3);
+    assert.equal(value(f, 'leanredis_sentinel_sentinels', 'leanredis_sentinel_sentinels', { client: 'jobs' }), 3);
+    assert.equal(value(f, 'leanredis_sentinel_replicas', 'leanredis_sentinel_replicas', { client: 'jobs' }), 2);
+    assert.equal(value(f, total('leanredis_sentinel_discoveries'), 'leanredis_sentinel_discoveries_total', { client: 'jobs' }), 2);
+    assert.equal(value(f, total('leanredis_sentinel_master_switches'), 'leanredis_sentinel_master_switches_total', { client: 'jobs' }), 1);
+    assert.equal(value(f, total('leanredis_sentinel_refused_servers'), 'leanredis_sentinel_refused_servers_total', { client: 'jobs', reason: 'not_master' }), 4);
+    assert.equal(value(f, total('leanredis_sentinel_refused_servers'), 'leanredis_sentinel_refused_servers_total', { client: 'jobs', reason: 'not_replica' }), 5);
+    assert.equal(value(f, 'leanredis_sentinel_master_info', 'leanredis_sentinel_master_info', { client: 'jobs', address: '10.0.1.1:6379' }), 1);
+    assert.ok(!f.get('leanredis_cluster_masters')!.samples.some((s) => 'address' in s.labels), 'topology series are per client, not per pool');
+  }
 });
 
 test('an array of clients is labelled by position; no clients and no recorder render nothing (OpenMetrics: only # EOF)', () => {
