@@ -37,6 +37,12 @@ export interface R2Result {
   durationMs: number;
   /** First commands that rejected with ERR_COMMAND_TIMEOUT after being written, as they must. */
   timedOut: number;
+  /**
+   * First commands that expired before they were written: correct (a command past its deadline is
+   * never written), but such a round tests no late reply. Only a machine too busy to flush within
+   * the deadline produces them.
+   */
+  expiredUnwritten: number;
   /** First commands that resolved or failed otherwise (the pause did not hold them). */
   unexpectedFirst: Record<string, number>;
   wrongReplies: number;
@@ -111,6 +117,7 @@ export async function runR2(options: R2Options): Promise<R2Result> {
     const wrongExamples: string[] = [];
     let wrongReplies = 0;
     let timedOut = 0;
+    let expiredUnwritten = 0;
     const scoped = c.with({ timeoutMs: deadlineMs });
     const started = performance.now();
     for (let r = 0; r < options.rounds; r++) {
@@ -126,15 +133,15 @@ export async function runR2(options: R2Options): Promise<R2Result> {
           rejectedAt = performance.now();
           watch.check('first command rejection', err, 'error');
           const code = (err as { code?: string }).code ?? 'untyped';
-          if (code === 'ERR_COMMAND_TIMEOUT' && (err as { wasWritten?: boolean }).wasWritten === true) return 'timeout';
+          if (code === 'ERR_COMMAND_TIMEOUT') return (err as { wasWritten?: boolean }).wasWritten === true ? 'timeout' : 'unwritten';
           return code;
         },
       );
       const outcome = await firstOutcome;
-      if (outcome === 'timeout') {
-        timedOut++;
-        lateness.push(rejectedAt - deadline);
-      } else unexpectedFirst.add(outcome);
+      if (outcome === 'timeout' || outcome === 'unwritten') lateness.push(rejectedAt - deadline);
+      if (outcome === 'timeout') timedOut++;
+      else if (outcome === 'unwritten') expiredUnwritten++;
+      else unexpectedFirst.add(outcome);
       const secondReply = second.read(c).then(
         (value) => ({ ok: true as const, value }),
         (err: unknown) => {
@@ -159,6 +166,7 @@ export async function runR2(options: R2Options): Promise<R2Result> {
       rounds: options.rounds,
       durationMs: round(durationMs, 0),
       timedOut,
+      expiredUnwritten,
       unexpectedFirst: unexpectedFirst.counts,
       wrongReplies,
       wrongReplyExamples: wrongExamples,
@@ -181,12 +189,23 @@ export async function runR2(options: R2Options): Promise<R2Result> {
   }
 }
 
-/** The bounds of R2 (issue 4: p99 lateness at most 20 ms); the npm test passes a wider one for a busy machine. */
-export function r2Bounds(r: R2Result, limits = { latenessP99Ms: 20 }): Bound[] {
+/**
+ * The bounds of R2 (issue 4: p99 lateness at most 20 ms, every first command written and timed
+ * out); the npm test passes wider ones for a busy machine: a longer p99, and a share of rounds
+ * whose first command expired before a delayed flush could write it (`minWrittenShare`).
+ */
+export function r2Bounds(r: R2Result, limits: { latenessP99Ms: number; minWrittenShare?: number } = { latenessP99Ms: 20 }): Bound[] {
+  const minWritten = Math.ceil((limits.minWrittenShare ?? 1) * r.rounds);
   return [
+    { name: 'first commands that did not time out', value: JSON.stringify(r.unexpectedFirst), limit: '{}', ok: Object.keys(r.unexpectedFirst).length === 0 },
     { name: 'wrong replies', value: r.wrongReplies, limit: '0', ok: r.wrongReplies === 0 },
     { name: 'second commands that failed', value: JSON.stringify(r.secondFailures), limit: '{}', ok: Object.keys(r.secondFailures).length === 0 },
-    { name: 'first commands that timed out after being written', value: `${r.timedOut} of ${r.rounds}`, limit: 'all', ok: r.timedOut === r.rounds },
+    {
+      name: 'first commands that timed out after being written',
+      value: `${r.timedOut} of ${r.rounds} (${r.expiredUnwritten} expired before a write)`,
+      limit: minWritten === r.rounds ? 'all' : `>= ${minWritten}`,
+      ok: r.timedOut >= minWritten,
+    },
     { name: 'deadline lateness p99 (ms)', value: r.lateness.p99, limit: `<= ${limits.latenessP99Ms}`, ok: r.lateness.p99 <= limits.latenessP99Ms },
     { name: 'a deadline fired early (min lateness, ms)', value: r.lateness.min, limit: '>= -1', ok: r.lateness.min >= -1 },
     { name: 'canary leaks', value: r.secrets.leaks.length, limit: '0', ok: r.secrets.leaks.length === 0 },
