@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_LEASE_RELEASED'
   | 'ERR_PIPELINE'
+  | 'ERR_WATCH_CONFLICT'
   | SentinelErrorCode
   | 'ERR_CROSS_SLOT'
   | 'ERR_CLUSTER_REDIRECTIONS'
@@ -178,6 +179,20 @@ export class PipelineError extends LeanRedisError {
   }
 }
 
+/**
+ * `watch()` gave up: a watched key changed between WATCH and EXEC on every attempt (the first
+ * and `retries` more), so the server aborted each EXEC and nothing was committed. Not raised
+ * when the body gives up (returns undefined): watch() then resolves null.
+ */
+export class WatchConflictError extends LeanRedisError {
+  /** How many times the body ran and its transaction was aborted (`retries` + 1). */
+  readonly attempts: number;
+  constructor(attempts: number) {
+    super('ERR_WATCH_CONFLICT', `watch: a watched key changed before EXEC on ${attempts === 1 ? 'the only attempt' : `each of ${attempts} attempts`}; nothing was committed`, { command: 'EXEC' });
+    this.attempts = attempts;
+  }
+}
+
 /** Codes of SentinelError. */
 export type SentinelErrorCode = 'ERR_SENTINEL_UNREACHABLE' | 'ERR_SENTINEL_MASTER_UNKNOWN' | 'ERR_SENTINEL_NOT_MASTER' | 'ERR_SENTINEL_NO_REPLICA';
 
@@ -246,6 +261,7 @@ for (const [cls, name] of [
   [QueueFullError, 'QueueFullError'],
   [LeaseReleasedError, 'LeaseReleasedError'],
   [PipelineError, 'PipelineError'],
+  [WatchConflictError, 'WatchConflictError'],
   [ClusterError, 'ClusterError'],
   [ReplyError, 'ReplyError'],
   [SentinelError, 'SentinelError'],

@@ -2,7 +2,7 @@
 /**
  * leanredis: the public surface. What is not exported here is private.
  */
-export { createClient, Client, type ClientEvents, type ClientStats } from './client/client.js';
+export { createClient, Client, type ClientEvents, type ClientStats, type WatchOptions } from './client/client.js';
 export { Lease } from './client/lease.js';
 export type { Subscription, PubSubMessage, MessageListener, SubscribeOptions, SubscriptionKind } from './client/pubsub.js';
 export type { StreamConsumer, StreamConsumerOptions, StreamMessage, StreamConsumerStats } from './client/stream-consumer.js';
@@ -30,7 +30,7 @@ export type { WriteHold } from './connection/in-flight-budget.js';
 export type { ClientOptions, BufferClientOptions, ArgumentsSanitizer } from './client/options.js';
 export type { CommandContext, BatchContext, ConnectContext, Destination } from './internal/channels.js';
 export type { CallOptions, ScriptCall, Runner } from './client/runner.js';
-export { Pipeline, Multi, type Settled } from './client/pipeline.js';
+export { Pipeline, Multi, type LeaseMulti, type Settled } from './client/pipeline.js';
 /** @internal For leanredis's own subpaths (`leanredis/cluster`); not a public API, may change at any time. */
 export { internals as __internals } from './client/internals.js';
 export type { Credentials, ServerInfo } from './connection/handshake.js';
@@ -55,7 +55,7 @@ export type { ScoredMember, ZAddMember, KeyScoredMember, ZScanReply, RangeBound,
 export type { ExpiryOptions, SetOptions, GetExOptions, Entries } from './commands/strings.js';
 export type { Commands, CommandMethods, LeaseCommandMethods } from './commands/index.js';
 export type { Kind, Out, PromiseKind, Reply, ToBuffers } from './commands/kinds.js';
-export type { PipelineKind, MultiKind } from './client/pipeline.js';
+export type { PipelineKind, MultiKind, LeaseMultiKind } from './client/pipeline.js';
 export type { Arg } from './resp/encoder.js';
 export { PushMessage, type RespValue } from './resp/types.js';
 export {
@@ -72,6 +72,7 @@ export {
   QueueFullError,
   LeaseReleasedError,
   PipelineError,
+  WatchConflictError,
   ReplyError,
   SentinelError,
   ClusterError,

@@ -9,7 +9,7 @@ import { lazyEvents } from '../internal/builtins.js';
 import type { LeakReport, PoolObserver } from '../pool/pool.js';
 import type { Connection } from '../connection/connection.js';
 import type { PushMessage } from '../resp/types.js';
-import { ArgumentError, ClientClosedError, type QueueFullReason } from '../errors.js';
+import { ArgumentError, ClientClosedError, WatchConflictError, type QueueFullReason } from '../errors.js';
 import type { WriteHold } from '../connection/in-flight-budget.js';
 import type { Arg } from '../resp/encoder.js';
 import type { CommandDefinition, Key, Keys } from '../commands/define.js';
@@ -22,7 +22,7 @@ import { loadStreamConsumer } from './stream-consumer-loader.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import { Dispatcher, checkCallOptions } from './dispatcher.js';
 import { TOPOLOGY, applyTopology, resolveOptions, type BufferClientOptions, type ClientOptions, type Topology } from './options.js';
-import { Multi, Pipeline, type BatchSender } from './pipeline.js';
+import { Multi, Pipeline, type BatchSender, type LeaseMulti } from './pipeline.js';
 import { RUN, Runner, type CallOptions } from './runner.js';
 
 /** The client's command surface with per-call options applied (see `client.with`). */
@@ -93,6 +93,12 @@ function subscribeArgs(method: string, command: string, names: unknown, listener
 }
 
 const WATCH_OPTIONS = new Set(['retries']);
+
+/** Options of `client.watch()`. */
+export interface WatchOptions {
+  /** More attempts after a watched key changed before EXEC (the body runs again each time). @default 0 */
+  retries?: number;
+}
 
 /** The client's dispatcher, for the cluster client that composes one client per node (not exported by the package). */
 export const DISPATCHER: unique symbol = Symbol('leanredis.dispatcher');
@@ -272,10 +278,18 @@ export class Client<S = string> extends Runner<S> {
 
   /**
    * The same commands with per-call options: `client.with({ timeoutMs: 100, signal }).get('k')`.
-   * The view is cheap and shares this client's connections.
+   * The view is cheap and shares this client's connections. `returnBuffers: true` reads bulk
+   * strings as Buffers, and the view is typed so: `get()` resolves `Buffer | null`.
    */
-  with(options: CallOptions): Runner<S> {
-    return new ScopedRunner<S>(this.#dispatcher, checkCallOptions(options));
+  with(options: CallOptions & { returnBuffers: true }): Runner<Buffer>;
+  /** The same commands with per-call options; `returnBuffers: false` reads bulk strings as strings, typed so. */
+  with(options: CallOptions & { returnBuffers: false }): Runner<string>;
+  /** The same commands with per-call options: `client.with({ timeoutMs: 100, signal }).get('k')`. */
+  with(options: CallOptions & { returnBuffers?: undefined }): Runner<S>;
+  /** The same commands with per-call options; `returnBuffers` not known until run time: either kind of reply. */
+  with(options: CallOptions): Runner<S | Buffer | string>;
+  with(options: CallOptions): Runner<S | Buffer | string> {
+    return new ScopedRunner<S | Buffer | string>(this.#dispatcher, checkCallOptions(options));
   }
 
   /**
@@ -312,14 +326,22 @@ export class Client<S = string> extends Runner<S> {
   /**
    * Optimistic transaction: WATCHes `keys` on a leased connection, runs `body` (read with the
    * lease it receives, then return `tx.multi()...` to commit, or undefined to give up) and
-   * EXECs the returned transaction. Resolves the EXEC results, or null when a watched key
-   * changed on every attempt (`retries` extra attempts are made on conflict).
+   * EXECs the returned transaction. When a watched key changed before EXEC, the server aborts
+   * it and the body runs again, up to `retries` more times.
+   *
+   * Resolves the EXEC results; null only when the body gave up (returned undefined), and then
+   * the type says so (`Promise<T | null>` only for a body that may return undefined). Rejects
+   * with WatchConflictError (`ERR_WATCH_CONFLICT`, `.attempts`) when a watched key changed on
+   * every attempt: nothing was committed.
    */
-  watch<T extends unknown[]>(
-    keys: Keys,
-    body: (tx: Lease<S>) => Promise<Multi<T, S> | undefined> | Multi<T, S> | undefined,
-    options?: { retries?: number },
-  ): Promise<T | null> {
+  watch<T extends unknown[]>(keys: Keys, body: (tx: Lease<S>) => Promise<LeaseMulti<T, S>> | LeaseMulti<T, S>, options?: WatchOptions): Promise<T>;
+  /**
+   * Optimistic transaction (see the first signature); this body may give up by returning
+   * undefined, and watch() then resolves null. Retries that run out reject with
+   * WatchConflictError (`ERR_WATCH_CONFLICT`), never resolve null.
+   */
+  watch<T extends unknown[]>(keys: Keys, body: (tx: Lease<S>) => Promise<LeaseMulti<T, S> | undefined> | LeaseMulti<T, S> | undefined, options?: WatchOptions): Promise<T | null>;
+  watch<T extends unknown[]>(keys: Keys, body: (tx: Lease<S>) => Promise<LeaseMulti<T, S> | undefined> | LeaseMulti<T, S> | undefined, options?: WatchOptions): Promise<T | null> {
     const fail = (message: string, code: 'ERR_INVALID_ARGUMENT' | 'ERR_INVALID_OPTION' = 'ERR_INVALID_ARGUMENT'): never => {
       const error = new ArgumentError(`watch: ${message}`, code);
       error.command = 'WATCH';
@@ -341,14 +363,15 @@ export class Client<S = string> extends Runner<S> {
 
   async #watch<T extends unknown[]>(
     list: Key[],
-    body: (tx: Lease<S>) => Promise<Multi<T, S> | undefined> | Multi<T, S> | undefined,
+    body: (tx: Lease<S>) => Promise<LeaseMulti<T, S> | undefined> | LeaseMulti<T, S> | undefined,
     retries: number,
     fail: (message: string) => never,
   ): Promise<T | null> {
     await using tx = await this.acquire();
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       await tx.watch(list);
       const multi = await body(tx);
+      // The body gave up: null, told apart from a conflict (which rejects below).
       if (multi === undefined) {
         await tx.unwatch();
         return null;
@@ -358,7 +381,9 @@ export class Client<S = string> extends Runner<S> {
         fail('return the transaction from tx.multi(), not from the client');
       }
       const results = await multi.exec();
-      if (results !== null || attempt >= retries) return results;
+      if (results !== null) return results;
+      // EXEC aborted: a watched key changed after WATCH. Retries ran out: say so, not null.
+      if (attempt > retries) throw new WatchConflictError(attempt);
     }
   }
 

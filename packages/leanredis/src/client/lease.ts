@@ -15,7 +15,7 @@ import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { isCommandObserved, type CommandContext } from '../internal/channels.js';
 import type { Dispatcher } from './dispatcher.js';
-import { BATCH_SENDER, Multi, Pipeline, type BatchSender } from './pipeline.js';
+import { BATCH_SENDER, Multi, Pipeline, type BatchSender, type LeaseMulti } from './pipeline.js';
 import { RUN, Runner } from './runner.js';
 
 /** The lease's own commands (SELECT, WATCH, CLIENT SETNAME...) besides every client command. */
@@ -101,9 +101,12 @@ export class Lease<S = string> extends Runner<S> {
     return new Pipeline<T, S>(this.#dispatcher, this.#sendBatch, true);
   }
 
-  /** A MULTI/EXEC transaction on this connection (use after WATCH for optimistic locking). */
-  multi<T extends unknown[] = []>(): Multi<T, S> {
-    return new Multi<T, S>(this.#dispatcher, this.#sendBatch, true);
+  /**
+   * A MULTI/EXEC transaction on this connection (use after WATCH for optimistic locking): its
+   * `exec()` resolves null when a watched key changed and the server aborted it.
+   */
+  multi<T extends unknown[] = []>(): LeaseMulti<T, S> {
+    return new Multi<T, S>(this.#dispatcher, this.#sendBatch, true) as unknown as LeaseMulti<T, S>;
   }
 
   /** Whether `batch` was made by this lease (a transaction of another connection would ignore WATCH). */

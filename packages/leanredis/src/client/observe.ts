@@ -23,6 +23,7 @@ import type { Arg } from '../resp/encoder.js';
 import type { CommandDefinition } from '../commands/define.js';
 import { PromisedCommand } from '../connection/pending-command.js';
 import type { ArgumentsSanitizer } from './options.js';
+import { ReplyError } from '../errors.js';
 
 /** A command of a batch, as the batch builders keep it. */
 export interface BatchItem {
@@ -60,6 +61,7 @@ class CommandRecord implements CommandContext {
   readonly batch: BatchContext | undefined;
   durationMs = 0;
   error: unknown = undefined;
+  fallback: string | undefined = undefined;
   #startedAt: number;
   #state: RecordState = 'calling';
   #early: { error: unknown } | undefined;
@@ -121,6 +123,12 @@ class ObservedCommand extends PromisedCommand {
 
   protected override deliver(value: unknown, isError: boolean): void {
     super.deliver(value, isError);
+    if (isError && value instanceof ReplyError && value.code === (this.spec as CommandDefinition).fallbackOn) {
+      // Answered by the sender with another command (eval's EVAL after NOSCRIPT): not a failure.
+      this.#record.fallback = value.code;
+      CommandRecord.settle(this.#record, undefined);
+      return;
+    }
     CommandRecord.settle(this.#record, isError ? value : undefined);
   }
 }

@@ -155,6 +155,11 @@ export interface MultiKind<T extends unknown[], S> extends Kind {
   readonly out: Multi<[...T, Reply<this['reply'], S>], S>;
 }
 
+/** Lease transaction methods: each returns the transaction with the command's reply type appended to `T`. */
+export interface LeaseMultiKind<T extends unknown[], S> extends Kind {
+  readonly out: LeaseMulti<[...T, Reply<this['reply'], S>], S>;
+}
+
 // Variance stated, not measured: measuring it compares the ~300 methods of two instantiations
 // structurally, 22,000 type instantiations the first time a user's code relates two Multi types
 // (a watch() body returning tx.multi()...); stated, that file costs ~1,000 (issue 13's budget).
@@ -216,25 +221,34 @@ const EXEC = define('EXEC', { arity: 0, keys: [], state: 'unwatch' });
 export interface Multi<out T extends unknown[] = [], in out S = string> extends CommandMethods<MultiKind<T, S>> {}
 
 /**
- * A MULTI/EXEC transaction, sent as one write. Resolves null when EXEC was aborted by a WATCH
- * (only possible on a leased connection; see `client.watch`).
+ * A MULTI/EXEC transaction, sent as one write. On the client's shared connections WATCH is
+ * refused, so EXEC always runs the commands: `exec()` is typed without `| null`. A lease's
+ * transaction, which a WATCH can abort, is a {@link LeaseMulti}.
  */
 export class Multi<out T extends unknown[] = [], in out S = string> extends Batch {
   protected get allowsBlocking(): boolean {
     return true;
   }
 
+  /** Queues any command; its result is the raw reply. */
   call(command: string, ...args: Arg[]): Multi<[...T, unknown], S> {
     return this.queueCall(command, args) as unknown as Multi<[...T, unknown], S>;
   }
 
-  async exec(): Promise<T | null> {
+  /**
+   * Sends MULTI, the queued commands and EXEC; resolves their typed results in order. Rejects
+   * with a PipelineError when some commands got error replies, with EXECABORT when one was
+   * refused while queueing (nothing ran). On a lease (LeaseMulti) it resolves null when a
+   * watched key changed and the server aborted EXEC.
+   */
+  async exec(): Promise<T> {
     const results = await this.execSettled();
-    return results === null ? null : unwrap<T>(results);
+    // null only on a lease after WATCH: LeaseMulti's type says so.
+    return (results === null ? null : unwrap<T>(results)) as T;
   }
 
   /** Like exec, but error replies inside EXEC are values in the array. */
-  async execSettled(): Promise<Settled<T> | null> {
+  async execSettled(): Promise<Settled<T>> {
     const items = this.items;
     const transforms = items.map((q) => q.definition.transform);
     const readExec = (reply: unknown): unknown[] | null => {
@@ -266,6 +280,28 @@ export class Multi<out T extends unknown[] = [], in out S = string> extends Batc
       if (exec instanceof ReplyError && queued !== undefined) Object.defineProperty(exec, 'cause', { value: queued, enumerable: false, configurable: true });
       throw exec;
     }
-    return exec as Settled<T> | null;
+    return exec as Settled<T>;
   }
+}
+
+/**
+ * A lease's MULTI/EXEC transaction (`lease.multi()`, the `tx.multi()` of `client.watch`): a
+ * Multi at run time, typed apart because a WATCH on its connection can abort it: `exec()`
+ * then resolves null (EXEC's reply when a watched key changed after WATCH).
+ */
+export interface LeaseMulti<out T extends unknown[] = [], in out S = string> extends CommandMethods<LeaseMultiKind<T, S>> {
+  /** Number of commands queued so far. */
+  readonly length: number;
+  /** Where the batch is sent (a lease checks it with `owns()`). */
+  readonly [BATCH_SENDER]: BatchSender;
+  /** Queues any command; its result is the raw reply. */
+  call(command: string, ...args: Arg[]): LeaseMulti<[...T, unknown], S>;
+  /**
+   * Sends MULTI, the queued commands and EXEC; resolves their typed results in order, or null
+   * when a key WATCHed on this connection changed and the server aborted EXEC (nothing ran).
+   * Rejects as Multi's `exec()` does otherwise.
+   */
+  exec(): Promise<T | null>;
+  /** Like exec, but error replies inside EXEC are values in the array; null when aborted by a WATCH. */
+  execSettled(): Promise<Settled<T> | null>;
 }

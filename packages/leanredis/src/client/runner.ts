@@ -46,6 +46,10 @@ const EVALSHA = define('EVALSHA', { arity: Infinity, keys: SCRIPT_KEYS });
 const EVAL = define('EVAL', { arity: Infinity, keys: SCRIPT_KEYS });
 const EVALSHA_RO = define('EVALSHA_RO', { arity: Infinity, readOnly: true, keys: SCRIPT_KEYS });
 const EVAL_RO = define('EVAL_RO', { arity: Infinity, readOnly: true, keys: SCRIPT_KEYS });
+// eval()'s first try: NOSCRIPT is a cache miss it answers with EVAL, not a failure to report
+// (evalSha() called by the user keeps the plain definitions: there NOSCRIPT is the outcome).
+const EVALSHA_CACHED: CommandDefinition = { ...EVALSHA, fallbackOn: 'NOSCRIPT' };
+const EVALSHA_RO_CACHED: CommandDefinition = { ...EVALSHA_RO, fallbackOn: 'NOSCRIPT' };
 const shaCache = new Map<string, string>();
 
 /** SHA-1 of a script, as Redis names it (cached for the last 256 scripts). */
@@ -113,15 +117,17 @@ export abstract class Runner<S = string> {
 
   /**
    * Runs a Lua script. Sends EVALSHA first and falls back to EVAL when the server does not
-   * know the script (NOSCRIPT), which also loads it for next time.
+   * know the script (NOSCRIPT), which also loads it for next time. The fallback is not a
+   * failure: the call resolves with the script's result, and observers see the EVALSHA with
+   * `fallback: 'NOSCRIPT'` and no error, then the EVAL (docs/observability.md).
    */
   eval(script: string, call?: ScriptCall): Promise<unknown> {
-    return this.#evalCached(EVALSHA, EVAL, script, call);
+    return this.#evalCached(EVALSHA_CACHED, EVAL, script, call);
   }
 
   /** Like eval with EVAL_RO / EVALSHA_RO: read-only scripts, allowed on replicas. */
   evalRo(script: string, call?: ScriptCall): Promise<unknown> {
-    return this.#evalCached(EVALSHA_RO, EVAL_RO, script, call);
+    return this.#evalCached(EVALSHA_RO_CACHED, EVAL_RO, script, call);
   }
 
   /** EVALSHA sha: runs a script already loaded (SCRIPT LOAD). */
@@ -136,7 +142,7 @@ export abstract class Runner<S = string> {
 
   // Not async: a bad argument is thrown here, synchronously (docs/errors.md), not rejected.
   #evalCached(bySha: CommandDefinition, byText: CommandDefinition, script: string, call: ScriptCall | undefined): Promise<unknown> {
-    const method = bySha === EVALSHA ? 'eval' : 'evalRo';
+    const method = bySha === EVALSHA_CACHED ? 'eval' : 'evalRo';
     const args = naming(bySha.name, () => {
       if (typeof script !== 'string') throw new ArgumentError(`${method}: script must be a string`, 'ERR_INVALID_ARGUMENT');
       return scriptArgs(method, scriptSha(script), call);

@@ -135,14 +135,15 @@ export class ClusterMulti<S> extends Multi<unknown[], S> {
     return this;
   }
 
-  override async execSettled(): Promise<Settled<unknown[]> | null> {
+  // On a node's shared connections, where WATCH is refused: EXEC never aborts.
+  override async execSettled(): Promise<Settled<unknown[]>> {
     for (let attempt = 0; ; attempt++) {
       const { client } = await this.#cluster[TARGET](this.#slot, false);
       const dispatcher = client[DISPATCHER];
       const multi = new WireMulti(dispatcher, (cmds) => dispatcher.pool.dispatchBatch(cmds)?.id, false);
       for (const item of this.items) multi.add(item.definition, item.args);
       try {
-        return (await multi.execSettled()) as Settled<unknown[]> | null;
+        return (await multi.execSettled()) as Settled<unknown[]>;
       } catch (err) {
         const queued = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
         const moved = queued instanceof ReplyError && (queued.code === 'MOVED' || queued.code === 'ASK' || queued.code === 'TRYAGAIN') ? queued : undefined;

@@ -16,7 +16,7 @@
  * minRefreshIntervalMs): on MOVED, on an unreachable node, on a slot without a node, and every
  * slotRefreshIntervalMs once in use. Node clients that left the map are closed.
  */
-import type { Arg, CallOptions, Client, ClientOptions, ClientStats, CommandDefinition, Key, Keys, Lease, MessageListener, Multi as MultiType, Pipeline as PipelineType, Runner as RunnerType, ScanOptions, SubscribeOptions, Subscription, SubscriptionKind } from '../index.js';
+import type { Arg, CallOptions, Client, ClientOptions, ClientStats, CommandDefinition, Key, Keys, Lease, LeaseMulti, MessageListener, Multi as MultiType, Pipeline as PipelineType, Runner as RunnerType, ScanOptions, SubscribeOptions, Subscription, SubscriptionKind, WatchOptions } from '../index.js';
 import { SlotMap, parseShards, parseSlots, type NodeAddress, type Shard } from '../cluster/slot-map.js';
 import { CROSS_SLOT, commandSlot, parseRedirect, sharedSlot } from '../cluster/routing.js';
 import { RefreshGate } from '../cluster/refresh-gate.js';
@@ -122,9 +122,19 @@ export class ClusterClient<S = string> extends Runner<S> {
     return this.route(definition, args, undefined);
   }
 
+  /**
+   * The same commands with per-call options: `cluster.with({ timeoutMs: 100 }).get('k')`.
+   * `returnBuffers: true` reads bulk strings as Buffers, typed so: `get()` resolves `Buffer | null`.
+   */
+  with(options: CallOptions & { returnBuffers: true }): RunnerType<Buffer>;
+  /** The same commands with per-call options; `returnBuffers: false` reads bulk strings as strings, typed so. */
+  with(options: CallOptions & { returnBuffers: false }): RunnerType<string>;
   /** The same commands with per-call options: `cluster.with({ timeoutMs: 100 }).get('k')`. */
-  with(options: CallOptions): RunnerType<S> {
-    return new ScopedClusterRunner<S>(this, checkCallOptions(options));
+  with(options: CallOptions & { returnBuffers?: undefined }): RunnerType<S>;
+  /** The same commands with per-call options; `returnBuffers` not known until run time: either kind of reply. */
+  with(options: CallOptions): RunnerType<S | Buffer | string>;
+  with(options: CallOptions): RunnerType<S | Buffer | string> {
+    return new ScopedClusterRunner<S | Buffer | string>(this as unknown as ClusterClient<S | Buffer | string>, checkCallOptions(options));
   }
 
   /** Sends one command to the node serving its slot (internal: the funnel of every command). */
@@ -332,9 +342,16 @@ export class ClusterClient<S = string> extends Runner<S> {
 
   /**
    * Optimistic transaction on the master of the keys' slot (every key in one slot): WATCH, the
-   * body, EXEC, as `client.watch` does. Resolves null when a watched key changed on every attempt.
+   * body, EXEC, as `client.watch` does. Rejects with WatchConflictError (`ERR_WATCH_CONFLICT`)
+   * when a watched key changed on every attempt.
    */
-  watch<T extends unknown[]>(keys: Keys, body: (tx: Lease<S>) => Promise<MultiType<T, S> | undefined> | MultiType<T, S> | undefined, options?: { retries?: number }): Promise<T | null> {
+  watch<T extends unknown[]>(keys: Keys, body: (tx: Lease<S>) => Promise<LeaseMulti<T, S>> | LeaseMulti<T, S>, options?: WatchOptions): Promise<T>;
+  /**
+   * Optimistic transaction (see the first signature); this body may give up by returning
+   * undefined, and watch() then resolves null.
+   */
+  watch<T extends unknown[]>(keys: Keys, body: (tx: Lease<S>) => Promise<LeaseMulti<T, S> | undefined> | LeaseMulti<T, S> | undefined, options?: WatchOptions): Promise<T | null>;
+  watch<T extends unknown[]>(keys: Keys, body: (tx: Lease<S>) => Promise<LeaseMulti<T, S> | undefined> | LeaseMulti<T, S> | undefined, options?: WatchOptions): Promise<T | null> {
     const slot = slotOfKeys(keys, 'WATCH'); // thrown synchronously, before anything is sent
     if (typeof body !== 'function') throw new ArgumentError('watch: the body must be a function', 'ERR_INVALID_ARGUMENT');
     return this[TARGET](slot, false).then(({ client }) => client.watch(keys, body, options));

@@ -102,6 +102,12 @@ export interface CommandDefinition<A extends unknown[] = unknown[], R = unknown>
   readonly state: ConnectionState | undefined;
   /** The reply is binary (DUMP): read bulk strings as Buffers whatever the client's setting. */
   readonly returnBuffers: true | undefined;
+  /**
+   * An error reply (by code) that the sender answers with another command rather than fail:
+   * 'NOSCRIPT' on the EVALSHA of `eval()`, which then sends EVAL. Observers are told it as a
+   * fallback (`CommandContext.fallback`), not as a failure. Absent on table commands.
+   */
+  readonly fallbackOn?: string;
   /** Name tokens encoded as RESP bulk strings, built on first use. */
   prefix: Buffer | undefined;
   readonly tokens: number;

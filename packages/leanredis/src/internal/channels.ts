@@ -77,6 +77,13 @@ export interface CommandContext extends Destination {
   durationMs: number;
   /** The error it failed with (set before `error` is published); undefined on success. */
   error: unknown;
+  /**
+   * Set when the command got an error reply that the client answered with another command
+   * instead of failing the call: 'NOSCRIPT' on the EVALSHA of `eval()` (the server did not have
+   * the script), which EVAL follows with its own context. Such a command is not a failure:
+   * `error` stays undefined and no `error` event is published. Count these to count fallbacks.
+   */
+  fallback: string | undefined;
 }
 
 /** The context of one pipeline or transaction on `leanredis:batch`. */

@@ -291,19 +291,19 @@ forEachProtocol((protocol) => {
     assert.equal(client.stats().leased, 0, 'the lease is released');
   });
 
-  test('watch() resolves null when a watched key changes inside the body', async () => {
+  test('watch() rejects with ERR_WATCH_CONFLICT when a watched key changes inside the body', async () => {
     await using client = redis.client({ protocol });
     await using other = redis.client({ protocol });
     const k = uniqueKey();
     await client.set(k, 'original');
     let runs = 0;
-    const results = await client.watch([k], async (tx) => {
+    const watching = client.watch([k], async (tx) => {
       runs++;
       await tx.get(k);
       await other.set(k, 'changed by someone else');
       return tx.multi().set(k, 'mine');
     });
-    assert.equal(results, null);
+    await assert.rejects(watching, { name: 'WatchConflictError', code: 'ERR_WATCH_CONFLICT', command: 'EXEC', attempts: 1 });
     assert.equal(runs, 1);
     assert.equal(await client.get(k), 'changed by someone else');
     assert.equal(client.stats().leased, 0);

@@ -104,11 +104,11 @@ forEachProtocol((protocol) => {
     assert.equal(await client.del([k]), 1, "node-redis's del([key])");
     // WATCH on 'acct:balance' watches that key: a write to it makes the transaction abort.
     await client.set(k, '100');
-    const outcome = await client.watch(k, async (tx) => {
+    const outcome = client.watch(k, async (tx) => {
       await client.set(k, '50'); // another writer, between WATCH and EXEC
       return tx.multi().set(k, String(Number(await tx.get(k)) - 10));
     });
-    assert.equal(outcome, null, 'the watched key changed, so EXEC aborted');
+    await assert.rejects(outcome, { code: 'ERR_WATCH_CONFLICT' }, 'the watched key changed, so EXEC aborted');
     assert.equal(await client.get(k), '50');
     await using conn = await client.acquire();
     assert.equal(await conn.watch(k), 'OK');

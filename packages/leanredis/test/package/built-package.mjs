@@ -32,6 +32,7 @@ export const ERROR_CLASSES = [
   'QueueFullError',
   'LeaseReleasedError',
   'PipelineError',
+  'WatchConflictError',
   'ReplyError',
   'SentinelError',
   'ClusterError',

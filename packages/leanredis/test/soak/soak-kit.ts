@@ -16,7 +16,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pathToFileURL } from 'node:url';
 import { allChannels } from '../../src/internal/channels.ts';
-import { CommandTimeoutError, ConnectionError, LeanRedisError, ProtocolError, QueueFullError, ReplyError, type Client } from '../../src/index.ts';
+import { CommandTimeoutError, ConnectionError, LeanRedisError, ProtocolError, QueueFullError, ReplyError, WatchConflictError, type Client } from '../../src/index.ts';
 import { letRealTimePass } from '../helpers/wait.ts';
 
 /**
@@ -175,6 +175,8 @@ export function classify(err: unknown): { verdict: Verdict; code: string } {
   if (err instanceof ConnectionError || err instanceof QueueFullError) return { verdict: 'never', code: err.code };
   if (err instanceof ReplyError) return { verdict: 'never', code: `reply ${err.code}` };
   if (err instanceof ProtocolError) return { verdict: 'maybe', code: err.code };
+  // watch(): a watched key changed on every attempt; nothing was committed.
+  if (err instanceof WatchConflictError) return { verdict: 'never', code: err.code };
   return { verdict: 'violation', code: err.code };
 }
 

@@ -22,8 +22,11 @@ export async function use(): Promise<void> {
   await client.get('k');
   await client.pipeline().get('k').incr('n').exec();
   await client.multi().set('k', 'v').exec();
+  await client.with({ returnBuffers: true }).get('k');
+  await client.watch('k', (tx) => tx.multi().incr('k'));
   await using lease = await client.acquire();
   await lease.blPop('jobs', 1);
+  await lease.multi().get('k').exec();
   await lease.select(1);
 }
 `;
@@ -78,6 +81,9 @@ test('hover shows the documentation and the resolved reply of client, pipeline, 
     ['client.get', at('client.get', 7), /^GET key: the value, or null when the key does not exist\./, /get\(key: Key\): Promise<string \| null>/],
     ['pipeline().get', at('pipeline().get', 11), /^GET key/, /get\(key: Key\): Pipeline<\[string \| null\], string>/],
     ['multi().set', at('multi().set', 8), /^SET key value/, /set\(key: Key, value: Value, options\?: SetOptions\): Multi<\["OK" \| null\], string>/],
+    ['with().get', at('true }).get', 9), /^GET key: the value, or null when the key does not exist\./, /get\(key: Key\): Promise<Buffer(<ArrayBufferLike>)? \| null>/],
+    ['client.watch', at('client.watch', 7), /^Optimistic transaction: WATCHes/, /watch<\[number\]>\(keys: Keys, body: \(tx: Lease<string>\) => .*\): Promise<\[number\]>/],
+    ['lease.multi().get', at('lease.multi().get', 14), /^GET key/, /get\(key: Key\): LeaseMulti<\[string \| null\], string>/],
     ['lease.blPop', at('lease.blPop', 6), /^BLPOP key \[key \.\.\.\] timeout/, /blPop\(keys: Keys, timeoutSeconds: number\): Promise<KeyElement \| null>/],
     ['lease.select', at('lease.select', 6), /^SELECT index/, /select\(database: number\): Promise<"OK">/],
   ];
@@ -87,7 +93,7 @@ test('hover shows the documentation and the resolved reply of client, pipeline, 
     assert.match(ts.displayPartsToString(info.documentation), doc, `${where}: documentation`);
     assert.match(ts.displayPartsToString(info.displayParts), signature, `${where}: signature`);
     const definitions = service.getDefinitionAtPosition(file, position) ?? [];
-    assert.ok(definitions.length > 0 && definitions.every((d) => d.fileName.includes('/src/commands/')), `${where}: definition in ${definitions.map((d) => d.fileName).join(', ')}`);
+    assert.ok(definitions.length > 0 && definitions.every((d) => d.fileName.includes(where === 'client.watch' ? '/src/client/' : '/src/commands/')), `${where}: definition in ${definitions.map((d) => d.fileName).join(', ')}`);
   }
   assert.deepEqual(service.getSemanticDiagnostics(file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), []);
 });
