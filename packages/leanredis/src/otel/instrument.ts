@@ -10,13 +10,16 @@
  *                                    a db.client.operation.duration point is recorded
  *   tracing:leanredis:batch:start    one span per pipeline or transaction (`PIPELINE`, `MULTI`)
  *   tracing:leanredis:batch:asyncEnd it ends; one duration point for the whole batch
+ *   tracing:leanredis:connect:start  a `connect` span per dial and handshake (connectSpans)
+ *   tracing:leanredis:connect:asyncEnd it ends (error.type on failure); a successful connect
+ *                                    is a db.client.connection.create_time point
  *
  * A command of a batch (its context has `batch`) is neither a span nor a point: the batch is
  * the operation, as the conventions say. The span of a command is kept in a WeakMap keyed by
  * its context (the same object in every event) from start to end.
  */
 import type * as DiagnosticsChannel from 'node:diagnostics_channel';
-import type { BatchContext, CommandContext } from '../internal/channels.js';
+import type { BatchContext, CommandContext, ConnectContext } from '../internal/channels.js';
 import { loadCore } from './core-loader.js';
 import { ConnectionGauges, type InstrumentedClient } from './connection-gauges.js';
 import { DEFAULT_DURATION_BUCKETS_MS, DurationProducer, isBucketList } from './duration-producer.js';
@@ -28,6 +31,7 @@ import {
   batchOperation,
   batchQueryText,
   commandQueryText,
+  connectAttributes,
   describeError,
   destinationAttributes,
 } from './semconv.js';
@@ -56,6 +60,15 @@ export interface InstrumentOptions {
    * Needs @opentelemetry/api installed (its context is read). @default false
    */
   requireParentSpan?: boolean;
+  /**
+   * A `connect` span (kind CLIENT) for each dial and handshake of a connection: server.address,
+   * server.port, db.namespace, `leanredis.connect.attempt` (0 for a connection's first dial, then
+   * 1, 2... for its reconnect attempts), error.type when it fails. A first dial runs in the context
+   * of the command or lease that caused it, so that span is its parent; a reconnect is a root span
+   * (it is the connection's own work, not the caller's that created it long ago), and with
+   * `requireParentSpan` it makes no span. @default true
+   */
+  connectSpans?: boolean;
   /** Clients whose pools `db.client.connection.*` observes: an array, or an object whose keys are the pool names. */
   clients?: readonly InstrumentedClient[] | Readonly<Record<string, InstrumentedClient>>;
   /** Also observe the pools of clients created after `instrument()`. @default true */
@@ -73,7 +86,7 @@ export interface InstrumentOptions {
   durationProducer?: DurationProducer;
 }
 
-const KNOWN = ['tracerProvider', 'meterProvider', 'traces', 'metrics', 'queryText', 'requireParentSpan', 'clients', 'trackClients', 'bucketsMs', 'durationProducer'];
+const KNOWN = ['tracerProvider', 'meterProvider', 'traces', 'metrics', 'queryText', 'requireParentSpan', 'connectSpans', 'clients', 'trackClients', 'bucketsMs', 'durationProducer'];
 const SCOPE = 'leanredis';
 
 function invalid(message: string): never {
@@ -93,7 +106,7 @@ function checkOptions(options: unknown): InstrumentOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid('options must be an object');
   for (const key of Object.keys(options)) if (!KNOWN.includes(key)) invalid(`unknown option "${key}"; accepted: ${KNOWN.join(', ')}`);
   const o = options as Record<string, unknown>;
-  for (const key of ['traces', 'metrics', 'queryText', 'requireParentSpan', 'trackClients']) if (o[key] !== undefined && typeof o[key] !== 'boolean') invalid(`option "${key}" must be true or false`);
+  for (const key of ['traces', 'metrics', 'queryText', 'requireParentSpan', 'connectSpans', 'trackClients']) if (o[key] !== undefined && typeof o[key] !== 'boolean') invalid(`option "${key}" must be true or false`);
   if (o.tracerProvider !== undefined && typeof (o.tracerProvider as OtelTracerProvider)?.getTracer !== 'function') invalid('option "tracerProvider" must be a TracerProvider (with getTracer)');
   if (o.meterProvider !== undefined && typeof (o.meterProvider as OtelMeterProvider)?.getMeter !== 'function') invalid('option "meterProvider" must be a MeterProvider (with getMeter)');
   if (o.bucketsMs !== undefined && !isBucketList(o.bucketsMs)) invalid('option "bucketsMs" must be 1 to 64 finite numbers > 0 in ascending order (ms)');
@@ -140,6 +153,7 @@ export class Instrumentation {
     meterProvider: OtelMeterProvider | undefined;
     producer: DurationProducer | undefined;
     queryText: boolean;
+    connectSpans: boolean;
     bucketsMs: readonly number[];
     clients: [string | undefined, InstrumentedClient][];
     trackClients: boolean;
@@ -165,9 +179,11 @@ export class Instrumentation {
     if (this.#tracer !== undefined) {
       on('tracing:leanredis:command:start', (m) => this.#commandStart(m as CommandContext));
       on('tracing:leanredis:batch:start', (m) => this.#batchStart(m as BatchContext));
+      if (o.connectSpans) on('tracing:leanredis:connect:start', (m) => this.#connectStart(m as ConnectContext));
     }
     on('leanredis:command:end', (m) => this.#commandEnd(m as CommandContext));
     on('tracing:leanredis:batch:asyncEnd', (m) => this.#batchEnd(m as BatchContext));
+    if ((this.#tracer !== undefined && o.connectSpans) || this.#gauges !== undefined) on('tracing:leanredis:connect:asyncEnd', (m) => this.#connectEnd(m as ConnectContext));
   }
 
   /** Whether it still listens (false after `stop()`). */
@@ -233,6 +249,21 @@ export class Instrumentation {
     else if (this.#duration !== undefined) this.#record(b, batchOperation(b), b.durationMs, b.error);
   }
 
+  #connectStart(c: ConnectContext): void {
+    const isReconnect = c.attempt > 0;
+    if (this.#api !== undefined && (isReconnect || !this.#hasRecordingParent())) return;
+    this.#spans.set(c, this.#tracer!.startSpan('connect', { kind: SPAN_KIND_CLIENT, attributes: connectAttributes(c), root: isReconnect }));
+  }
+
+  #connectEnd(c: ConnectContext): void {
+    const span = this.#spans.get(c);
+    if (span !== undefined) {
+      this.#spans.delete(c);
+      endSpan(span, c.error);
+    }
+    if (c.error === undefined) this.#gauges?.connected(c.client, c.durationMs);
+  }
+
   #record(d: CommandContext | BatchContext, operation: string, durationMs: number, error: unknown): void {
     const attributes: OtelAttributes = destinationAttributes(d, operation);
     if (error !== undefined) {
@@ -272,6 +303,7 @@ export function instrument(options?: InstrumentOptions): Instrumentation {
     meterProvider,
     producer: o.durationProducer,
     queryText: o.queryText ?? false,
+    connectSpans: o.connectSpans ?? true,
     bucketsMs: o.bucketsMs ?? DEFAULT_DURATION_BUCKETS_MS,
     clients,
     trackClients: o.trackClients ?? true,

@@ -28,7 +28,7 @@ export interface OtelSpan {
 
 /** A tracer, as `instrument()` uses it. */
 export interface OtelTracer {
-  startSpan(name: string, options?: { kind?: number; attributes?: OtelAttributes }): OtelSpan;
+  startSpan(name: string, options?: { kind?: number; attributes?: OtelAttributes; root?: boolean }): OtelSpan;
 }
 
 /** `TracerProvider` of @opentelemetry/api: what `instrument({ tracerProvider })` takes. */
@@ -63,6 +63,7 @@ export interface OtelMetricOptions {
 export interface OtelMeter {
   createHistogram(name: string, options?: OtelMetricOptions): OtelHistogram;
   createObservableUpDownCounter(name: string, options?: OtelMetricOptions): OtelObservable;
+  createObservableCounter(name: string, options?: OtelMetricOptions): OtelObservable;
 }
 
 /** `MeterProvider` of @opentelemetry/api: what `instrument({ meterProvider })` takes. */

@@ -5,7 +5,7 @@
  * and what an error becomes. Attributes are built from the channel contexts only; never a key
  * or a value (db.query.text is the client's sanitized arguments, and only when opted in).
  */
-import type { BatchContext, CommandContext, Destination } from '../internal/channels.js';
+import type { BatchContext, CommandContext, ConnectContext, Destination } from '../internal/channels.js';
 import type { OtelAttributes } from './otel-types.js';
 
 export const DB_SYSTEM_NAME = 'db.system.name';
@@ -19,6 +19,8 @@ export const SERVER_PORT = 'server.port';
 export const ERROR_TYPE = 'error.type';
 export const CONNECTION_STATE = 'db.client.connection.state';
 export const CONNECTION_POOL_NAME = 'db.client.connection.pool.name';
+/** Ours (no convention has one): 0 for a connection's first dial, then 1, 2... per reconnect attempt. */
+export const CONNECT_ATTEMPT = 'leanredis.connect.attempt';
 
 /** Database indexes as strings, made once ("0".."15" cover nearly every client). */
 const NAMESPACES = Array.from({ length: 16 }, (_, i) => String(i));
@@ -35,6 +37,17 @@ export function destinationAttributes(d: Destination, operation: string): OtelAt
     [DB_NAMESPACE]: namespaceOf(d.database),
     [SERVER_ADDRESS]: d.serverAddress,
     [SERVER_PORT]: d.serverPort,
+  };
+}
+
+/** The attributes of a `connect` span: the destination's, without an operation, and the attempt. */
+export function connectAttributes(c: ConnectContext): OtelAttributes {
+  return {
+    [DB_SYSTEM_NAME]: 'redis',
+    [DB_NAMESPACE]: namespaceOf(c.database),
+    [SERVER_ADDRESS]: c.serverAddress,
+    [SERVER_PORT]: c.serverPort,
+    [CONNECT_ATTEMPT]: c.attempt,
   };
 }
 

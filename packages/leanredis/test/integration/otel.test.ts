@@ -3,7 +3,8 @@
  * exporter and a metric reader collected on demand: span names and attributes of the stable
  * database conventions, the caller's span as parent, batches as one span, errors, query text
  * only when opted in (values redacted by observeArguments), the operation-duration histogram
- * with sub-millisecond buckets and the connection-pool instruments; options refused by name.
+ * with sub-millisecond buckets and the connection-pool instruments, connect spans and the
+ * connection create time; options refused by name.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,8 @@ import { MeterProvider, MetricReader, type HistogramMetricData, type MetricData,
 import { ArgumentError } from '../../src/index.ts';
 import { instrument, createDurationProducer } from '../../src/otel/index.ts';
 import { useRedisServer } from '../helpers/setup.ts';
+import { freePort } from '../helpers/redis-server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const redis = useRedisServer();
 
@@ -94,7 +97,7 @@ test('a failed command: status ERROR, error.type and db.response.status_code fro
 
 test('a pipeline is one span (PIPELINE, db.operation.batch.size), a transaction MULTI; their commands are not spans', async () => {
   exporter.reset();
-  using _otel = instrument({ tracerProvider, metrics: false });
+  using _otel = instrument({ tracerProvider, metrics: false, connectSpans: false });
   await using client = redis.client();
   await client.pipeline().set('a', '1').get('a').incr('n').exec();
   await client.multi().get('a').get('a').exec();
@@ -256,4 +259,85 @@ test('requireParentSpan: a span only under a recording caller span; none outside
     ['GET', 'PIPELINE GET', 'handler'],
   );
   assert.equal(spansNamed('GET')[0].parentSpanContext?.spanId, parent.spanContext().spanId);
+});
+
+test('connect spans: a first dial is a child of the command that caused it; a reconnect is a root span with its attempt; a refused dial has error.type', async () => {
+  exporter.reset();
+  using _otel = instrument({ tracerProvider, metrics: false });
+  await using client = redis.client({ database: 2 });
+  const parent = tracerProvider.getTracer('app').startSpan('handler');
+  await context.with(trace.setSpan(context.active(), parent), () => client.get('x'));
+  parent.end();
+  const [first] = spansNamed('connect');
+  assert.ok(first, `spans: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+  assert.equal(first.kind, 2, 'SpanKind.CLIENT');
+  assert.equal(first.parentSpanContext?.spanId, parent.spanContext().spanId, 'the command that dialled is the parent');
+  assert.deepEqual(first.attributes, { 'db.system.name': 'redis', 'db.namespace': '2', 'server.address': '127.0.0.1', 'server.port': redis.port, 'leanredis.connect.attempt': 0 });
+  assert.equal(first.status.code, 0);
+  // The socket is killed by the server; the next command re-dials the same connection.
+  const id = await client.clientId();
+  await using killer = redis.client();
+  await killer.clientKill({ id });
+  await waitFor(async () => {
+    await client.get('x').catch(() => undefined);
+    return spansNamed('connect').some((s) => s.attributes['leanredis.connect.attempt'] !== 0);
+  }, { message: 'a reconnect span' });
+  const again = spansNamed('connect').find((s) => s.attributes['leanredis.connect.attempt'] !== 0)!;
+  assert.equal(again.parentSpanContext, undefined, 'a reconnect is a root span');
+  exporter.reset();
+  await using refused = redis.client({ port: await freePort(), connectTimeoutMs: 1000 });
+  await assert.rejects(refused.connect(), { code: 'ERR_CONNECTION_FAILED' });
+  const failed = await waitFor(() => spansNamed('connect')[0], { message: 'the refused dial ended its span' });
+  assert.equal(failed.status.code, 2, 'ERROR');
+  assert.equal(failed.attributes['error.type'], 'ERR_CONNECTION_FAILED');
+  assert.equal(failed.status.message, 'ERR_CONNECTION_FAILED');
+});
+
+test('connectSpans: false makes no connect span; requireParentSpan makes one only under a recording caller span, never for a reconnect', async () => {
+  exporter.reset();
+  {
+    using _otel = instrument({ tracerProvider, metrics: false, connectSpans: false });
+    await using client = redis.client();
+    await client.get('x');
+  }
+  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['GET']);
+  exporter.reset();
+  using _otel = instrument({ tracerProvider, metrics: false, requireParentSpan: true });
+  await using outside = redis.client();
+  await outside.get('x');
+  await using inside = redis.client();
+  const parent = tracerProvider.getTracer('app').startSpan('handler');
+  await context.with(trace.setSpan(context.active(), parent), () => inside.get('x'));
+  parent.end();
+  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['connect', 'GET', 'handler']);
+  exporter.reset();
+  const id = await inside.clientId();
+  await using killer = redis.client();
+  await killer.clientKill({ id });
+  const second = tracerProvider.getTracer('app').startSpan('handler');
+  await context.with(trace.setSpan(context.active(), second), () => waitFor(async () => (await inside.clientId().catch(() => id)) !== id, { message: 'the killed connection re-dialled' }));
+  second.end();
+  assert.ok(!exporter.getFinishedSpans().some((s) => s.name === 'connect'), 'a reconnect makes no span under requireParentSpan');
+});
+
+test('db.client.connection.create_time per successful connect, db.client.connection.timeouts from ERR_POOL_TIMEOUT, by pool name', async () => {
+  const m = meter();
+  await using given = redis.client({ maxConnections: 2 });
+  using _otel = instrument({ meterProvider: m.meterProvider, traces: false, clients: { jobs: given } });
+  await given.get('x');
+  const lease = await given.acquire();
+  await assert.rejects(given.acquire({ timeoutMs: 20 }), { code: 'ERR_POOL_TIMEOUT' });
+  lease.release();
+  const metrics = await m.collect();
+  const create = metrics.find((d) => d.descriptor.name === 'db.client.connection.create_time') as HistogramMetricData;
+  assert.ok(create, `metrics: ${metrics.map((d) => d.descriptor.name).join(', ')}`);
+  assert.equal(create.descriptor.unit, 's');
+  const point = create.dataPoints.find((p) => p.attributes['db.client.connection.pool.name'] === 'jobs')!;
+  const h = point.value as Histogram;
+  assert.equal(h.count, 2, 'the shared connection and the lease connection');
+  assert.ok(h.sum! > 0 && h.max! < 5, `${h.sum} s`);
+  assert.equal(h.buckets.boundaries[0], 0.0005, 'sub-millisecond first bucket');
+  const timeouts = metrics.find((d) => d.descriptor.name === 'db.client.connection.timeouts')!;
+  assert.equal(timeouts.descriptor.unit, '{timeout}');
+  assert.equal(timeouts.dataPoints.find((p) => p.attributes['db.client.connection.pool.name'] === 'jobs')?.value, 1);
 });
