@@ -11,12 +11,16 @@
  * text of an entry is escaped once, when the entry is created. Cardinality is capped: past
  * `maxCommands` names (call() accepts any first token) commands count under `OTHER`, and past
  * `maxErrorCodes` codes per command (a server's error prefix) under `OTHER`.
+ *
+ * Pipelines and transactions are also recorded as batches (batch-metrics.ts), from the
+ * `leanredis:batch` tracing channel: count, sizes and durations per mode.
  */
 import type * as DiagnosticsChannel from 'node:diagnostics_channel';
 import type { CommandContext } from '../index.js';
 import { checkOptions, intOption } from './options.js';
 import { loadCore } from './core-loader.js';
 import { escapeLabelValue, formatBound } from './exposition.js';
+import { BatchRecorder, type BatchEntry, type BatchFigures } from './batch-metrics.js';
 
 /** Options of `createCommandMetrics`. */
 export interface CommandMetricsOptions {
@@ -51,6 +55,8 @@ export const DEFAULT_BUCKETS_MS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5,
 
 const KNOWN = ['bucketsMs', 'maxCommands', 'maxErrorCodes'] as const;
 const CHANNEL = 'leanredis:command:end';
+/** A batch is recorded once its exec() settled (tracePromise's last event). */
+const BATCH_CHANNEL = 'tracing:leanredis:batch:asyncEnd';
 const OTHER = 'OTHER';
 
 /** An error's stable code (`LeanRedisError.code`, the server's prefix for a ReplyError), else `UNKNOWN`. */
@@ -79,6 +85,7 @@ export class CommandMetrics {
     const c = message as CommandContext;
     this.record(c.command, c.durationMs, c.error);
   };
+  readonly #batches: BatchRecorder;
   #isRecording = false;
 
   /** `le="..."` per bucket, in seconds, precomputed for rendering. */
@@ -89,6 +96,7 @@ export class CommandMetrics {
     this.#maxCommands = maxCommands;
     this.#maxErrorCodes = maxErrorCodes;
     this.boundLabels = boundsMs.map((ms) => `le="${formatBound(Number((ms / 1000).toPrecision(12)))}"`);
+    this.#batches = new BatchRecorder(boundsMs, maxErrorCodes, errorCodeOf);
   }
 
   /** Whether it is subscribed to the command channel (false after `stop()`). */
@@ -101,10 +109,12 @@ export class CommandMetrics {
     return this.#boundsMs;
   }
 
-  /** @internal Subscribes to `leanredis:command:end` (createCommandMetrics does). */
+  /** @internal Subscribes to `leanredis:command:end` and to settled batches (createCommandMetrics does). */
   start(): this {
     if (this.#isRecording) return this;
-    (process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel).subscribe(CHANNEL, this.#listener);
+    const dc = process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel;
+    dc.subscribe(CHANNEL, this.#listener);
+    dc.subscribe(BATCH_CHANNEL, this.#batches.listener);
     this.#isRecording = true;
     return this;
   }
@@ -112,7 +122,9 @@ export class CommandMetrics {
   /** Unsubscribes; the figures so far stay readable. Idempotent. */
   stop(): void {
     if (!this.#isRecording) return;
-    (process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel).unsubscribe(CHANNEL, this.#listener);
+    const dc = process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel;
+    dc.unsubscribe(CHANNEL, this.#listener);
+    dc.unsubscribe(BATCH_CHANNEL, this.#batches.listener);
     this.#isRecording = false;
   }
 
@@ -137,9 +149,29 @@ export class CommandMetrics {
     if (error !== undefined) this.#error(entry, errorCodeOf(error));
   }
 
+  /**
+   * Records one settled pipeline or transaction, as the batch subscription does: `mode`, `size`
+   * (commands queued, MULTI and EXEC not counted), how long its exec() took (ms) and what it
+   * rejected with (undefined when it resolved). Exposed for batches observed another way, and for tests.
+   */
+  recordBatch(mode: 'PIPELINE' | 'MULTI', size: number, durationMs: number, error?: unknown): void {
+    this.#batches.record(mode, size, durationMs, error);
+  }
+
   /** Forgets every figure (a process that wants per-interval figures). */
   reset(): void {
     this.#entries.clear();
+    this.#batches.reset();
+  }
+
+  /** The batch figures, one row per mode (MULTI, PIPELINE) that has settled at least once. */
+  batchSnapshot(): BatchFigures[] {
+    return this.#batches.snapshot();
+  }
+
+  /** @internal The batch entries sorted by mode (for rendering). */
+  batchEntries(): BatchEntry[] {
+    return this.#batches.entries();
   }
 
   /** The figures, one row per command name, sorted by name. */
@@ -187,7 +219,8 @@ function checkBuckets(fn: string, value: unknown): readonly number[] {
 /**
  * Starts recording every command of every leanredis client in this process (and of any copy
  * of the package: the channel is process-wide): counts, latency histogram and errors by code,
- * per command name. Render it with `prometheusText(clients, { commands })`; `stop()` ends it.
+ * per command name; and every pipeline and transaction: counts, errors by code, sizes and
+ * durations, per mode. Render it with `prometheusText(clients, { commands })`; `stop()` ends it.
  * Throws ArgumentError (ERR_INVALID_OPTION) on an unknown or invalid option.
  *
  * Subscribing makes every client build a context per command (docs/observability.md, "Cost");

@@ -20,3 +20,4 @@ export { writeHeapSnapshot, estimateHeapSnapshot, type WriteHeapSnapshotOptions,
 export { memoryReport, type MemoryReport, type MemoryReportOptions, type MemoryReportTarget, type KeySize, type KeyPattern, type ClientBuffers } from './memory-report.js';
 export { prometheusText, prometheusContentType, type PrometheusTextOptions, type MetricsClient } from './prometheus-text.js';
 export { createCommandMetrics, CommandMetrics, type CommandMetricsOptions, type CommandFigures } from './command-metrics.js';
+export type { BatchFigures } from './batch-metrics.js';

@@ -16,6 +16,7 @@ import type { MemoryWatch } from './watch-memory.js';
 import { checkOptions, booleanOption } from './options.js';
 import { loadCore } from './core-loader.js';
 import { CommandMetrics } from './command-metrics.js';
+import { BATCH_SIZE_LABELS } from './batch-metrics.js';
 import { ExpositionWriter, escapeLabelValue, isLabelName, isMetricName, withLabel } from './exposition.js';
 import { type ClusterFigures, type PoolSeries, type SentinelFigures, type TopologySeries, writeClusters, writePools, writeSentinels } from './client-families.js';
 
@@ -115,6 +116,19 @@ function constantLabels(labels: unknown): string {
   return out;
 }
 
+function writeBatches(w: ExpositionWriter, ns: string, metrics: CommandMetrics, constant: string): void {
+  const entries = metrics.batchEntries();
+  if (entries.length === 0) return;
+  w.family(`${ns}_batches`, 'counter', 'Pipelines and transactions whose exec() settled, by mode (PIPELINE, MULTI).');
+  for (const e of entries) w.sample(`{${constant}${e.label}}`, e.count);
+  w.family(`${ns}_batch_errors`, 'counter', 'Pipelines and transactions whose exec() rejected, by mode and error code (a transport error, EXECABORT, ERR_PIPELINE...).');
+  for (const e of entries) for (const err of e.errors.values()) w.sample(`{${constant}${err.label}}`, err.count);
+  w.family(`${ns}_batch_size`, 'histogram', 'Commands per pipeline or transaction (MULTI and EXEC not counted), by mode.');
+  for (const e of entries) w.histogram(`{${constant}${e.label}}`, BATCH_SIZE_LABELS, e.sizes, e.commands);
+  w.family(`${ns}_batch_duration_seconds`, 'histogram', 'Time from exec() to its outcome, by mode.', 'seconds');
+  for (const e of entries) w.histogram(`{${constant}${e.label}}`, metrics.boundLabels, e.durations, e.sumMs / 1000);
+}
+
 function writeCommands(w: ExpositionWriter, ns: string, metrics: CommandMetrics, constant: string): void {
   const entries = metrics.entries();
   if (entries.length === 0) return;
@@ -162,7 +176,9 @@ function writeWatch(w: ExpositionWriter, ns: string, watch: MemoryWatch, constan
  * Renders the exposition text for a `/metrics` endpoint: per client (pool connections by
  * state, pending lease requests, in-flight and queued commands and bytes, reconnects, rejections,
  * bytes in and out...), per command when `commands` is given (counts, errors by code, latency
- * histogram in seconds with sub-millisecond buckets), and process gauges when `watch` is given.
+ * histogram in seconds with sub-millisecond buckets) and per batch mode (pipelines and
+ * transactions: counts, errors, size and duration histograms), and process gauges when `watch`
+ * is given.
  * `clients` is an array (labelled by position) or an object of named clients (labelled by key).
  * Serve it with `prometheusContentType(openMetrics)`. Throws ArgumentError (ERR_INVALID_OPTION)
  * on an unknown option, a bad namespace or label.
@@ -190,7 +206,10 @@ export function prometheusText(clients: readonly MetricsClient[] | Readonly<Reco
   writePools(w, ns, series.pools);
   writeClusters(w, ns, series.clusters);
   writeSentinels(w, ns, series.sentinels);
-  if (o.commands !== undefined) writeCommands(w, ns, o.commands, constant);
+  if (o.commands !== undefined) {
+    writeCommands(w, ns, o.commands, constant);
+    writeBatches(w, ns, o.commands, constant);
+  }
   if (watch !== undefined) writeWatch(w, ns, watch, constant);
   return w.text();
 }

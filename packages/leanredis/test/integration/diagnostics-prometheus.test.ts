@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics from real commands on a real server: createCommandMetrics counts what the
  * `leanredis:command:end` channel reports (plain commands, pipeline commands, reply errors by
- * code), never a key; prometheusText renders the clients' pool figures beside them; and
+ * code), never a key, and pipelines and transactions as batches (sizes, durations); prometheusText renders the clients' pool figures beside them; and
  * `promtool check metrics` (Debian's prometheus package; .ci/run installs it) accepts the
  * Prometheus text, lint included.
  */
@@ -52,6 +52,7 @@ test('promtool check metrics accepts the exposition (Prometheus text), lint incl
   await client.get('k');
   await assert.rejects(client.lPush('k', 'x'), { code: 'WRONGTYPE' });
   await client.pipeline().get('k').get('k').exec();
+  await client.multi().get('k').incr('n').exec();
   const lease = await client.acquire();
   lease.release();
   using watch = watchMemory({ intervalMs: 50, clients: [client], trackClients: false });
@@ -65,7 +66,7 @@ test('promtool check metrics accepts the exposition (Prometheus text), lint incl
     toJSON: () => client.toJSON(),
   };
   const text = prometheusText({ main: client, 'second"one': client, shop: cluster, jobs: sentinel } as never, { commands: metrics, watch, labels: { service: 'api\\v1' } });
-  for (const family of ['leanredis_circuit_state', 'leanredis_in_flight_peak_bytes', 'leanredis_pubsub_reconnect_seconds_total', 'leanredis_pool_info', 'leanredis_cluster_redirections_total', 'leanredis_sentinel_master_info']) {
+  for (const family of ['leanredis_circuit_state', 'leanredis_in_flight_peak_bytes', 'leanredis_pubsub_reconnect_seconds_total', 'leanredis_pool_info', 'leanredis_cluster_redirections_total', 'leanredis_sentinel_master_info', 'leanredis_batches_total', 'leanredis_batch_size', 'leanredis_batch_duration_seconds']) {
     assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), `${family} is rendered`);
   }
   assert.match(text, /^leanredis_process_memory_bytes\{service="api\\\\v1",area="rss"\} \d+$/m, 'the watch gauges are in');
@@ -73,4 +74,22 @@ test('promtool check metrics accepts the exposition (Prometheus text), lint incl
   assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}\n--- input ---\n${text}`);
   assert.equal(`${r.stdout}${r.stderr}`.trim(), '', 'no lint finding');
   parseExposition(prometheusText({ main: client }, { commands: metrics, watch, openMetrics: true }), 'openmetrics');
+});
+
+test('pipelines and transactions are counted as batches by mode, with their sizes; a discarded transaction by its code', async () => {
+  using metrics = createCommandMetrics();
+  await using client = redis.client();
+  await client.pipeline().set('b1', '1').get('b1').incr('b2').exec();
+  await client.pipeline().get('b1').exec();
+  await client.multi().get('b1').get('b1').exec();
+  await assert.rejects(client.multi().get('b1').call('GET').exec(), { code: 'EXECABORT' });
+  const text = prometheusText(undefined, { commands: metrics });
+  parseExposition(text, 'prometheus');
+  assert.equal(sampleValue(text, /^leanredis_batches_total\{mode="PIPELINE"\} (\d+)$/m), 2);
+  assert.equal(sampleValue(text, /^leanredis_batches_total\{mode="MULTI"\} (\d+)$/m), 2);
+  assert.equal(sampleValue(text, /^leanredis_batch_errors_total\{mode="MULTI",code="EXECABORT"\} (\d+)$/m), 1);
+  assert.equal(sampleValue(text, /^leanredis_batch_size_sum\{mode="PIPELINE"\} (\d+)$/m), 4);
+  assert.equal(sampleValue(text, /^leanredis_batch_size_bucket\{mode="PIPELINE",le="1\.0"\} (\d+)$/m), 1);
+  assert.equal(sampleValue(text, /^leanredis_batch_duration_seconds_count\{mode="MULTI"\} (\d+)$/m), 2);
+  assert.equal(sampleValue(text, /^leanredis_commands_total\{command="GET"\} (\d+)$/m), 6, 'their commands are still counted one by one');
 });

@@ -304,3 +304,40 @@ test('the test parser refuses what the specs forbid (so its acceptance means som
   ];
   for (const [text, format, pattern] of bad) assert.throws(() => parseExposition(text, format), pattern, text);
 });
+
+test('pipelines and transactions: counts and errors by mode, a batch-size histogram and a duration histogram, in both formats', () => {
+  const m = recorder();
+  m.recordBatch('PIPELINE', 3, 0.4);
+  m.recordBatch('PIPELINE', 120, 2);
+  m.recordBatch('PIPELINE', 1, 0.05, Object.assign(new Error('lost'), { code: 'ERR_CONNECTION_LOST_AFTER_WRITE' }));
+  m.recordBatch('MULTI', 2, 0.3, new ReplyError('EXECABORT Transaction discarded because of previous errors.'));
+  for (const format of ['prometheus', 'openmetrics'] as const) {
+    const f = parseExposition(prometheusText(undefined, { commands: m, openMetrics: format === 'openmetrics' }), format);
+    const total = (name: string): string => (format === 'prometheus' ? `${name}_total` : name);
+    assert.equal(value(f, total('leanredis_batches'), 'leanredis_batches_total', { mode: 'PIPELINE' }), 3);
+    assert.equal(value(f, total('leanredis_batches'), 'leanredis_batches_total', { mode: 'MULTI' }), 1);
+    assert.equal(value(f, total('leanredis_batch_errors'), 'leanredis_batch_errors_total', { mode: 'MULTI', code: 'EXECABORT' }), 1);
+    assert.equal(value(f, total('leanredis_batch_errors'), 'leanredis_batch_errors_total', { mode: 'PIPELINE', code: 'ERR_CONNECTION_LOST_AFTER_WRITE' }), 1);
+    const size = 'leanredis_batch_size';
+    assert.equal(f.get(size)?.type, 'histogram');
+    assert.equal(value(f, size, `${size}_bucket`, { mode: 'PIPELINE', le: '1.0' }), 1);
+    assert.equal(value(f, size, `${size}_bucket`, { mode: 'PIPELINE', le: '5.0' }), 2);
+    assert.equal(value(f, size, `${size}_bucket`, { mode: 'PIPELINE', le: '100.0' }), 2);
+    assert.equal(value(f, size, `${size}_bucket`, { mode: 'PIPELINE', le: '250.0' }), 3);
+    assert.equal(value(f, size, `${size}_sum`, { mode: 'PIPELINE' }), 124, 'commands in them');
+    assert.equal(value(f, size, `${size}_count`, { mode: 'PIPELINE' }), 3);
+    const duration = 'leanredis_batch_duration_seconds';
+    assert.equal(value(f, duration, `${duration}_bucket`, { mode: 'PIPELINE', le: '0.0005' }), 2);
+    assert.equal(value(f, duration, `${duration}_count`, { mode: 'MULTI' }), 1);
+    if (format === 'openmetrics') assert.equal(f.get(duration)?.unit, 'seconds');
+  }
+  assert.deepEqual(
+    m.batchSnapshot().map((b) => [b.mode, b.count, b.commands, b.errors]),
+    [
+      ['MULTI', 1, 2, { EXECABORT: 1 }],
+      ['PIPELINE', 3, 124, { ERR_CONNECTION_LOST_AFTER_WRITE: 1 }],
+    ],
+  );
+  m.reset();
+  assert.deepEqual(m.batchSnapshot(), []);
+});
