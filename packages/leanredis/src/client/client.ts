@@ -293,14 +293,19 @@ export class Client<S = string> extends Runner<S> {
   }
 
   /**
-   * A pipeline: commands sent together in one write, results as a typed tuple. Built in a loop,
-   * give the element type: `client.pipeline<number[]>()`.
+   * A pipeline: commands sent together, in order, on one connection, results as a typed tuple.
+   * Not atomic: under the in-flight caps (maxInFlightCommands, maxInFlightBytes) a large one is
+   * written in parts as replies make room. Built in a loop, give the element type:
+   * `client.pipeline<number[]>()`.
    */
   pipeline<T extends unknown[] = []>(): Pipeline<T, S> {
     return new Pipeline<T, S>(this.#dispatcher, this.#batchSender, false);
   }
 
-  /** A MULTI/EXEC transaction, sent in one write. */
+  /**
+   * A MULTI/EXEC transaction, sent in one write: written whole or not at all (the in-flight caps
+   * hold it back as a unit; at its deadline it expires unwritten, whole).
+   */
   multi<T extends unknown[] = []>(): Multi<T, S> {
     return new Multi<T, S>(this.#dispatcher, this.#batchSender, false);
   }

@@ -2,7 +2,8 @@
 /**
  * Pipelines and MULTI/EXEC transactions: builders that collect commands with typed results
  * (`pipeline().get('k').incr('n').exec()` resolves `[string | null, number]`) and send them
- * together on one connection, in one write.
+ * together, in order, on one connection. A transaction is one unit, written in one write or not
+ * at all; a pipeline may be written in parts under the in-flight caps (it is not atomic).
  *
  * `exec()` resolves the typed tuple, or rejects: with the transport error if the connection
  * failed, or with a PipelineError (holding every result) if some commands got error replies.
@@ -14,7 +15,7 @@ import { define, prefixOf, wireArgs, type CommandDefinition } from '../commands/
 import { blockingTimeoutMs } from '../commands/blocking.js';
 import { SEND, definitionFor, ensureCommands, installCommands, type CommandMethods } from '../commands/index.js';
 import type { Kind, Reply } from '../commands/kinds.js';
-import { BatchResults, type PendingCommand } from '../connection/pending-command.js';
+import { BatchResults, PendingCommand } from '../connection/pending-command.js';
 import { needsLease, type Dispatcher } from './dispatcher.js';
 import { captureCaller, withCallerFrames } from '../connection/caller-frames.js';
 import { isBatchObserved } from '../internal/channels.js';
@@ -221,9 +222,10 @@ const EXEC = define('EXEC', { arity: 0, keys: [], state: 'unwatch' });
 export interface Multi<out T extends unknown[] = [], in out S = string> extends CommandMethods<MultiKind<T, S>> {}
 
 /**
- * A MULTI/EXEC transaction, sent as one write. On the client's shared connections WATCH is
- * refused, so EXEC always runs the commands: `exec()` is typed without `| null`. A lease's
- * transaction, which a WATCH can abort, is a {@link LeaseMulti}.
+ * A MULTI/EXEC transaction, sent as one write, whole or not at all (see
+ * PendingCommand.bindTransaction). On the client's shared connections WATCH is refused, so
+ * EXEC always runs the commands: `exec()` is typed without `| null`. A lease's transaction,
+ * which a WATCH can abort, is a {@link LeaseMulti}.
  */
 export class Multi<out T extends unknown[] = [], in out S = string> extends Batch {
   protected get allowsBlocking(): boolean {
@@ -267,10 +269,8 @@ export class Multi<out T extends unknown[] = [], in out S = string> extends Batc
     for (let i = 0; i < items.length; i++) cmds.push(this.dispatcher.createBatched(items[i].definition, items[i].args, true, batch, i + 1));
     // EXEC's reply is read by this transaction's own transform: a definition made for it.
     cmds.push(this.dispatcher.createBatched({ ...EXEC, prefix: prefixOf(EXEC), transform: readExec }, [], false, batch, items.length + 1));
-    // One deadline for the whole transaction (each was set at its creation, up to 1 ms apart): a
-    // deadline passing between them would expire MULTI and write what follows, outside it.
-    const deadline = cmds[0].deadline;
-    for (const cmd of cmds) cmd.deadline = deadline;
+    // One unit: one deadline, written whole or not at all, never re-sent in part.
+    PendingCommand.bindTransaction(cmds);
     sendObserved(this.dispatcher, 'MULTI', items, () => this[BATCH_SENDER](cmds), batch.promise, multiOutcome);
     const outcomes = await withCallers(this.dispatcher, batch.promise, Multi.prototype.execSettled);
     const exec = outcomes[outcomes.length - 1];

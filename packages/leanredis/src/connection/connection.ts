@@ -193,7 +193,8 @@ export class Connection {
     }
     if (cmd.deadline < this.#timerAt) this.#armTimer(cmd.deadline);
     if (state === 'ready') {
-      if (this.#hold === 'none' && this.#queue.length >= FLUSH_EARLY) this.#flush();
+      // Never inside a transaction: it is written whole, once its EXEC is queued.
+      if (this.#hold === 'none' && this.#queue.length >= FLUSH_EARLY && !cmd.continuesTransaction) this.#flush();
     } else if (state === 'idle') this.#dial();
   }
 
@@ -541,9 +542,16 @@ export class Connection {
 
   #flush(): void {
     if (this.#loadingTimer !== undefined) return; // the server is loading: wait, then retry
-    if (this.#queue.length === 0 || this.#hold === 'socket' || this.#socket === undefined || (this.#state !== 'ready' && this.#state !== 'closing')) return;
+    if (this.#hold === 'socket' || this.#socket === undefined || (this.#state !== 'ready' && this.#state !== 'closing')) return;
+    if (this.#queue.length === 0) {
+      // What was held expired meanwhile: an in-flight hold with nothing behind it would outlive
+      // the replies that lift it, and hold every later command until its deadline.
+      this.#setHold('none');
+      return;
+    }
     const s = this.#settings;
     const inFlight = this.#inFlight;
+    const queue = this.#queue;
     let written = 0;
     let hold: WriteHold = 'none';
     let isClientHold = false;
@@ -552,28 +560,36 @@ export class Connection {
     // expiry scan runs in the check phase and is spaced under a long queue, so a reconnect's
     // flush can come first; written, it would time out as "may have executed".
     const now = performance.now();
-    while ((cmd = this.#queue.peek()) !== undefined) {
-      if (!cmd.isQueued) {
-        this.#queue.shift(); // settled while waiting: an expired command is never written
+    while ((cmd = queue.peek()) !== undefined) {
+      // A transaction (MULTI ... EXEC) is one unit: its commands share one deadline and settle
+      // together, so its head says for all of them whether it is dropped, expired or written.
+      let count = 1;
+      let bytes = cmd.bytes;
+      if (cmd.continuesTransaction) {
+        while (queue.at(count - 1)?.continuesTransaction === true) bytes += queue.at(count++)?.bytes ?? 0;
+        if (count > queue.length) break; // its EXEC is not queued yet: wait for it (see send())
+      }
+      if (!cmd.isQueued || cmd.deadline <= now) {
+        for (let i = 0; i < count; i++) {
+          const dropped = queue.shift()!;
+          if (dropped.isQueued) dropped.fail(new CommandTimeoutError(dropped.name, dropped.timeoutMs, false));
+        }
         continue;
       }
-      if (cmd.deadline <= now) {
-        this.#queue.shift();
-        cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
-        continue;
-      }
-      // With nothing in flight a command is always written: one larger than the byte cap goes
-      // alone rather than never.
+      // With nothing in flight a command (or a transaction) is always written: one larger than
+      // a cap goes alone rather than never.
       if (inFlight.length > 0) {
-        if (inFlight.length >= s.maxInFlightCommands) hold = 'inFlightCommands';
-        else if (inFlight.bytes + cmd.bytes > s.maxInFlightBytes) hold = 'inFlightBytes';
+        if (inFlight.length + count > s.maxInFlightCommands) hold = 'inFlightCommands';
+        else if (inFlight.bytes + bytes > s.maxInFlightBytes) hold = 'inFlightBytes';
       }
-      if (hold === 'none') isClientHold = (hold = this.#budget.holdFor(cmd.bytes)) !== 'none';
+      if (hold === 'none') isClientHold = (hold = this.#budget.holdFor(bytes, count)) !== 'none';
       if (hold !== 'none') break;
-      this.#queue.shift();
-      sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
-      this.#markWritten(cmd);
-      written++;
+      for (let i = 0; i < count; i++) {
+        cmd = queue.shift()!;
+        sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
+        this.#markWritten(cmd);
+      }
+      written += count;
     }
     if (written > 0) this.#writeChunks(sharedEncoder.take());
     // (#writeChunks may have just set 'socket': that one only 'drain' lifts.)
@@ -624,9 +640,10 @@ export class Connection {
       this.#onSocketGone(this.#socketError);
       return;
     }
-    // Replies made room under an in-flight cap: write what now fits, once per chunk.
+    // Replies made room under an in-flight cap: write what now fits (or lift a hold whose
+    // commands expired meanwhile), once per chunk.
     const hold = this.#hold;
-    if ((hold === 'inFlightCommands' || hold === 'inFlightBytes') && this.#queue.length > 0) this.#flush();
+    if (hold === 'inFlightCommands' || hold === 'inFlightBytes') this.#flush();
   }
 
   /** The decoder's callback, with the connection as `this` (no closure per connection). */
@@ -639,7 +656,9 @@ export class Connection {
     if (cmd === undefined) throw new ProtocolError('received a reply with no command waiting for it');
     if (!cmd.isSettled) {
       if (reply instanceof ReplyError) {
-        if (reply.code === 'LOADING' && !cmd.isInternal) this.#retryWhenLoaded(cmd);
+        // A command of a transaction answered LOADING made its EXEC abort: sent again, it would
+        // run on its own, outside the transaction.
+        if (reply.code === 'LOADING' && !cmd.isInternal && !cmd.isInTransaction) this.#retryWhenLoaded(cmd);
         else {
           reply.command = cmd.name;
           cmd.fail(reply);

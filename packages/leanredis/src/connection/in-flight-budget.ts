@@ -46,14 +46,13 @@ export class InFlightBudget {
   }
 
   /**
-   * Which cap writing a command of `bytes` now would break (with `queued` more about to be
-   * written), or 'none'. With nothing in flight anywhere a command always fits: one larger than
-   * the byte cap goes alone rather than never.
+   * Which cap writing `count` commands of `bytes` in all now would break, or 'none'. With
+   * nothing in flight anywhere they always fit: a command (or a transaction, written whole)
+   * larger than a cap goes alone rather than never.
    */
-  holdFor(bytes: number, queued = 0): WriteHold {
-    const commands = this.commands + queued;
-    if (commands === 0) return 'none';
-    if (commands >= this.maxCommands) return 'inFlightCommands';
+  holdFor(bytes: number, count = 1): WriteHold {
+    if (this.commands === 0) return 'none';
+    if (this.commands + count > this.maxCommands) return 'inFlightCommands';
     if (this.bytes + bytes > this.maxBytes) return 'inFlightBytes';
     return 'none';
   }

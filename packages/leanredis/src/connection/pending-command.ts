@@ -34,11 +34,14 @@ export const RETRYABLE = 1, // may be sent again after its connection died
 
 // Also in `flags`: where the command is (queued: neither bit; written and awaiting its reply;
 // settled: answered, timed out, aborted or failed - a settled command that was written keeps its
-// place in the in-flight FIFO until its reply arrives and is thrown away), and whether an
-// AbortSignal is attached.
+// place in the in-flight FIFO until its reply arrives and is thrown away), whether an
+// AbortSignal is attached, and whether it belongs to a transaction (MULTI ... EXEC, written as
+// one unit: see PendingCommand.bindTransaction).
 const WRITTEN = 32,
   SETTLED = 64,
-  ABORTABLE = 128;
+  ABORTABLE = 128,
+  IN_TRANSACTION = 512,
+  ENDS_TRANSACTION = 1024;
 
 /** Deadline of a command without one (larger than any real deadline, still a small integer). */
 export const NO_DEADLINE = 0x7fffffff;
@@ -74,7 +77,7 @@ const callers = new WeakMap<PendingCommand, CallerFrames>();
 export abstract class PendingCommand {
   readonly spec: CommandSpec;
   readonly args: readonly Arg[];
-  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. Only {@link PendingCommand.tightenDeadline} and a transaction (one deadline for all its commands) move it. */
+  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. Only {@link PendingCommand.tightenDeadline} and {@link PendingCommand.bindTransaction} move it. */
   deadline: number;
   /** The timeout the deadline was set from, for the error message. (ms) */
   timeoutMs: number;
@@ -102,6 +105,36 @@ export abstract class PendingCommand {
     if (deadline >= this.deadline) return;
     this.deadline = deadline;
     this.timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Makes `cmds` (MULTI, the queued commands, EXEC, in order) one unit. They share one deadline
+   * (set at each creation they could differ by 1 ms, and a deadline passing between them would
+   * expire MULTI and write what follows outside it); the connection writes them together or
+   * not at all (an in-flight cap that held the rest of the queue between MULTI and EXEC left the
+   * connection inside MULTI, or wrote the rest outside it on the next socket); none is sent
+   * again on its own after a lost socket or a LOADING answer (outside its MULTI it would run
+   * alone). Call before they are sent.
+   */
+  static bindTransaction(cmds: readonly PendingCommand[]): void {
+    const deadline = cmds[0].deadline;
+    const timeoutMs = cmds[0].timeoutMs;
+    for (const cmd of cmds) {
+      cmd.deadline = deadline;
+      cmd.timeoutMs = timeoutMs;
+      cmd.flags = (cmd.flags & ~RETRYABLE) | IN_TRANSACTION;
+    }
+    cmds[cmds.length - 1].flags |= ENDS_TRANSACTION;
+  }
+
+  /** Part of a transaction's unit (see {@link PendingCommand.bindTransaction}). */
+  get isInTransaction(): boolean {
+    return (this.flags & IN_TRANSACTION) !== 0;
+  }
+
+  /** A transaction's unit goes on after this command: it may not be written without the next one. */
+  get continuesTransaction(): boolean {
+    return (this.flags & (IN_TRANSACTION | ENDS_TRANSACTION)) === IN_TRANSACTION;
   }
 
   /** Settles the caller's side with a value or an error. */

@@ -555,10 +555,18 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     else if (meta.role === 'idle') this.#idle.splice(this.#idle.indexOf(conn), 1);
     this.observer.closed?.(conn, error);
     // Never written, so safe to send elsewhere: a retired or failed shared connection's queue
-    // (a lease's commands were meant for that connection only).
-    for (const cmd of unsent) {
-      if (this.#state === 'open' && meta.isShared) this.dispatch(cmd);
-      else cmd.fail(this.#closeError ?? error ?? new ClientClosedError(undefined, cmd.name));
+    // (a lease's commands were meant for that connection only). A transaction's commands go on
+    // together, to one connection: one by one, each would go to the least busy connection.
+    for (let i = 0; i < unsent.length; i++) {
+      const cmd = unsent[i];
+      if (this.#state !== 'open' || !meta.isShared) cmd.fail(this.#closeError ?? error ?? new ClientClosedError(undefined, cmd.name));
+      else if (!cmd.continuesTransaction) this.dispatch(cmd);
+      else {
+        let end = i + 1;
+        while (end < unsent.length - 1 && unsent[end].continuesTransaction) end++;
+        this.dispatchBatch(unsent.slice(i, end + 1));
+        i = end;
+      }
     }
     // A freed exclusive slot can serve a waiter.
     if (this.#state === 'open' && this.#exclusive < this.leaseCapacity) {

@@ -56,7 +56,8 @@ test('InFlightBudget: which cap a command would break, and one wake per tick for
   assert.equal(budget.holdFor(50), 'inFlightBytes');
   budget.add(10);
   assert.equal(budget.holdFor(1), 'inFlightCommands');
-  assert.equal(budget.holdFor(0, 5), 'inFlightCommands', 'commands about to be written count');
+  assert.equal(budget.holdFor(0, 5), 'inFlightCommands', 'a transaction counts each of its commands');
+  assert.equal(new InFlightBudget(2, 100).holdFor(1000, 5), 'none', 'with nothing in flight a transaction larger than the caps goes alone');
   let woken = 0;
   const wake = (): void => {
     woken++;

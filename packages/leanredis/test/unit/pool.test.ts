@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool, type PoolSettings, type LeakReport, type PooledConnection } from '../../src/pool/pool.ts';
 import type { ConnectionOwner, ConnectionSettings } from '../../src/connection/connection.ts';
-import { PromisedCommand, type PendingCommand } from '../../src/connection/pending-command.ts';
+import { PendingCommand, PromisedCommand } from '../../src/connection/pending-command.ts';
 import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../../src/errors.ts';
 import { letRealTimePass, nextTurn, staysTrue, waitFor } from '../helpers/wait.ts';
 
@@ -91,6 +91,11 @@ class FakeConnection implements PooledConnection {
     // A socket that takes a while to go: still open, still counted by the pool.
     this.state = 'closing';
     return new Promise((resolve) => setTimeout(() => resolve(this.destroy()), this.#fake.closeMs));
+  }
+  /** Closes as a shared connection that gave up would: its unsent commands go back to the pool. */
+  closeWithUnsent(): void {
+    this.state = 'closed';
+    this.#owner.onClosed(this, undefined, this.sent.splice(0));
   }
   destroy(error?: Error | ((cmd: PendingCommand, wasWritten: boolean) => Error)): void {
     if (this.state === 'closed') return;
@@ -188,6 +193,23 @@ describe('pool: shared connections', () => {
     const byBytes = command();
     pool.dispatch(byBytes);
     await assert.rejects(byBytes.promise, { code: 'ERR_QUEUE_FULL' });
+    pool.destroy();
+  });
+
+  test("a closed shared connection's unsent transaction goes on whole to one connection, its single commands each to the least busy", () => {
+    const { pool, fakes } = makePool({ sharedConnections: 2, maxConnections: 4 });
+    pool.dispatch(command()); // conn 1
+    pool.dispatch(command()); // conn 2
+    for (const c of fakes.made) c.answerAll();
+    const tx = [command('MULTI'), command('SET'), command('EXEC')];
+    PendingCommand.bindTransaction(tx);
+    const single = command();
+    fakes.made[0].sent.push(...tx, single);
+    fakes.made[0].closeWithUnsent();
+    // One by one, MULTI went to conn 2 and SET to a new conn 3 (conn 2 was busy by then).
+    assert.deepEqual(fakes.made[1].sent.slice(0, 3), tx, 'the transaction, whole and in order');
+    assert.ok(fakes.made.some((c) => c.sent.includes(single)));
+    assert.ok(fakes.made.every((c) => c === fakes.made[1] || !tx.some((t) => c.sent.includes(t))));
     pool.destroy();
   });
 });
