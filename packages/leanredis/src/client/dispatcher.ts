@@ -73,12 +73,12 @@ export class Dispatcher {
   #timeoutMs(call: CallOptions | undefined, blockMs: number | undefined): number {
     const grace = this.options.commandTimeoutMs;
     // A blocking command's deadline at issue covers getting its lease too (blockMs +
-    // commandTimeoutMs); once sent, #runLeased tightens it to blockMs + the short grace.
+    // commandTimeoutMs); once written, it is blockMs + the short grace (setDeadlineOnWrite).
     return call?.timeoutMs ?? (blockMs === undefined ? grace : blockMs === 0 || grace === 0 ? 0 : blockMs + grace);
   }
 
   /**
-   * A blocking command's deadline counted from when it is sent: its block time plus the short
+   * A blocking command's deadline counted from when it is written: its block time plus the short
    * grace of {@link blockingGraceMs}; 0 (keep the deadline set at issue) for a command that
    * does not block, blocks forever, or has a per-call timeout.
    */
@@ -130,15 +130,15 @@ export class Dispatcher {
 
   /**
    * Runs a blocking command on a lease of its own, released (or closed) once it settles.
-   * `sentTimeoutMs` (0: none) is its deadline counted from when it is sent: block time + grace.
+   * `sentTimeoutMs` (0: none) is its deadline counted from when it is written: block time + grace.
    */
   #runLeased(cmd: PromisedCommand, context: CommandContext | undefined, sentTimeoutMs: number): void {
     this.pool.acquire().then(
       (conn) => {
         if (context !== undefined) context.connectionId = conn.id;
-        // Counted from now, so a dial for this lease (a cold TLS handshake, a busy machine)
+        // Counted from its write, so a dial for this lease (a cold TLS handshake, a busy machine)
         // does not eat the grace: a BLPOP that times out "may have executed" and lost an element.
-        if (sentTimeoutMs > 0) cmd.tightenDeadline(sentTimeoutMs);
+        if (sentTimeoutMs > 0) cmd.setDeadlineOnWrite(sentTimeoutMs);
         this.pool.sendTo(conn, cmd);
         // A timed-out blocking command's reply is still due: that connection is not reusable.
         const release = (): void => this.pool.release(conn, conn.inFlightCount === 0);

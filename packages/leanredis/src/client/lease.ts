@@ -74,9 +74,9 @@ export class Lease<S = string> extends Runner<S> {
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Like the client: a bad argument throws ArgumentError synchronously.
     const cmd = this.#dispatcher.create(definition, args, undefined, blockMs, context);
-    // The lease's connection is at hand: the short grace past the block time starts now.
+    // The short grace past the block time starts when the command is written.
     const sentTimeoutMs = this.#dispatcher.sentTimeoutMs(undefined, blockMs);
-    if (sentTimeoutMs > 0) cmd.tightenDeadline(sentTimeoutMs);
+    if (sentTimeoutMs > 0) cmd.setDeadlineOnWrite(sentTimeoutMs);
     this.#send(cmd);
     return cmd.promise;
   }

@@ -42,8 +42,12 @@ export interface ClientOptions {
    * Deadline of every command, covering queueing, reconnects and the reply; 0 disables. Per
    * call: `client.with({ timeoutMs })`. A blocking command (BLPOP, XREAD BLOCK...) gets this
    * long to obtain its lease, then its block time plus a tenth of it (at least 150 ms, at most
-   * this) from when it is sent, so a black-holed connection fails it soon after the server
-   * would have answered. @default 5000 (ms)
+   * this) from when it is written, so a black-holed connection fails it soon after the server
+   * would have answered. A pop (BLPOP, BRPOP, BLMPOP, BZPOPMIN/MAX, BZMPOP) that times out this
+   * way may have popped an element on a server that was only slow: the reply is never read
+   * (the connection is discarded), so that element is lost; where that matters, move instead
+   * of pop (blMove into a processing list), read streams with xReadGroup (entries stay
+   * pending until acknowledged), or give the call a wider `timeoutMs`. @default 5000 (ms)
    */
   commandTimeoutMs?: number;
   /** How far past its deadline a written command's reply may be before the connection is declared dead and closed. @default 5000 (ms) */

@@ -123,13 +123,13 @@ export interface ListCommands<K extends Kind> {
   lmPop(keys: Keys, side: ListSide, options?: LmPopOptions): Out<K, KeyElements | null>;
   /** RPOPLPUSH source destination: the element moved, or null when source does not exist. Prefer lMove. */
   rPopLPush(source: Key, destination: Key): Out<K, string | null>;
-  /** BLPOP key [key ...] timeout: the first element of the first non-empty list, waiting up to timeoutSeconds (0: forever); null on timeout. */
+  /** BLPOP key [key ...] timeout: the first element of the first non-empty list, waiting up to timeoutSeconds (0: forever); null on timeout. If it times out on the client (a server slower than the short grace past timeoutSeconds), an element it popped is lost: see commandTimeoutMs. */
   blPop(keys: Keys, timeoutSeconds: number): Out<K, KeyElement | null>;
-  /** BRPOP key [key ...] timeout: like blPop, from the tail. */
+  /** BRPOP key [key ...] timeout: like blPop (a client-side timeout included), from the tail. */
   brPop(keys: Keys, timeoutSeconds: number): Out<K, KeyElement | null>;
   /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout: the element moved, or null on timeout. */
   blMove(source: Key, destination: Key, from: ListSide, to: ListSide, timeoutSeconds: number): Out<K, string | null>;
-  /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT]: like lmPop, waiting up to timeout seconds (0: forever); null on timeout. */
+  /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT]: like lmPop, waiting up to timeout seconds (0: forever); null on timeout. If it times out on the client (a server slower than the short grace past timeoutSeconds), an element it popped is lost: see commandTimeoutMs. */
   blmPop(timeoutSeconds: number, keys: Keys, side: ListSide, options?: LmPopOptions): Out<K, KeyElements | null>;
   /** BRPOPLPUSH source destination timeout: the element moved, or null on timeout. Prefer blMove. */
   brPopLPush(source: Key, destination: Key, timeoutSeconds: number): Out<K, string | null>;

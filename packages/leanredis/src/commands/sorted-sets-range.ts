@@ -130,7 +130,7 @@ export interface SortedSetRangeCommands<K extends Kind> {
   zDiffStore(destination: Key, keys: Keys): Out<K, number>;
   /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT]: members popped from the first non-empty set, or null when all are empty. */
   zmPop(keys: Keys, which: 'MIN' | 'MAX', options?: ZmPopOptions): Out<K, KeyScoredMembers | null>;
-  /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT]: like zmPop, waiting up to timeout seconds (0: forever); null on timeout. */
+  /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT]: like zmPop, waiting up to timeout seconds (0: forever); null on timeout. If it times out on the client (a server slower than the short grace past timeoutSeconds), an element it popped is lost: see commandTimeoutMs. */
   bzmPop(timeoutSeconds: number, keys: Keys, which: 'MIN' | 'MAX', options?: ZmPopOptions): Out<K, KeyScoredMembers | null>;
 }
 

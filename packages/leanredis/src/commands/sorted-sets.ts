@@ -141,9 +141,9 @@ export interface SortedSetCommands<K extends Kind> {
   zPopMax(key: Key): Out<K, ScoredMember | null>;
   /** ZPOPMAX key count: removes and returns up to count members, highest score first; empty when the key does not exist. */
   zPopMaxCount(key: Key, count: number): Out<K, ScoredMember[]>;
-  /** BZPOPMIN key [key ...] timeout: like zPopMin on the first non-empty set, waiting up to timeout seconds (0: forever); null on timeout. */
+  /** BZPOPMIN key [key ...] timeout: like zPopMin on the first non-empty set, waiting up to timeout seconds (0: forever); null on timeout. If it times out on the client (a server slower than the short grace past timeoutSeconds), an element it popped is lost: see commandTimeoutMs. */
   bzPopMin(keys: Keys, timeoutSeconds: number): Out<K, KeyScoredMember | null>;
-  /** BZPOPMAX key [key ...] timeout: like zPopMax on the first non-empty set, waiting up to timeout seconds (0: forever); null on timeout. */
+  /** BZPOPMAX key [key ...] timeout: like zPopMax on the first non-empty set, waiting up to timeout seconds (0: forever); null on timeout. If it times out on the client (a server slower than the short grace past timeoutSeconds), an element it popped is lost: see commandTimeoutMs. */
   bzPopMax(keys: Keys, timeoutSeconds: number): Out<K, KeyScoredMember | null>;
   /** ZRANDMEMBER key: a random member (not removed), or null when the key does not exist. */
   zRandMember(key: Key): Out<K, string | null>;

@@ -614,7 +614,8 @@ export class Connection {
   }
 
   #markWritten(cmd: PendingCommand): void {
-    cmd.markWritten();
+    // A blocking command's grace starts now: its deadline may come sooner than the timer's.
+    if (cmd.markWritten() && cmd.deadline < this.#timerAt) this.#armTimer(cmd.deadline);
     // The decoder reads the next reply with the bulk type its command asked for.
     if (this.#inFlight.length === 0) this.#decoder.returnBuffers = cmd.returnBuffers ?? this.#settings.returnBuffers;
     this.#inFlight.push(cmd);

@@ -41,7 +41,8 @@ const WRITTEN = 32,
   SETTLED = 64,
   ABORTABLE = 128,
   IN_TRANSACTION = 512,
-  ENDS_TRANSACTION = 1024;
+  ENDS_TRANSACTION = 1024,
+  DEADLINE_ON_WRITE = 2048;
 
 /** Deadline of a command without one (larger than any real deadline, still a small integer). */
 export const NO_DEADLINE = 0x7fffffff;
@@ -66,6 +67,9 @@ interface Abortable {
 // with captureCallerStack.
 const abortables = new WeakMap<PendingCommand, Abortable>();
 const callers = new WeakMap<PendingCommand, CallerFrames>();
+// Likewise a blocking command's deadline counted from its write: its block time plus the grace
+// (ms), and the latest deadline it may have (the one set when it was issued).
+const onWrite = new WeakMap<PendingCommand, { timeoutMs: number; latest: number }>();
 
 /**
  * A command in flight. Two kinds: a PromisedCommand settles its own promise (one per call), a
@@ -77,7 +81,7 @@ const callers = new WeakMap<PendingCommand, CallerFrames>();
 export abstract class PendingCommand {
   readonly spec: CommandSpec;
   readonly args: readonly Arg[];
-  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. Only {@link PendingCommand.tightenDeadline} and {@link PendingCommand.bindTransaction} move it. */
+  /** Absolute deadline in whole ms on the performance.now() clock; NO_DEADLINE for none. Only {@link PendingCommand.setDeadlineOnWrite} and {@link PendingCommand.bindTransaction} move it. */
   deadline: number;
   /** The timeout the deadline was set from, for the error message. (ms) */
   timeoutMs: number;
@@ -96,15 +100,16 @@ export abstract class PendingCommand {
   }
 
   /**
-   * Moves the deadline to `timeoutMs` from now when that is sooner. A blocking command's short
-   * grace past its block time counts from when it is sent on its lease, not from when it was
-   * issued: getting the lease may have needed a dial and a handshake. Call before it is sent.
+   * Gives the command a deadline `timeoutMs` after each write to a socket, or its deadline as
+   * issued if that is sooner. A blocking command's short grace past its block time counts from
+   * when the server can start on it, not from the call: getting the lease may have needed a
+   * dial and a handshake, and a LOADING answer sends it again later. Counted from the call or
+   * from the first send, a BLPOP the server answered in time could time out as "written; it may
+   * have executed", its popped element lost. Call before it is sent.
    */
-  tightenDeadline(timeoutMs: number): void {
-    const deadline = Math.ceil(performance.now()) + timeoutMs;
-    if (deadline >= this.deadline) return;
-    this.deadline = deadline;
-    this.timeoutMs = timeoutMs;
+  setDeadlineOnWrite(timeoutMs: number): void {
+    onWrite.set(this, { timeoutMs, latest: this.deadline });
+    this.flags |= DEADLINE_ON_WRITE;
   }
 
   /**
@@ -165,9 +170,21 @@ export abstract class PendingCommand {
     return (this.flags & SETTLED) !== 0;
   }
 
-  /** Written to a socket; its reply is due (even once settled by a timeout). */
-  markWritten(): void {
-    this.flags |= WRITTEN;
+  /**
+   * Written to a socket; its reply is due (even once settled by a timeout). True when that set
+   * its deadline (see {@link PendingCommand.setDeadlineOnWrite}): the connection's timer may
+   * need to fire sooner.
+   */
+  markWritten(): boolean {
+    const flags = (this.flags |= WRITTEN);
+    if ((flags & DEADLINE_ON_WRITE) === 0) return false;
+    const { timeoutMs, latest } = onWrite.get(this)!;
+    const deadline = Math.ceil(performance.now()) + timeoutMs;
+    if (deadline < latest) {
+      this.deadline = deadline;
+      this.timeoutMs = timeoutMs;
+    } else this.deadline = latest;
+    return true;
   }
 
   /** Back to the queue (its connection was lost before an answer, or the server was LOADING). */

@@ -1,13 +1,15 @@
 /**
  * A blocking command's short grace past its block time (issue 9 item 4) counts from when it is
- * sent on its lease, not from the call: getting the lease may take longer than the grace (every
- * lease connection busy, a dial and handshake on a loaded machine or a far server). Counted from
- * the call, such a BLPOP timed out as "written; it may have executed", and a popped element
- * would have been lost.
+ * written to the socket, not from the call: getting the lease may take longer than the grace
+ * (every lease connection busy, a dial and handshake on a loaded machine or a far server), and a
+ * server answering LOADING gets it again after a pause. Counted from the call (or from its first
+ * send), such a BLPOP timed out as "written; it may have executed", and a popped element would
+ * have been lost.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '../../src/index.ts';
+import { startHostileServer, bulk, scripts } from '../helpers/hostile-server.ts';
 import { forEachProtocol, useRedisServer, uniqueKey } from '../helpers/setup.ts';
 import { letRealTimePass, waitFor } from '../helpers/wait.ts';
 
@@ -34,4 +36,21 @@ forEachProtocol((protocol) => {
     await client.rPush(key, 'job-1');
     assert.deepEqual(await popped2, { key, element: 'job-1' });
   });
+});
+
+test('a blocking pop answered LOADING and sent again gets its grace from the last write: the element the server popped is delivered', async () => {
+  const LOADING = '-LOADING Redis is loading the dataset in memory\r\n';
+  let loadingAnswers = 4; // each LOADING answer sends it again 100 ms later: ~400 ms in all
+  await using server = await startHostileServer(async (command, conn) => {
+    if (command.name !== 'BLPOP') return scripts.answer()(command, conn);
+    if (loadingAnswers-- > 0) return void conn.write(LOADING);
+    // Healthy: an element pushed near the end of the 1 s block, answered within the 150 ms grace
+    // of this (last) write, but ~500 ms past block time + grace counted from the first send.
+    await conn.sleep(1060);
+    conn.write(Buffer.concat([Buffer.from('*2\r\n'), bulk(command.args[0]!), bulk('job-1')]));
+  });
+  await using client = createClient({ url: server.url, commandTimeoutMs: 5000 });
+  await client.connect();
+  assert.deepEqual(await client.blPop('queue', 1), { key: 'queue', element: 'job-1' });
+  assert.equal(server.commandNames().filter((n) => n === 'BLPOP').length, 5, 'answered LOADING four times, then the element');
 });
