@@ -48,6 +48,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
   #shared: C[] = []; // replaced, not pushed to: a push() reserves 17 slots for 1 or 2
   readonly #idle: C[] = [];
   readonly #waiters = new RingQueue<Waiter<C>>();
+  /** Waiters in #waiters that timed out (they leave it by compaction or when next shifted). */
+  #deadWaiters = 0;
   readonly #counters = new PoolCounters();
   #exclusive = 0; // idle + leased + dialling
   #state: PoolState = 'open';
@@ -323,7 +325,10 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
 
   #nextWaiter(): Waiter<C> | undefined {
     let w: Waiter<C> | undefined;
-    while ((w = this.#waiters.shift()) !== undefined) if (!w.isDone) return w;
+    while ((w = this.#waiters.shift()) !== undefined) {
+      if (!w.isDone) return w;
+      this.#deadWaiters--;
+    }
     return undefined;
   }
 
@@ -346,7 +351,14 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       held++;
       longest = Math.max(longest, now - meta.leasedAt);
     }
-    const waiting = [...this.#waiters].filter((w) => !w.isDone).length;
+    const waiting = this.#waiters.length - this.#deadWaiters;
+    // A timed-out waiter used to stay queued until a lease came back: with every lease held for
+    // long (consumers blocked with timeout 0), each acquire that timed out stayed, a leak at the
+    // rate of acquires. Compacted once the dead are half the queue: amortized O(1) per timeout.
+    if (++this.#deadWaiters * 2 > this.#waiters.length) {
+      this.#waiters.retain((w) => w !== waiter && !w.isDone);
+      this.#deadWaiters = 0;
+    }
     this.#settle(
       waiter,
       undefined,
@@ -595,7 +607,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       leased,
       dialling,
       closing,
-      pendingRequests: [...this.#waiters].filter((w) => !w.isDone).length,
+      pendingRequests: this.#waiters.length - this.#deadWaiters,
       maxConnections: this.settings.maxConnections,
       circuit: this.#breaker.state,
       circuitOpens: this.#breaker.opens,

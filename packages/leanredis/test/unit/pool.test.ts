@@ -9,7 +9,15 @@ import { Pool, type PoolSettings, type LeakReport, type PooledConnection } from 
 import type { ConnectionOwner, ConnectionSettings } from '../../src/connection/connection.ts';
 import { PendingCommand, PromisedCommand } from '../../src/connection/pending-command.ts';
 import { ClientClosedError, PoolTimeoutError, QueueFullError } from '../../src/errors.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { letRealTimePass, nextTurn, staysTrue, waitFor } from '../helpers/wait.ts';
+
+/** global.gc without --expose-gc: the flag can be set at run time for new contexts. */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 /** A connection without a socket: it "dials" in dialMs, and answers only when told to. */
 class FakeConnection implements PooledConnection {
@@ -269,6 +277,29 @@ describe('pool: leases', () => {
     assert.notEqual(second, first);
     assert.equal(first.state, 'closed');
     assert.equal(fakes.made.length, 2);
+    pool.destroy();
+  });
+
+  test('acquires that timed out leave the wait queue: with every lease held for long they are not retained', async () => {
+    const gc = exposeGc();
+    const { pool } = makePool({ maxConnections: 2, sharedConnections: 1 });
+    const held = await pool.acquire(); // the only lease, held as a consumer blocked forever would
+    let timedOut = 0;
+    // In a function of its own: a suspended async function keeps its registers, the last
+    // promise among them.
+    const refs = ((): WeakRef<Promise<unknown>>[] =>
+      Array.from({ length: 200 }, () => {
+        const p = pool.acquire(1);
+        p.catch(() => void timedOut++);
+        return new WeakRef(p);
+      }))();
+    await waitFor(() => timedOut === 200, { message: 'every acquire timed out' });
+    assert.equal(pool.stats().pendingRequests, 0);
+    await nextTurn();
+    gc();
+    const kept = refs.filter((r) => r.deref() !== undefined).length;
+    assert.equal(kept, 0, `${kept} of 200 timed-out acquires still held by the wait queue`);
+    pool.release(held);
     pool.destroy();
   });
 
