@@ -5,11 +5,14 @@
  * round to the next (other processes take the cores; they do not add to this process's CPU time).
  *
  *   node bench/cpu-per-command.mjs --base=<dir of another build's index.js> [--rounds=15] [--ops=200000] [--observe]
+ *                                  [--load=concurrent100|pipeline100]
  *                                  [--this-options='{"captureCallerStack":true}'] [--set-options='{"expireSeconds":60}']
  *
  * Each round runs, in a fresh child process per build (alternating which goes first), 100
  * concurrent callers alternating SET and GET (as the concurrent100 scenario) for `--ops`
- * commands after a warm-up, and reports process.cpuUsage() (user + system) per command.
+ * commands after a warm-up, and reports process.cpuUsage() (user + system) per command and
+ * ops/s. `--load=pipeline100` runs the pipeline100 scenario's load instead: one caller, pipelines
+ * of 100 commands (SET and GET alternating, 100-byte value), each awaited before the next.
  * `--observe` subscribes to every leanredis command channel (leanredis:command:end and the
  * leanredis:command tracing channel) in both children, to price an observer.
  * `--this-options` are client options for this build only (with --base at this build's own
@@ -26,7 +29,7 @@ import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 
 if (process.argv[2] === '--child') {
-  const [, , , entry, serverJson, opsText, observe, optionsJson, setOptionsJson] = process.argv;
+  const [, , , entry, serverJson, opsText, observe, optionsJson, setOptionsJson, loadName] = process.argv;
   const { createClient } = await import(entry);
   const server = JSON.parse(serverJson);
   const ops = Number(opsText);
@@ -41,9 +44,18 @@ if (process.argv[2] === '--child') {
   const keys = Array.from({ length: 100 }, (_, i) => `bench:cpu:${i}`);
   const setOptions = setOptionsJson === '' ? undefined : JSON.parse(setOptionsJson);
   const op = setOptions === undefined ? (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100)) : (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100, setOptions));
-  await runLoad({ callers: 100, durationMs: 60_000, maxOps: 50_000, op });
+  const pipeline = () => {
+    const p = client.pipeline();
+    for (let j = 0; j < 100; j++) {
+      if (j & 1) p.get(keys[0]);
+      else p.set(keys[0], VALUE_100);
+    }
+    return p.exec();
+  };
+  const load = loadName === 'pipeline100' ? { callers: 1, op: pipeline, opsPerCall: 100 } : { callers: 100, op };
+  await runLoad({ ...load, durationMs: 60_000, maxOps: 50_000 });
   const before = process.cpuUsage();
-  const r = await runLoad({ callers: 100, durationMs: 120_000, maxOps: ops, op });
+  const r = await runLoad({ ...load, durationMs: 120_000, maxOps: ops });
   const used = process.cpuUsage(before);
   await client.close();
   process.stdout.write(`@@RESULT ${JSON.stringify({ nsPerOp: ((used.user + used.system) * 1000) / r.ops, opsPerSec: r.opsPerSec, errors: r.errors })}\n`);
@@ -56,7 +68,9 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
-for (const k of Object.keys(args)) if (!['base', 'rounds', 'ops', 'observe', 'this-options', 'set-options'].includes(k)) throw new Error(`unknown option --${k}`);
+for (const k of Object.keys(args)) if (!['base', 'rounds', 'ops', 'observe', 'this-options', 'set-options', 'load'].includes(k)) throw new Error(`unknown option --${k}`);
+const loadName = args.load ?? 'concurrent100';
+if (!['concurrent100', 'pipeline100'].includes(loadName)) throw new Error(`--load must be concurrent100 or pipeline100, got ${loadName}`);
 if (args.base === undefined) throw new Error('--base=<dir of the other build (its index.js)> is required');
 const rounds = Number(args.rounds ?? 15);
 const ops = Number(args.ops ?? 200_000);
@@ -67,7 +81,7 @@ const builds = [
 
 function runChild(build, server) {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', build.entry, JSON.stringify(server), String(ops), args.observe === 'true' ? '1' : '0', build.options, args['set-options'] ?? ''], {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', build.entry, JSON.stringify(server), String(ops), args.observe === 'true' ? '1' : '0', build.options, args['set-options'] ?? '', loadName], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -85,6 +99,8 @@ const load = () => (process.getBuiltinModule('node:os').loadavg()[0] ?? 0).toFix
 const loadBefore = load();
 /** @type {number[][]} */
 const results = builds.map(() => []);
+/** @type {number[][]} */
+const rates = builds.map(() => []);
 try {
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? [0, 1] : [1, 0];
@@ -92,6 +108,7 @@ try {
       const r = await runChild(builds[i], server);
       if (r.errors > 0) throw new Error(`${builds[i].label}: ${r.errors} errors`);
       results[i].push(r.nsPerOp);
+      rates[i].push(r.opsPerSec);
       process.stderr.write(`round ${round + 1}/${rounds} ${builds[i].label.padEnd(10)} ${r.nsPerOp.toFixed(0)} ns CPU/command (${(r.opsPerSec / 1000).toFixed(1)}k ops/s)\n`);
     }
   }
@@ -100,6 +117,9 @@ try {
 }
 const ratios = results[0].map((ns, i) => ns / results[1][i]);
 const sorted = [...ratios].sort((a, b) => a - b);
-console.log(`CPU time per command, ${rounds} interleaved rounds of ${ops} commands (100 callers, SET/GET)${args.observe === 'true' ? ', every command channel subscribed' : ''}${args['this-options'] ? `, this build with ${args['this-options']}` : ''}; load average ${loadBefore} -> ${load()}`);
+const rateRatios = rates[0].map((r, i) => r / rates[1][i]).sort((a, b) => a - b);
+const what = loadName === 'pipeline100' ? '1 caller, pipelines of 100, SET/GET' : '100 callers, SET/GET';
+console.log(`CPU time per command, ${rounds} interleaved rounds of ${ops} commands (${what})${args.observe === 'true' ? ', every command channel subscribed' : ''}${args['this-options'] ? `, this build with ${args['this-options']}` : ''}; load average ${loadBefore} -> ${load()}`);
 console.log(`  this build: ${median(results[0]).toFixed(0)} ns, base: ${median(results[1]).toFixed(0)} ns`);
 console.log(`  ratio this/base: median ${median(ratios).toFixed(3)}, quartiles ${sorted[Math.floor(rounds / 4)].toFixed(3)}..${sorted[Math.floor((3 * rounds) / 4)].toFixed(3)}`);
+console.log(`  ops/s: this build ${(median(rates[0]) / 1000).toFixed(1)}k, base ${(median(rates[1]) / 1000).toFixed(1)}k; ratio this/base: median ${median(rateRatios).toFixed(3)}, quartiles ${rateRatios[Math.floor(rounds / 4)].toFixed(3)}..${rateRatios[Math.floor((3 * rounds) / 4)].toFixed(3)}`);
