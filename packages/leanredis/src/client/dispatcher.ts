@@ -120,7 +120,7 @@ export class Dispatcher {
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Created (and so validated: ArgumentError is thrown) before anything asynchronous.
     const cmd = this.create(definition, args, call, blockMs, context);
-    if (blockMs !== undefined) this.#runLeased(cmd, context, this.sentTimeoutMs(call, blockMs));
+    if (blockMs !== undefined) this.#runLeased(cmd, context, this.#leaseWaitMs(call), this.sentTimeoutMs(call, blockMs));
     else {
       const conn = this.pool.dispatch(cmd);
       if (context !== undefined) context.connectionId = conn?.id;
@@ -129,11 +129,24 @@ export class Dispatcher {
   }
 
   /**
-   * Runs a blocking command on a lease of its own, released (or closed) once it settles.
-   * `sentTimeoutMs` (0: none) is its deadline counted from when it is written: block time + grace.
+   * How long a blocking command may wait for its lease: its own timeout (per call, else
+   * commandTimeoutMs), at most acquireTimeoutMs; 0 waits as long as acquireTimeoutMs says. It
+   * waited acquireTimeoutMs whatever the command's timeout: `with({ timeoutMs: 200 }).blPop(...)`
+   * with every lease busy waited 5 s.
    */
-  #runLeased(cmd: PromisedCommand, context: CommandContext | undefined, sentTimeoutMs: number): void {
-    this.pool.acquire().then(
+  #leaseWaitMs(call: CallOptions | undefined): number {
+    const own = call?.timeoutMs ?? this.options.commandTimeoutMs;
+    const acquire = this.options.pool.acquireTimeoutMs;
+    return own === 0 ? acquire : acquire === 0 ? own : Math.min(own, acquire);
+  }
+
+  /**
+   * Runs a blocking command on a lease of its own, released (or closed) once it settles.
+   * `waitMs` bounds the wait for the lease (ERR_POOL_TIMEOUT past it); `sentTimeoutMs` (0: none)
+   * is its deadline counted from when it is written: block time + grace.
+   */
+  #runLeased(cmd: PromisedCommand, context: CommandContext | undefined, waitMs: number, sentTimeoutMs: number): void {
+    this.pool.acquire(waitMs).then(
       (conn) => {
         if (context !== undefined) context.connectionId = conn.id;
         // Counted from its write, so a dial for this lease (a cold TLS handshake, a busy machine)

@@ -54,3 +54,18 @@ test('a blocking pop answered LOADING and sent again gets its grace from the las
   assert.deepEqual(await client.blPop('queue', 1), { key: 'queue', element: 'job-1' });
   assert.equal(server.commandNames().filter((n) => n === 'BLPOP').length, 5, 'answered LOADING four times, then the element');
 });
+
+test('a blocking command waits for its lease no longer than its own timeout (per call, else commandTimeoutMs), not acquireTimeoutMs', async () => {
+  // One lease connection in all, held by the test: the pops can only wait for it.
+  await using client = createClient({ port: redis.port, maxConnections: 2, sharedConnections: 1, acquireTimeoutMs: 20_000, commandTimeoutMs: 400 });
+  const held = await client.acquire();
+  // The bounds only catch the old wait (acquireTimeoutMs, 20 s); a loaded machine may be late.
+  let t0 = performance.now();
+  await assert.rejects(client.blPop(uniqueKey('wait'), 0.05), { code: 'ERR_POOL_TIMEOUT' });
+  assert.ok(performance.now() - t0 < 10_000, `waited ${performance.now() - t0} ms for the lease, commandTimeoutMs is 400`);
+  t0 = performance.now();
+  await assert.rejects(client.with({ timeoutMs: 100 }).blPop(uniqueKey('wait'), 0.05), { code: 'ERR_POOL_TIMEOUT' });
+  assert.ok(performance.now() - t0 < 10_000, `waited ${performance.now() - t0} ms for the lease, its timeoutMs is 100`);
+  held.release();
+  assert.equal(await client.blPop(uniqueKey('wait'), 0.05), null, 'the lease, back, serves the next one');
+});
