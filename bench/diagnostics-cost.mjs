@@ -26,7 +26,7 @@
  *   import      bench/lib/import-probe.mjs on `leanredis/diagnostics` and on `leanredis`, as
  *               `node bench/import-cost.mjs` measures the core (plus the heap-snapshot cross-check).
  *
- *   node bench/diagnostics-cost.mjs [--parts=throughput,pairs,idle,import] [--modes=control,watch,sampling] [--rounds=2] [--cycles=3]
+ *   node bench/diagnostics-cost.mjs [--parts=throughput,pairs,idle,import] [--modes=control,watch,sampling,sampling-<KiB>k-w<ms>] [--rounds=2] [--cycles=3]
  *                                   [--window-ms=2500] [--idle-ms=10000] [--json]
  *
  * Prints Markdown tables; writes bench/results/diagnostics.json for a run with every part at the
@@ -41,6 +41,17 @@ import { startServer } from './lib/server.mjs';
 import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 import { measureImport } from './lib/import-probe.mjs';
 import { BENCH_DIR, RESULTS_DIR, leanredisBuild, machineInfo } from './lib/harness.mjs';
+
+/**
+ * A sampling mode's captureHeapProfile options: `sampling` is the defaults; `sampling-32k` sets
+ * samplingIntervalBytes (KiB), `sampling-w20000` windowMs, `sampling-32k-w20000` both.
+ * @param {string} mode @returns {{ samplingIntervalBytes?: number, windowMs?: number } | undefined}
+ */
+function samplingSettings(mode) {
+  const m = /^sampling(?:-(\d+)k)?(?:-w(\d+))?$/.exec(mode);
+  if (m === null) return undefined;
+  return { ...(m[1] === undefined ? {} : { samplingIntervalBytes: Number(m[1]) * 1024 }), ...(m[2] === undefined ? {} : { windowMs: Number(m[2]) }) };
+}
 
 /**
  * One throughput child: `plain` imports only the client and measures `cycles` windows; `imported`
@@ -58,7 +69,7 @@ async function throughputChild(variant, server, windowMs, cycles, measured = ['c
   // Long enough for the JIT to settle: the first windows would otherwise be the slowest.
   await runLoad({ callers: 100, durationMs: 3000, maxOps: 1_000_000, op });
   /** @type {Record<string, { opsPerSec: number, nsPerOp: number }[]>} */
-  const windows = { off: [], control: [], watch: [], sampling: [] };
+  const windows = Object.fromEntries(['off', 'control', 'watch', ...measured].map((m) => [m, []]));
   // 'only': the measured modes alone, every window (the side-by-side pairs).
   const modes = diagnostics === undefined ? ['off'] : variant === 'only' ? measured : ['off', ...measured];
   let errors = 0;
@@ -71,7 +82,8 @@ async function throughputChild(variant, server, windowMs, cycles, measured = ['c
       /** @type {Promise<unknown> | undefined} */
       let sampling;
       if (mode === 'watch') watch = diagnostics?.watchMemory({ intervalMs: 1000, clients: [client], onAlarm: () => undefined });
-      if (mode === 'sampling') sampling = diagnostics?.captureHeapProfile({ durationMs: 600_000, signal: controller.signal }).catch(() => undefined);
+      const settings = samplingSettings(mode);
+      if (settings !== undefined) sampling = diagnostics?.captureHeapProfile({ durationMs: 600_000, signal: controller.signal, ...settings }).catch(() => undefined);
       const before = process.cpuUsage();
       const r = await runLoad({ callers: 100, durationMs: windowMs, maxOps: 50_000_000, op });
       const used = process.cpuUsage(before);
@@ -125,7 +137,7 @@ const parts = (args.parts ?? 'throughput,idle,import').split(',');
 for (const p of parts) if (!['throughput', 'pairs', 'idle', 'import'].includes(p)) throw new Error(`unknown part ${p}`);
 // The windows compared with the nothing-started one in the imported process.
 const modes = (args.modes ?? 'control,watch,sampling').split(',');
-for (const m of modes) if (!['control', 'watch', 'sampling'].includes(m)) throw new Error(`unknown mode ${m}`);
+for (const m of modes) if (!['control', 'watch'].includes(m) && samplingSettings(m) === undefined) throw new Error(`unknown mode ${m} (control, watch, sampling, sampling-<KiB>k, sampling-w<windowMs>, sampling-<KiB>k-w<windowMs>)`);
 const rounds = Number(args.rounds ?? 2);
 const cycles = Number(args.cycles ?? 3);
 // A sampling window holds whole capture windows (each ending with its forced GC and profile
@@ -161,9 +173,9 @@ try {
     /** @type {{ plain: any[], imported: any[] }} */
     const raw = { plain: [], imported: [] };
     /** @type {Record<string, number[]>} */
-    const ratios = { imported: [], control: [], watch: [], sampling: [] };
+    const ratios = Object.fromEntries(['imported', 'control', 'watch', 'sampling', ...modes].map((m) => [m, []]));
     /** @type {Record<string, number[]>} */
-    const cpuRatios = { imported: [], control: [], watch: [], sampling: [] };
+    const cpuRatios = Object.fromEntries(['imported', 'control', 'watch', 'sampling', ...modes].map((m) => [m, []]));
     const med = (/** @type {{ opsPerSec: number, nsPerOp: number }[]} */ ws, /** @type {'opsPerSec' | 'nsPerOp'} */ key) => median(ws.map((w) => w[key]));
     for (let round = 1; round <= rounds; round++) {
       // Alternate which process goes first, so neither always meets the same machine state.

@@ -20,6 +20,9 @@
  *   otel-sampled  as otel-traces-producer with a TraceIdRatioBasedSampler(0.1): 1 command in 10 a recorded span
  *   otel-unparented  as otel-traces-producer with requireParentSpan: the load runs outside any trace, so
  *                 no span is made (the cost of commands outside sampled requests)
+ *   otel-unsampled-parent  as otel-traces-producer, the load running inside an unsampled parent span's
+ *                 context (AsyncLocalStorageContextManager): what a service pays for its unsampled requests
+ *                 (with followParentSampling, no span; before it, the SDK's non-recording span)
  * `--base=<dir>` also runs every mode against another build's dist/ (index.js, diagnostics.js,
  * otel.js), to compare a change of the core's observed path before/after in the same run.
  */
@@ -30,7 +33,7 @@ import { startServer } from './lib/server.mjs';
 import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented'];
+const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented', 'otel-unsampled-parent'];
 
 /** Sets up `mode` in this (child) process, with the build in `dist`. Returns a stop function. */
 async function setUp(mode, dist) {
@@ -56,9 +59,9 @@ async function setUp(mode, dist) {
     const { instrument, createDurationProducer } = await import(file('otel.js'));
     const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
     const meterProvider = new MeterProvider();
-    const durationProducer = mode.endsWith('producer') || mode === 'otel-sampled' || mode === 'otel-unparented' ? createDurationProducer() : undefined;
+    const durationProducer = mode.endsWith('producer') || mode === 'otel-sampled' || mode === 'otel-unparented' || mode === 'otel-unsampled-parent' ? createDurationProducer() : undefined;
     let tracerProvider;
-    if (mode === 'otel' || mode === 'otel-traces-producer' || mode === 'otel-sampled' || mode === 'otel-unparented') {
+    if (mode === 'otel' || mode === 'otel-traces-producer' || mode === 'otel-sampled' || mode === 'otel-unparented' || mode === 'otel-unsampled-parent') {
       const { BasicTracerProvider, BatchSpanProcessor, TraceIdRatioBasedSampler } = await import('@opentelemetry/sdk-trace-base');
       const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
       const sampler = mode === 'otel-sampled' ? { sampler: new TraceIdRatioBasedSampler(0.1) } : {};
@@ -72,21 +75,30 @@ async function setUp(mode, dist) {
     });
     stops.push(() => otel.stop());
   }
-  return () => stops.forEach((s) => s());
+  /** @type {<T>(fn: () => Promise<T>) => Promise<T>} */
+  let within = (fn) => fn();
+  if (mode === 'otel-unsampled-parent') {
+    const { context, trace } = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const parent = trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 0 });
+    within = (fn) => context.with(trace.setSpan(context.active(), parent), fn);
+  }
+  return { stop: () => stops.forEach((s) => s()), within };
 }
 
 if (process.argv[2] === '--child') {
   const [, , , mode, dist, serverJson, opsText] = process.argv;
-  const stop = await setUp(mode, dist);
+  const { stop, within } = await setUp(mode, dist);
   const { createClient } = await import(pathToFileURL(join(dist, 'index.js')).href);
   const server = JSON.parse(serverJson);
   const ops = Number(opsText);
   const client = createClient({ host: server.host, port: server.port });
   const keys = Array.from({ length: 100 }, (_, i) => `bench:obs:${i}`);
   const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
-  await runLoad({ callers: 100, durationMs: 60_000, maxOps: 50_000, op });
+  await within(() => runLoad({ callers: 100, durationMs: 60_000, maxOps: 50_000, op }));
   const before = process.cpuUsage();
-  const r = await runLoad({ callers: 100, durationMs: 120_000, maxOps: ops, op });
+  const r = await within(() => runLoad({ callers: 100, durationMs: 120_000, maxOps: ops, op }));
   const used = process.cpuUsage(before);
   await client.close();
   stop();

@@ -18,17 +18,28 @@ export const SPAN_KIND_CLIENT = 2;
 /** `SpanStatusCode.ERROR` of @opentelemetry/api. */
 export const SPAN_STATUS_ERROR = 2;
 
+/** `TraceFlags.SAMPLED` of @opentelemetry/api. */
+export const TRACE_FLAG_SAMPLED = 1;
+
+/** A span's identity (`SpanContext` of @opentelemetry/api): what a sampling decision reads. */
+export interface OtelSpanContext {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+}
+
 /** A span, as `instrument()` uses it. */
 export interface OtelSpan {
   setAttribute(key: string, value: OtelAttributeValue): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
   end(endTime?: number): void;
   isRecording(): boolean;
+  spanContext(): OtelSpanContext;
 }
 
-/** A tracer, as `instrument()` uses it. */
+/** A tracer, as `instrument()` uses it (`context`: the parent context, as the API's third argument). */
 export interface OtelTracer {
-  startSpan(name: string, options?: { kind?: number; attributes?: OtelAttributes; root?: boolean }): OtelSpan;
+  startSpan(name: string, options?: { kind?: number; attributes?: OtelAttributes; root?: boolean }, context?: unknown): OtelSpan;
 }
 
 /** `TracerProvider` of @opentelemetry/api: what `instrument({ tracerProvider })` takes. */
@@ -73,7 +84,7 @@ export interface OtelMeterProvider {
 
 /** The globals of @opentelemetry/api used when no provider is given. */
 export interface OtelApi {
-  trace: { getTracerProvider(): OtelTracerProvider; getSpan(context: unknown): OtelSpan | undefined };
+  trace: { getTracerProvider(): OtelTracerProvider; getSpan(context: unknown): OtelSpan | undefined; isSpanContextValid(spanContext: OtelSpanContext): boolean };
   context: { active(): unknown };
   metrics: { getMeterProvider(): OtelMeterProvider };
 }

@@ -341,3 +341,62 @@ test('db.client.connection.create_time per successful connect, db.client.connect
   assert.equal(timeouts.descriptor.unit, '{timeout}');
   assert.equal(timeouts.dataPoints.find((p) => p.attributes['db.client.connection.pool.name'] === 'jobs')?.value, 1);
 });
+
+test('followParentSampling (default): no span under an unsampled parent, as the SDK\'s ParentBased sampler decides; spans at the root and under sampled parents', async () => {
+  // Counts the spans each instrumentation asks the SDK for, and whether the SDK records them.
+  const started: { name: string; isRecording: boolean }[] = [];
+  const counting = {
+    getTracer(name: string) {
+      const tracer = tracerProvider.getTracer(name);
+      return {
+        startSpan(spanName: string, options?: object, ctx?: Parameters<typeof tracer.startSpan>[2]) {
+          const span = tracer.startSpan(spanName, options, ctx);
+          started.push({ name: spanName, isRecording: span.isRecording() });
+          return span;
+        },
+      };
+    },
+  };
+  const unsampledLocal = tracerProvider.getTracer('app').startSpan('sampled-out', {}, trace.setSpan(context.active(), trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 0 })));
+  assert.equal(unsampledLocal.isRecording(), false, 'the SDK (ParentBased) does not record the child of an unsampled parent');
+  const unsampledRemote = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0, isRemote: true });
+  const sampledRemote = trace.wrapSpanContext({ traceId: '5af7651916cd43dd8448eb211c80319c', spanId: 'c7ad6b7169203331', traceFlags: 1, isRemote: true });
+  async function workload(client: ReturnType<typeof redis.client>): Promise<void> {
+    await client.get('root');
+    for (const parent of [unsampledLocal, unsampledRemote]) {
+      await context.with(trace.setSpan(context.active(), parent), async () => {
+        await client.get('unsampled');
+        await client.pipeline().get('a').get('b').exec();
+      });
+    }
+    await context.with(trace.setSpan(context.active(), sampledRemote), () => client.set('sampled', '1'));
+  }
+
+  exporter.reset();
+  {
+    using _otel = instrument({ tracerProvider: counting, metrics: false, connectSpans: false, followParentSampling: false });
+    await using client = redis.client();
+    await workload(client);
+  }
+  const sdkDecided = exporter.getFinishedSpans().map((s) => s.name);
+  assert.deepEqual(sdkDecided, ['GET', 'SET'], 'left to the SDK: only the root GET and the SET under the sampled parent are recorded');
+  assert.deepEqual(
+    started.map((s) => `${s.name}:${s.isRecording}`),
+    ['GET:true', 'GET:false', 'PIPELINE GET:false', 'GET:false', 'PIPELINE GET:false', 'SET:true'],
+    'four spans started only to be non-recording',
+  );
+
+  exporter.reset();
+  started.length = 0;
+  {
+    using _otel = instrument({ tracerProvider: counting, metrics: false, connectSpans: false });
+    await using client = redis.client();
+    await workload(client);
+  }
+  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), sdkDecided, 'the same spans recorded');
+  assert.deepEqual(started.map((s) => s.name), ['GET', 'SET'], 'and no span started under the unsampled parents');
+  const set = spansNamed('SET')[0];
+  assert.equal(set.spanContext().traceId, sampledRemote.spanContext().traceId);
+  assert.equal(set.parentSpanContext?.spanId, sampledRemote.spanContext().spanId, 'the remote sampled parent is the parent');
+  assert.throws(() => instrument({ tracerProvider, followParentSampling: 'yes' as never }), (e: unknown) => e instanceof ArgumentError && /"followParentSampling" must be true or false/.test(e.message));
+});
