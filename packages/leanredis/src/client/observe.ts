@@ -22,6 +22,7 @@ import { channels, isCommandObserved, publishSettled, type BatchContext, type Co
 import type { Arg } from '../resp/encoder.js';
 import type { CommandDefinition } from '../commands/define.js';
 import { PromisedCommand } from '../connection/pending-command.js';
+import { outcomeTime } from '../internal/reply-clock.js';
 import type { ArgumentsSanitizer } from './options.js';
 import { ReplyError } from '../errors.js';
 
@@ -96,7 +97,10 @@ class CommandRecord implements CommandContext {
     }
     r.#state = 'settled';
     const c = channels();
-    publishSettled(c.command, r, r.#startedAt, error);
+    // One clock read per chunk of replies (reply-clock.ts); never before the command's start
+    // (a command made and refused inside a subscriber while a chunk is decoded).
+    const at = outcomeTime();
+    publishSettled(c.command, r, r.#startedAt, error, at >= r.#startedAt ? at : performance.now());
     if (c.commandEnd.hasSubscribers) c.commandEnd.publish(r);
   }
 

@@ -27,6 +27,7 @@ import { PushMessage } from '../resp/types.js';
 import { CommandQueue, InFlightQueue } from './command-queue.js';
 import type { InFlightBudget, WriteHold } from './in-flight-budget.js';
 import { backoffDelay } from '../internal/backoff.js';
+import { replyChunks } from '../internal/reply-clock.js';
 import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type PendingCommand } from './pending-command.js';
 import { handshake, type ServerInfo } from './handshake.js';
 import { deferred, type Deferred } from '../internal/deferred.js';
@@ -634,9 +635,15 @@ export class Connection {
 
   #onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
+    // Its replies settle inside: command observers read the clock once for all of them.
+    const chunks = replyChunks;
+    chunks.count++;
+    chunks.depth++;
     try {
       this.#decoder.write(chunk);
+      chunks.depth--;
     } catch (err) {
+      chunks.depth--;
       this.#socketError = err instanceof ProtocolError ? err : new ProtocolError(String(err));
       this.#onSocketGone(this.#socketError);
       return;

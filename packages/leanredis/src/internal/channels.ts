@@ -73,7 +73,11 @@ export interface CommandContext extends Destination {
   connectionId: number | undefined;
   /** The batch it belongs to, for a command of a pipeline or transaction. */
   readonly batch: BatchContext | undefined;
-  /** Milliseconds from the call to its outcome, set when it settles. */
+  /**
+   * Milliseconds from the call to its outcome, set when it settles. A reply's outcome is when
+   * the chunk of socket data carrying it settled its first reply (replies read together share
+   * that moment: src/internal/reply-clock.ts).
+   */
   durationMs: number;
   /** The error it failed with (set before `error` is published); undefined on success. */
   error: unknown;
@@ -171,10 +175,11 @@ export function isBatchObserved(): boolean {
 
 /**
  * Publishes a settled operation as a tracing channel does for a promise: `error` (on failure),
- * then `asyncStart` and `asyncEnd`. `start` and `end` were published when it began.
+ * then `asyncStart` and `asyncEnd`. `start` and `end` were published when it began; `endedAt`
+ * (performance.now() time, default now) is when it settled.
  */
-export function publishSettled(t: TracingChannels, context: { error: unknown; durationMs: number }, startedAt: number, error: unknown): void {
-  context.durationMs = performance.now() - startedAt;
+export function publishSettled(t: TracingChannels, context: { error: unknown; durationMs: number }, startedAt: number, error: unknown, endedAt = performance.now()): void {
+  context.durationMs = endedAt - startedAt;
   if (error !== undefined) {
     context.error = error;
     if (t.error.hasSubscribers) t.error.publish(context);

@@ -71,6 +71,18 @@ test('a client command publishes start, end, asyncStart, asyncEnd and command:en
   assert.ok(!text.includes(k) && !text.includes('secret-value'), 'neither the key nor the value reaches an observer');
 });
 
+test('concurrent commands whose replies are read together: each duration within the wall time around them, none negative', async () => {
+  await using client = redis.client();
+  await client.ping();
+  const keys = Array.from({ length: 50 }, () => uniqueKey());
+  const t0 = performance.now();
+  await Promise.all(keys.map((k) => client.get(k)));
+  const wall = performance.now() - t0;
+  const gets = ended(client, 'GET');
+  assert.equal(gets.length, 50);
+  for (const get of gets) assert.ok(get.durationMs >= 0 && get.durationMs <= wall, `${get.durationMs} ms of ${wall} ms`);
+});
+
 test('a reply error publishes error (before asyncStart/asyncEnd) with the ReplyError; a synchronous ArgumentError publishes error then end only', async () => {
   await using client = redis.client();
   const k = uniqueKey();
