@@ -112,9 +112,12 @@ test('packageOf takes the folder after the LAST node_modules/, scoped packages w
 
 test('a named allocating function is in the top 5 of alloc_space, decoded by pprof-format', async () => {
   retained.length = 0;
+  // Enough per turn that the workload outweighs the loop's and the inspector's own allocations
+  // on a loaded machine (300 per turn once ranked post, pushAsyncContext, set and nextTick first; many more and a
+  // 200 ms window overran the whole capture).
   const profile = await during(captureHeapProfile({ durationMs: 1200, windowMs: 200, samplingIntervalBytes: 16 * 1024 }), () => {
-    allocateOrderRecords(300);
-    buildThrowawayRows(300);
+    allocateOrderRecords(1000);
+    buildThrowawayRows(1000);
   });
   retained.length = 0;
   assert.deepEqual(profile.sampleTypes, ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
@@ -160,6 +163,18 @@ test('a named allocating function is in the top 5 of alloc_space, decoded by ppr
   const alloc = profile.top({ by: 'function', sampleType: 'alloc_space', n: 50 });
   const droppedAlloc = alloc.find((r) => r.name.startsWith('buildThrowawayRows '))?.flat ?? 0;
   assert.ok(droppedAlloc > dropped * 4, `transient rows show in alloc_space (${droppedAlloc} B), not in inuse (${dropped} B)`);
+});
+
+test('at the default sampling interval (512 KiB), the named allocating function is still in the top 5 of alloc_space', async () => {
+  retained.length = 0;
+  const profile = await during(captureHeapProfile({ durationMs: 2000 }), () => {
+    allocateOrderRecords(5000);
+    buildThrowawayRows(1000);
+  });
+  retained.length = 0;
+  assert.equal(profile.samplingIntervalBytes, 524_288);
+  const top5 = profile.top({ by: 'function', sampleType: 'alloc_space', n: 5 }).map((r) => r.name);
+  assert.ok(top5.some((n) => n.startsWith('allocateOrderRecords ')), `top 5 of alloc_space: ${top5.join(' | ')}`);
 });
 
 test('go tool pprof -top reads the profile and ranks the named function in the top 5 of alloc_space', async (t) => {
