@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { ArgumentError, ReplyError, createClient, type ClientStats } from '../../src/index.ts';
 import { prometheusText, prometheusContentType, createCommandMetrics, CommandMetrics, type MemoryWatch } from '../../src/diagnostics/index.ts';
 import { parseExposition, type ParsedFamily } from '../helpers/exposition-parser.ts';
+import type { ClusterStats } from '../../src/cluster.ts';
+import type { SentinelClientStats } from '../../src/sentinel/index.ts';
 
 function stats(overrides: Partial<ClientStats> = {}): ClientStats {
   return {
@@ -127,13 +129,14 @@ test('every field of stats() is exported: each numeric one under its family, rej
 });
 
 test('a cluster client renders a pool per node (with its role) and the cluster counters; a sentinel client its master and replica-read pools and its own figures', () => {
-  const node = (role: string, inFlight: number): ClientStats & { role: string } => ({ ...stats({ inFlight }), role });
+  // Typed as the real stats of leanredis/cluster and leanredis/sentinel: a change there fails the typecheck here.
+  const node = (role: 'master' | 'replica', inFlight: number): ClusterStats['nodes'][string] => ({ ...stats({ inFlight }), role });
   const cluster = {
-    stats: () => ({ nodes: { '10.0.0.1:7000': node('master', 3), '10.0.0.2:7001': node('replica', 4) }, total: stats(), refreshes: 5, moved: 6, asked: 7, retries: 8, slotsServed: 16384, masters: 3 }),
+    stats: (): ClusterStats => ({ nodes: { '10.0.0.1:7000': node('master', 3), '10.0.0.2:7001': node('replica', 4) }, total: stats(), refreshes: 5, moved: 6, asked: 7, retries: 8, slotsServed: 16384, masters: 3 }),
     toJSON: () => ({ roots: ['10.0.0.1:7000'], masters: [], open: true }),
   };
   const sentinel = {
-    stats: () => ({
+    stats: (): SentinelClientStats => ({
       ...stats({ inFlight: 9 }),
       sentinel: { master: '10.0.1.1:6379', sentinels: 3, discoveries: 2, switches: 1, refusedReplicas: 4, watching: '10.0.1.9:26379', readFrom: 'replica', replicas: 2, replica: '10.0.1.2:6379', refusedMasters: 5 },
       replicaReads: stats({ inFlight: 10 }),
@@ -141,7 +144,7 @@ test('a cluster client renders a pool per node (with its role) and the cluster c
     toJSON: () => ({ address: '10.0.1.1:6379', database: 0 }),
   };
   for (const format of ['prometheus', 'openmetrics'] as const) {
-    const text = prometheusText({ shop: cluster, jobs: sentinel, plain: fakeClient('127.0.0.1:6379') } as never, { openMetrics: format === 'openmetrics' });
+    const text = prometheusText({ shop: cluster, jobs: sentinel, plain: fakeClient('127.0.0.1:6379') }, { openMetrics: format === 'openmetrics' });
     const f = parseExposition(text, format);
     const total = (name: string): string => (format === 'prometheus' ? `${name}_total` : name);
     const inFlight = f.get('leanredis_in_flight_commands')!.samples.map((s) => [s.labels.client, s.labels.address, s.value]);
