@@ -3,7 +3,7 @@
  * minutes, while the post-GC heap is sampled every 10 s: a linear fit over the run after its
  * warm-up must show a slope under 1 KB/minute, and RSS must stay flat within 5%.
  *
- *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3]
+ *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--src]
  *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
  *
  * Open loop at `--rate` operations a second (started in 10 ms batches, at most 200 at once),
@@ -13,9 +13,15 @@
  * (ERR_COMMAND_TIMEOUT), a transient subscription (subscribe, one message, unsubscribe). Every 30 s the admin connection kills the client's
  * connections (CLIENT KILL TYPE normal, then pubsub): reconnects. The heap is read after two full
  * GCs (soak-kit's retainedHeap). The printed series lets anyone redo the fit.
+ *
+ * The client is the built package (dist/, as a service runs it) with source maps off: under tsx
+ * (which turns them on) every formatted error stack makes Node parse and keep the source map of
+ * each module it names, ~300 KB that arrives over the first tens of minutes of this workload and
+ * would read as a slow leak of the client (seen in a heap snapshot diff: SourceMap#mappings
+ * arrays). `--src` runs the sources instead, source maps on.
  */
 import { getHeapSpaceStatistics } from 'node:v8';
-import { createClient, type Client } from '../../src/index.ts';
+import type { Client } from '../../src/index.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
 import { Tally, classify, isMain, argValue, protocolsFromArgs, report, retainedHeap, round, type Bound } from './soak-kit.ts';
 
@@ -94,6 +100,10 @@ export function linearFit(xs: readonly number[], ys: readonly number[]): { slope
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const fromSources = process.argv.includes('--src');
+if (!fromSources && isMain(import.meta.url)) process.setSourceMapsEnabled(false);
+const { createClient } = (await import(fromSources ? '../../src/index.ts' : '../../dist/index.js')) as typeof import('../../src/index.ts');
 
 export async function runLeak(options: LeakOptions): Promise<LeakResult> {
   const { port, protocol, minutes } = options;
@@ -262,7 +272,7 @@ if (isMain(import.meta.url)) {
       );
       console.log(`  [RESP${protocol}] fit without V8's code space: ${r.fitWithoutCode.slopeKBPerMin} KB/min (standard error ${r.fitWithoutCode.slopeErrorKBPerMin})`);
       const { series: _series, finalStats: _stats, ...figures } = r;
-      report(`L7 RESP${protocol}: ${minutes} min soak of GET/SET, pipelines, leases, WATCH, pub/sub, blocking reads, reconnects, timeouts at ${rate} ops/s`, { ...figures, series: r.series }, leakBounds(r));
+      report(`L7 RESP${protocol} (${fromSources ? 'src/, source maps on' : 'dist/'}): ${minutes} min soak of GET/SET, pipelines, leases, WATCH, pub/sub, blocking reads, reconnects, timeouts at ${rate} ops/s`, { ...figures, series: r.series }, leakBounds(r));
     }
   } finally {
     await redis.stop();
