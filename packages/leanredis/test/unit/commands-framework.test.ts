@@ -4,12 +4,16 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkOptions, optionsSpec, integer, oneOf, boolean, nested } from '../../src/commands/check-options.ts';
+import { checkEach, checkOptions, optionsSpec, integer, oneOf, boolean, nested } from '../../src/commands/check-options.ts';
 import { define, wireArgs, type CommandDefinition } from '../../src/commands/define.ts';
 import { keyIndexes } from '../../src/commands/key-positions.ts';
 import { blockingTimeoutMs } from '../../src/commands/blocking.ts';
 import { commandTable, definitionFor } from '../../src/commands/index.ts';
 import { ArgumentError } from '../../src/errors.ts';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 const SPEC = optionsSpec(
   { expireSeconds: integer(1), expireMs: integer(1), condition: oneOf('NX', 'XX'), keepTtl: boolean, limit: nested(optionsSpec({ offset: integer(0), count: integer(-1) }), ['offset', 'count']) },
@@ -60,6 +64,66 @@ describe('checkOptions', () => {
     assert.match(message(() => checkOptions('set', 'EX', SPEC)), /options must be an object, got string \(positional "EX" is \{ expireSeconds: n \} here\)/);
     assert.match(message(() => checkOptions('set', [], SPEC)), /got an array/);
     assert.match(message(() => checkOptions('set', null, SPEC)), /got null/);
+  });
+
+  test('the compiled check and the loop (used where code generation is disallowed) agree on every outcome', () => {
+    const inherited: Record<string, unknown> = Object.create({ expireMs: 5 });
+    inherited.expireSeconds = 1;
+    const nestedSpec = optionsSpec({ limit: SPEC.checks.limit!, by: oneOf('SCORE') });
+    const inputs: Record<string, unknown>[] = [
+      {},
+      { expireSeconds: 1 },
+      { expireSeconds: 1, condition: 'XX', limit: { offset: 1, count: 2 } },
+      { expireSeconds: undefined, expireMs: 2 },
+      { EX: 1 },
+      { nx: true },
+      { toString: 1 },
+      { __proto__: null, constructor: 1 },
+      { expireSeconds: 1.5 },
+      { condition: 'secret' },
+      { keepTtl: true, expireSeconds: 3 },
+      { expireMs: 1, condition: 'NX', expireSeconds: 1 },
+      { limit: { offset: 0, count: 1, skip: 1 } },
+      { limit: [] },
+      inherited,
+    ];
+    const outcome = (run: () => void): string => {
+      try {
+        run();
+        return 'ok';
+      } catch (err) {
+        return `${(err as ArgumentError).code}: ${(err as Error).message}`;
+      }
+    };
+    for (const spec of [SPEC, nestedSpec]) {
+      for (const input of inputs) {
+        assert.equal(outcome(() => checkOptions('set', input, spec)), outcome(() => checkEach('set', input, spec)), JSON.stringify(input));
+      }
+    }
+    assert.match(outcome(() => checkOptions('set', inherited, SPEC)), /options "expireSeconds" and "expireMs" cannot be combined/);
+  });
+
+  test('runs where code generation from strings is disallowed, with the same messages', () => {
+    const script = `
+      import { checkOptions, optionsSpec, integer } from './src/commands/check-options.ts';
+      const spec = optionsSpec({ expireSeconds: integer(1), expireMs: integer(1) }, [['expireSeconds', 'expireMs']]);
+      checkOptions('set', { expireSeconds: 1 }, spec);
+      let generated = 'yes';
+      try { new Function('return 1'); } catch { generated = 'no'; }
+      const messages = [{ EX: 1 }, { expireSeconds: 0 }, { expireSeconds: 1, expireMs: 1 }].map((o) => {
+        try { checkOptions('set', o, spec); return 'ok'; } catch (e) { return e.message; }
+      });
+      console.log(JSON.stringify({ generated, compiled: spec.compiled, messages }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--disallow-code-generation-from-strings', '-e', script], { cwd: PACKAGE_DIR, encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), {
+      generated: 'no',
+      compiled: null,
+      messages: [
+        'set: unknown option "EX" (use expireSeconds: n); accepted: expireSeconds, expireMs',
+        'set: option "expireSeconds" must be an integer >= 1, got 0',
+        'set: options "expireSeconds" and "expireMs" cannot be combined',
+      ],
+    });
   });
 });
 
