@@ -135,16 +135,31 @@ export function checkEach(method: string, record: Record<string, unknown>, spec:
  */
 function compile(spec: OptionsSpec): CompiledCheck | null {
   const names = Object.keys(spec.checks);
+  const inner: (CompiledCheck | undefined)[] = [];
   const cases = names.map((name, i) => {
     const quoted = JSON.stringify(name);
     const bit = spec.groupBit[name];
     const group = bit === undefined ? '' : `if ((groups & ${bit}) !== 0) throw combined(method, record, spec, path, key); groups |= ${bit};`;
+    let check = `expected = check${i}(value, method, path === '' ? key : path + key);
+      if (expected !== undefined) throw wrongValue(method, path, key, value, expected);`;
+    // A nested object at the top level (limit: { offset, count }) is checked inline by its own
+    // compiled spec, with its path a constant: no call through nested()'s closure, no string built.
+    const nestedSpec = NESTED.get(spec.checks[name]!);
+    const compiledInner = nestedSpec === undefined ? undefined : (nestedSpec.spec.compiled ??= compile(nestedSpec.spec));
+    if (nestedSpec !== undefined && compiledInner) {
+      inner[i] = compiledInner;
+      const required = nestedSpec.required.map((r) => `if (value[${JSON.stringify(r)}] === undefined) throw wrongValue(method, path, key, value, ${JSON.stringify(`an object with "${r}"`)});`);
+      check = `if (path === '' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        inner${i}(method, value, ${JSON.stringify(`${name}.`)});
+        ${required.join(' ')}
+      } else { ${check} }`;
+    }
     return `case ${quoted}: value = record[${quoted}]; if (value === undefined) continue;
-      expected = check${i}(value, method, path === '' ? key : path + key);
-      if (expected !== undefined) throw wrongValue(method, path, key, value, expected);
+      ${check}
       ${group} continue;`;
   });
   const source = `const [${names.map((_, i) => `check${i}`).join(', ')}] = checks;
+const [${names.map((_, i) => `inner${i}`).join(', ')}] = inner;
 return function compiledCheck(method, record, path) {
   let groups = 0, value, expected;
   for (const key in record) {
@@ -157,12 +172,12 @@ return function compiledCheck(method, record, path) {
   let factory: (...args: unknown[]) => CompiledCheck;
   try {
     // Built from the spec's key names, never from input (see the file comment).
-    factory = new Function('checks', 'spec', 'combined', 'wrongValue', 'unknownOption', source) as (...args: unknown[]) => CompiledCheck;
+    factory = new Function('checks', 'inner', 'spec', 'combined', 'wrongValue', 'unknownOption', source) as (...args: unknown[]) => CompiledCheck;
   } catch (error) {
     if (error instanceof EvalError) return null; // code generation disallowed: checkEach
     throw error;
   }
-  return factory(names.map((name) => spec.checks[name]), spec, combined, wrongValue, unknownOption);
+  return factory(names.map((name) => spec.checks[name]), inner, spec, combined, wrongValue, unknownOption);
 }
 
 function unknownOption(method: string, spec: OptionsSpec, path: string, key: string): ArgumentError {
@@ -250,12 +265,15 @@ export function oneOf(...words: readonly string[]): OptionCheck {
   return (v) => (typeof v === 'string' && words.includes(v) ? undefined : expected);
 }
 
+/** The checks nested() made, with what they check: compile() checks those objects inline. */
+const NESTED = new WeakMap<OptionCheck, { spec: OptionsSpec; required: readonly string[] }>();
+
 /** A nested options object with its own spec (e.g. `limit: { offset, count }`), with its `required` keys. */
 export function nested(spec: OptionsSpec, required: readonly string[] = []): OptionCheck {
   // The nested path ("limit.") is built once per name, not on every call.
   let lastName = '';
   let prefix = '.';
-  return (v, method = '', name = '') => {
+  const check: OptionCheck = (v, method = '', name = '') => {
     if (name !== lastName) {
       lastName = name;
       prefix = `${name}.`;
@@ -264,6 +282,8 @@ export function nested(spec: OptionsSpec, required: readonly string[] = []): Opt
     for (const key of required) if ((v as Record<string, unknown>)[key] === undefined) return `an object with "${key}"`;
     return undefined;
   };
+  NESTED.set(check, { spec, required });
+  return check;
 }
 
 /** An array whose every element passes `each`. */

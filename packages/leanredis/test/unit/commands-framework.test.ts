@@ -66,7 +66,7 @@ describe('checkOptions', () => {
     assert.match(message(() => checkOptions('set', null, SPEC)), /got null/);
   });
 
-  test('the compiled check and the loop (used where code generation is disallowed) agree on every outcome', () => {
+  test('the compiled check (nested objects inline) and the loop (used where code generation is disallowed) agree on every outcome', () => {
     const inherited: Record<string, unknown> = Object.create({ expireMs: 5 });
     inherited.expireSeconds = 1;
     const nestedSpec = optionsSpec({ limit: SPEC.checks.limit!, by: oneOf('SCORE') });
@@ -85,6 +85,11 @@ describe('checkOptions', () => {
       { expireMs: 1, condition: 'NX', expireSeconds: 1 },
       { limit: { offset: 0, count: 1, skip: 1 } },
       { limit: [] },
+      { limit: { offset: 0 } },
+      { limit: { count: 1 } },
+      { limit: 'x' },
+      { limit: null },
+      { limit: { offset: -1, count: 1 } },
       inherited,
     ];
     const outcome = (run: () => void): string => {
