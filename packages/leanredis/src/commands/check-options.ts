@@ -142,6 +142,10 @@ function compile(spec: OptionsSpec): CompiledCheck | null {
     const group = bit === undefined ? '' : `if ((groups & ${bit}) !== 0) throw combined(method, record, spec, path, key); groups |= ${bit};`;
     let check = `expected = check${i}(value, method, path === '' ? key : path + key);
       if (expected !== undefined) throw wrongValue(method, path, key, value, expected);`;
+    // A simple check (integer, boolean, oneOf) as an expression: the closure runs only when it
+    // fails, to say what was expected.
+    const test = INLINE.get(spec.checks[name]!);
+    if (test !== undefined) check = `if (!(${test})) { ${check} }`;
     // A nested object at the top level (limit: { offset, count }) is checked inline by its own
     // compiled spec, with its path a constant: no call through nested()'s closure, no string built.
     const nestedSpec = NESTED.get(spec.checks[name]!);
@@ -232,10 +236,15 @@ export function describe(value: unknown): string {
 
 // ---- checks --------------------------------------------------------------------------------
 
+/** Checks compile() writes out as an expression over `value` (true when valid). */
+const INLINE = new WeakMap<OptionCheck, string>();
+
 /** An integer from `min` to `max` (safe integers only). */
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): OptionCheck {
   const expected = integerText(min, max);
-  return (v) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : expected);
+  const check: OptionCheck = (v) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : expected);
+  if (Number.isSafeInteger(min) && Number.isSafeInteger(max)) INLINE.set(check, `Number.isSafeInteger(value) && value >= ${min} && value <= ${max}`);
+  return check;
 }
 
 /** "an integer >= min" or "an integer from min to max". */
@@ -248,6 +257,7 @@ export const finite: OptionCheck = (v) => (typeof v === 'number' && Number.isFin
 
 /** true or false (not 1, not "yes"). */
 export const boolean: OptionCheck = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+INLINE.set(boolean, `typeof value === 'boolean'`);
 
 /** A string. */
 export const text: OptionCheck = (v) => (typeof v === 'string' ? undefined : 'a string');
@@ -262,7 +272,9 @@ export const value: OptionCheck = (v) =>
 /** One of the given words. */
 export function oneOf(...words: readonly string[]): OptionCheck {
   const expected = words.map((w) => `"${w}"`).join(' or ');
-  return (v) => (typeof v === 'string' && words.includes(v) ? undefined : expected);
+  const check: OptionCheck = (v) => (typeof v === 'string' && words.includes(v) ? undefined : expected);
+  INLINE.set(check, `(${words.map((w) => `value === ${JSON.stringify(w)}`).join(' || ')})`);
+  return check;
 }
 
 /** The checks nested() made, with what they check: compile() checks those objects inline. */

@@ -66,7 +66,7 @@ describe('checkOptions', () => {
     assert.match(message(() => checkOptions('set', null, SPEC)), /got null/);
   });
 
-  test('the compiled check (nested objects inline) and the loop (used where code generation is disallowed) agree on every outcome', () => {
+  test('the compiled check (simple checks and nested objects inline) and the loop (used where code generation is disallowed) agree on every outcome', () => {
     const inherited: Record<string, unknown> = Object.create({ expireMs: 5 });
     inherited.expireSeconds = 1;
     const nestedSpec = optionsSpec({ limit: SPEC.checks.limit!, by: oneOf('SCORE') });
@@ -80,7 +80,12 @@ describe('checkOptions', () => {
       { toString: 1 },
       { __proto__: null, constructor: 1 },
       { expireSeconds: 1.5 },
+      { expireSeconds: '10' },
+      { expireSeconds: Infinity },
+      { expireSeconds: 2 ** 53 },
       { condition: 'secret' },
+      { condition: 'nx' },
+      { keepTtl: 1 },
       { keepTtl: true, expireSeconds: 3 },
       { expireMs: 1, condition: 'NX', expireSeconds: 1 },
       { limit: { offset: 0, count: 1, skip: 1 } },
