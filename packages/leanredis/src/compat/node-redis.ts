@@ -11,7 +11,8 @@
  * arguments into leanredis calls and the replies back into node-redis's shapes: camelCase
  * methods, options objects spelled `{ EX }`, `{ expiration: { type, value } }`, `{ MATCH, COUNT }`,
  * arrays of keys, `scanIterator` yielding an array of keys per SCAN step, `sendCommand`,
- * `multi()` with `exec(true)` as a pipeline, pub/sub with listeners and `bufferMode`, events.
+ * `multi()` with `exec(true)` as a pipeline, pub/sub with listeners and `bufferMode`, events,
+ * and the stream commands (node-redis-streams.ts).
  * The commands run on the lean core: its deadlines, bounded queues and pool still apply.
  *
  * What it does not present is absent (calling it is a TypeError), and an option it cannot honour
@@ -22,6 +23,7 @@
 import { EventEmitter } from 'node:events';
 import type { Client, Multi, Pipeline, SetOptions } from '../index.js';
 import { checkKeys, refuse, Subscriptions, typeOf, type AnyClient, type Kind } from './shared.js';
+import { STREAM_COMMANDS } from './node-redis-streams.js';
 
 type Args = unknown[];
 /** Turns node-redis's arguments into leanredis's method and arguments (throws on a shape it cannot honour). */
@@ -206,6 +208,7 @@ const COMMANDS = {
   sPublish: [upTo('sPublish', 2)],
   scriptLoad: [upTo('scriptLoad', 1)],
   scan: [(args) => [args.length > 2 ? refuse('scan', `expected at most 2 arguments, got ${args.length}`) : 'scan', [String(args[0] ?? '0'), scanOptions('scan', args[1])]], (r: { cursor: string; keys: unknown[] }) => ({ cursor: r.cursor, keys: r.keys })],
+  ...STREAM_COMMANDS,
 } satisfies Record<string, [Build, Shape?]>;
 
 /**
