@@ -14,10 +14,12 @@
  * into one function with a `switch` over its own keys, so each key is matched by comparing
  * interned strings, each value read by a load specialised to that spec's call shape and each
  * check called from its own site, instead of two dictionary look-ups and shared, megamorphic
- * sites (~2x faster for two keys; docs/BENCHMARKS.md, "set-options"). The generated source is
- * built from the spec's own key names only (never from input), and where code generation from
- * strings is disallowed (`--disallow-code-generation-from-strings`, a CSP) the same rules run as
- * a loop over the object (`checkEach`): same checks, same order, same messages.
+ * sites; simple checks (integer, boolean, oneOf) are written in as expressions and a nested
+ * object's spec inline (2-5x faster; docs/BENCHMARKS.md, "What the options check costs"). The
+ * generated source holds only constants of the command tables (key names, bounds, words), never
+ * input, and where code generation from strings is disallowed
+ * (`--disallow-code-generation-from-strings`, a CSP) the same rules run as a loop over the object
+ * (`checkEach`): same checks, same order, same messages.
  */
 import { ArgumentError } from '../errors.js';
 
