@@ -74,6 +74,7 @@ if (process.argv[2] === '--child') {
   async function issueCost(op, total) {
     const burst = 500;
     const pending = new Array(burst);
+    /** @type {number[]} */
     const perBurst = [];
     for (let done = 0; done < total; done += burst) {
       const before = process.hrtime.bigint();
@@ -85,7 +86,7 @@ if (process.argv[2] === '--child') {
     return perBurst;
   }
   const rounds = Number(roundsText);
-  const nsPerOp = runs.map(() => []);
+  const nsPerOp = runs.map(() => /** @type {number[]} */ ([]));
   let errors = 0;
   let opsPerSec = 0;
   for (let round = 0; round < rounds; round++) {
