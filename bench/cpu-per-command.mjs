@@ -6,7 +6,7 @@
  *
  *   node bench/cpu-per-command.mjs --base=<dir of another build's index.js>[,<dir>...] [--rounds=15] [--ops=200000] [--observe]
  *                                  [--this-options='{"captureCallerStack":true}'] [--set-options='{"expireSeconds":60}']
- *                                  [--zrange-options='{"reverse":true}']
+ *                                  [--zrange-options='{"reverse":true}'] [--load=concurrent100|pipeline100] [--in-process] [--issue-only]
  *
  * Each round runs, in a fresh child process per build (rotating which goes first), 100
  * concurrent callers alternating SET and GET (as the concurrent100 scenario) for `--ops`
@@ -34,7 +34,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 if (process.argv[2] === '--child') {
   // entries: one build's index.js URL, or several joined by '|' (--in-process: one client per
   // build in this process, taking turns in blocks of `ops` commands, `rounds` turns each).
-  const [, , , entries, serverJson, opsText, observe, optionsJsons, setOptionsJson, zRangeOptionsJson, roundsText, issueOnly] = process.argv;
+  const [, , , entries, serverJson, opsText, observe, optionsJsons, setOptionsJson, zRangeOptionsJson, roundsText, issueOnly, loadName] = process.argv;
   const server = JSON.parse(serverJson);
   const ops = Number(opsText);
   if (observe === '1') {
@@ -59,9 +59,18 @@ if (process.argv[2] === '--child') {
         : setOptions === undefined
           ? (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100))
           : (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100, setOptions));
-    runs.push({ client, op });
+    const pipeline = () => {
+      const p = client.pipeline();
+      for (let j = 0; j < 100; j++) {
+        if (j & 1) p.get(keys[0]);
+        else p.set(keys[0], VALUE_100);
+      }
+      return p.exec();
+    };
+    const load = loadName === 'pipeline100' ? { callers: 1, op: pipeline, opsPerCall: 100 } : { callers: 100, op };
+    runs.push({ client, op, load });
   }
-  for (const { op } of runs) await runLoad({ callers: 100, durationMs: 60_000, maxOps: 50_000, op });
+  for (const { load } of runs) await runLoad({ ...load, durationMs: 60_000, maxOps: 50_000 });
   /**
    * --issue-only: the time of calling the command methods alone (arguments checked and built,
    * encoded, queued for the socket), in bursts of 500 calls with the replies awaited outside the
@@ -97,7 +106,7 @@ if (process.argv[2] === '--child') {
         continue;
       }
       const before = process.cpuUsage();
-      const r = await runLoad({ callers: 100, durationMs: 120_000, maxOps: ops, op: runs[b].op });
+      const r = await runLoad({ ...runs[b].load, durationMs: 120_000, maxOps: ops });
       const used = process.cpuUsage(before);
       nsPerOp[b].push(((used.user + used.system) * 1000) / r.ops);
       errors += r.errors;
@@ -115,7 +124,9 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
-for (const k of Object.keys(args)) if (!['base', 'rounds', 'ops', 'observe', 'this-options', 'set-options', 'zrange-options', 'in-process', 'issue-only'].includes(k)) throw new Error(`unknown option --${k}`);
+for (const k of Object.keys(args)) if (!['base', 'rounds', 'ops', 'observe', 'this-options', 'set-options', 'zrange-options', 'in-process', 'issue-only', 'load'].includes(k)) throw new Error(`unknown option --${k}`);
+const loadName = args.load ?? 'concurrent100';
+if (!['concurrent100', 'pipeline100'].includes(loadName)) throw new Error(`--load must be concurrent100 or pipeline100, got ${loadName}`);
 if (args['issue-only'] === 'true') args['in-process'] = 'true';
 if (args.base === undefined) throw new Error('--base=<dir of the other build (its index.js)> is required');
 const rounds = Number(args.rounds ?? 15);
@@ -129,7 +140,7 @@ const reference = 1; // every ratio is to the first --base
 
 function runChild(build, server, childRounds = 1) {
   return new Promise((done, fail) => {
-    const argv = [build.entry, JSON.stringify(server), String(ops), args.observe === 'true' ? '1' : '0', `[${build.options}]`, args['set-options'] ?? '', args['zrange-options'] ?? '', String(childRounds), args['issue-only'] === 'true' ? '1' : '0'];
+    const argv = [build.entry, JSON.stringify(server), String(ops), args.observe === 'true' ? '1' : '0', `[${build.options}]`, args['set-options'] ?? '', args['zrange-options'] ?? '', String(childRounds), args['issue-only'] === 'true' ? '1' : '0', loadName];
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', ...argv], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -166,6 +177,7 @@ try {
         const r = await runChild(builds[i], server);
         if (r.errors > 0) throw new Error(`${builds[i].label}: ${r.errors} errors`);
         results[i].push(r.nsPerOp);
+        rates[i].push(r.opsPerSec);
         process.stderr.write(`round ${round + 1}/${rounds} ${builds[i].label.padEnd(10)} ${r.nsPerOp.toFixed(0)} ns CPU/command (${(r.opsPerSec / 1000).toFixed(1)}k ops/s)\n`);
       }
     }
@@ -174,11 +186,15 @@ try {
   await server.stop();
 }
 const workload = args['zrange-options'] ? `ZRANGE ${args['zrange-options']}/GET` : `SET${args['set-options'] ? ` ${args['set-options']}` : ''}/GET`;
-console.log(`CPU time per command, ${rounds} interleaved rounds of ${ops} commands (100 callers, ${workload}${args['in-process'] === 'true' ? ', builds taking turns in one process' : ''}${args['issue-only'] === 'true' ? ', issuing calls only' : ''})${args.observe === 'true' ? ', every command channel subscribed' : ''}${args['this-options'] ? `, this build with ${args['this-options']}` : ''}; load average ${loadBefore} -> ${load()}`);
+console.log(`CPU time per command, ${rounds} interleaved rounds of ${ops} commands (${loadName === 'pipeline100' ? '1 caller, pipelines of 100' : '100 callers'}, ${workload}${args['in-process'] === 'true' ? ', builds taking turns in one process' : ''}${args['issue-only'] === 'true' ? ', issuing calls only' : ''})${args.observe === 'true' ? ', every command channel subscribed' : ''}${args['this-options'] ? `, this build with ${args['this-options']}` : ''}; load average ${loadBefore} -> ${load()}`);
 console.log(`  ${builds.map((b, i) => `${b.label}${bases.length > 1 && i > 0 ? ` (${bases[i - 1]})` : ''}: ${median(results[i]).toFixed(0)} ns`).join(', ')}`);
 for (let b = 0; b < builds.length; b++) {
   if (b === reference) continue;
   const ratios = results[b].map((ns, i) => ns / results[reference][i]);
   const sorted = [...ratios].sort((x, y) => x - y);
   console.log(`  ratio ${builds[b].label}/${builds[reference].label}: median ${median(ratios).toFixed(3)}, quartiles ${sorted[Math.floor(sorted.length / 4)].toFixed(3)}..${sorted[Math.floor((3 * sorted.length) / 4)].toFixed(3)}`);
+}
+if (rates[0].length === results[0].length) {
+  const rateRatios = rates[1].map((_, i) => rates[0][i] / rates[reference][i]).sort((x, y) => x - y);
+  console.log(`  ops/s: ${builds.map((b, i) => `${b.label} ${(median(rates[i]) / 1000).toFixed(1)}k`).join(', ')}; ratio this build/${builds[reference].label}: median ${median(rateRatios).toFixed(3)}, quartiles ${rateRatios[Math.floor(rounds / 4)].toFixed(3)}..${rateRatios[Math.floor((3 * rounds) / 4)].toFixed(3)}`);
 }
