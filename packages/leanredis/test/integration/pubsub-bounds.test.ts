@@ -120,6 +120,9 @@ forEachProtocol((protocol) => {
       // The slow listener is stuck on its first message; the fast one gets all 200 meanwhile.
       await waitFor(() => fast.length === 200, { message: () => `the fast subscription got ${fast.length} of 200` });
       assert.deepEqual(fast, Array.from({ length: 200 }, (_, i) => `m${i}`));
+      // A 'pause' subscription reads on a connection of its own, which a loaded machine may not
+      // have read yet when the fast one has all 200: wait for its first message, then it stays stuck.
+      await waitFor(() => slow.got.length >= 1, { message: 'the slow subscription got its first message' });
       assert.equal(slow.got.length, 1);
       assert.ok(slowSub.peakBuffered <= 10, `slow buffer peaked at ${slowSub.peakBuffered}`);
       // 'pause' subscriptions have a subscriber connection of their own.
@@ -156,10 +159,15 @@ test("a paused subscription's connection is closed by the server past client-out
     });
     const payload = 'z'.repeat(10_000);
     const total = 1000; // 10 MB, far past the kernel buffers and the limit
-    for (let i = 0; i < total; i += 100) {
+    // 100 KB at a time, each time waiting for the fast subscription to have read it: the fast
+    // connection never lags by more than the soft limit (128 KB), however slowly a loaded machine
+    // reads it (published 1 MB at a time, a double run at load 9 saw the server drop it too),
+    // while the paused one, read by nobody, goes past the limit.
+    for (let i = 0; i < total; i += 10) {
       const pipe = publisher.pipeline<number[]>();
-      for (let j = i; j < i + 100; j++) pipe.publish(ch, `${j}:${payload}`);
+      for (let j = i; j < i + 10; j++) pipe.publish(ch, `${j}:${payload}`);
       await pipe.exec();
+      await waitFor(() => fast.length >= i + 10, { timeoutMs: 10_000, message: () => `the fast subscription got ${fast.length} of ${i + 10}` });
     }
     await waitFor(() => fast.length === total, { timeoutMs: 30_000, message: () => `the fast subscription got ${fast.length} of ${total}` });
     // The server dropped the paused connection: only the fast one is still subscribed.
