@@ -1,5 +1,5 @@
 // @layer L4 pool
-/** What the pool keeps per connection and per waiting acquire() call, and the leak watch. */
+/** What the pool keeps per connection, and the leak watch. (Waiting acquire() calls: waiter-queue.ts.) */
 
 /**
  * What a connection is doing for the pool right now: serving shared traffic, idle, leased,
@@ -17,19 +17,6 @@ export interface Meta {
   idleSince: number;
   leasedAt: number;
   leakTimer: NodeJS.Timeout | undefined;
-  stack: string | undefined;
-}
-
-/** One acquire() call waiting for a connection. */
-export interface Waiter<C> {
-  resolve: (conn: C) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout | undefined;
-  since: number;
-  isDone: boolean;
-  /** Waited in the queue (counted in waitCount / waitDurationMs), rather than for its own dial. */
-  hasQueued: boolean;
-  /** Where the lease was requested, when leak detection is on (long-lived leases are exempt). */
   stack: string | undefined;
 }
 

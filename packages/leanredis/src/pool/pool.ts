@@ -7,7 +7,8 @@
  *   exclusive  idle + leased + dialling, at most `maxConnections - sharedConnections`: leases
  *              (blocking commands, WATCH, pub/sub, `acquire()`) never starve ordinary traffic.
  *
- * Waiters queue FIFO with their own timeout; a released connection goes straight to the first.
+ * Waiters queue FIFO with their own timeout (waiter-queue.ts); a released connection goes
+ * straight to the first.
  * One maintenance timer, armed at the next expiry, so an unused pool has none. See
  * docs/ARCHITECTURE.md, "The pool".
  * Failed connects feed the circuit breaker (circuit-breaker.ts): while it is open, commands and
@@ -20,11 +21,11 @@ import { InFlightBudget, type WriteHold } from '../connection/in-flight-budget.j
 import type { PendingCommand } from '../connection/pending-command.js';
 import type { ServerInfo } from '../connection/handshake.js';
 import type { PushMessage } from '../resp/types.js';
-import { RingQueue } from '../internal/ring-queue.js';
 import { appended } from '../internal/arrays.js';
 import { PoolCounters, type PoolStats } from './stats.js';
 import type { ConnectionFactory, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
-import { watchForLeak, type Meta, type Waiter } from './entries.js';
+import { watchForLeak, type Meta } from './entries.js';
+import { type Waiter, WaiterQueue } from './waiter-queue.js';
 import { overCap, queueFullMessage } from './caps.js';
 
 export type { ConnectionFactory, LeakReport, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
@@ -47,10 +48,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
   readonly #meta = new Map<C, Meta>();
   #shared: C[] = []; // replaced, not pushed to: a push() reserves 17 slots for 1 or 2
   readonly #idle: C[] = [];
-  readonly #waiters = new RingQueue<Waiter<C>>();
-  /** Waiters in #waiters that timed out (they leave it by compaction or when next shifted). */
-  #deadWaiters = 0;
   readonly #counters = new PoolCounters();
+  readonly #waiters = new WaiterQueue<C>(this.#counters, (timeoutMs, waiting) => this.#timeoutError(timeoutMs, waiting));
   #exclusive = 0; // idle + leased + dialling
   #state: PoolState = 'open';
   #closeError: Error | undefined;
@@ -217,12 +216,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
         this.#dialFor(waiter);
         return;
       }
-      this.#counters.waitCount++;
-      waiter.hasQueued = true;
-      if (timeoutMs > 0) {
-        waiter.timer = setTimeout(() => this.#timeOut(waiter, timeoutMs), timeoutMs);
-      }
-      this.#waiters.push(waiter);
+      this.#waiters.push(waiter, timeoutMs);
     });
   }
 
@@ -246,7 +240,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       else conn.close();
       return;
     }
-    const waiter = this.#nextWaiter();
+    const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       this.#handTo(waiter, conn);
       return;
@@ -286,10 +280,10 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
           return;
         }
         // The waiter may have timed out meanwhile: then the fresh connection serves the next one.
-        this.#handTo(waiter.isDone ? this.#nextWaiter() : waiter, conn);
+        this.#handTo(waiter.isDone ? this.#waiters.shift() : waiter, conn);
       },
       (err: Error) => {
-        if (!waiter.isDone) this.#settle(waiter, undefined, err);
+        if (!waiter.isDone) this.#waiters.settle(waiter, undefined, err);
       },
     );
   }
@@ -305,7 +299,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       return;
     }
     this.#lease(conn, waiter.stack);
-    this.#settle(waiter, conn, undefined);
+    this.#waiters.settle(waiter, conn, undefined);
   }
 
   #lease(conn: C, stack: string | undefined): void {
@@ -323,26 +317,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     }
   }
 
-  #nextWaiter(): Waiter<C> | undefined {
-    let w: Waiter<C> | undefined;
-    while ((w = this.#waiters.shift()) !== undefined) {
-      if (!w.isDone) return w;
-      this.#deadWaiters--;
-    }
-    return undefined;
-  }
-
-  #settle(waiter: Waiter<C>, conn: C | undefined, error: Error | undefined): void {
-    waiter.isDone = true;
-    clearTimeout(waiter.timer);
-    if (waiter.hasQueued) this.#counters.waitDurationMs += performance.now() - waiter.since;
-    if (conn !== undefined) waiter.resolve(conn);
-    else waiter.reject(error!);
-  }
-
-  #timeOut(waiter: Waiter<C>, timeoutMs: number): void {
-    if (waiter.isDone) return;
-    this.#counters.timeouts++;
+  /** ERR_POOL_TIMEOUT for a waiter: which server, how many wait, how many leases are held and for how long. */
+  #timeoutError(timeoutMs: number, waiting: number): PoolTimeoutError {
     const now = performance.now();
     let held = 0;
     let longest = 0;
@@ -351,22 +327,10 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       held++;
       longest = Math.max(longest, now - meta.leasedAt);
     }
-    const waiting = this.#waiters.length - this.#deadWaiters;
-    // A timed-out waiter used to stay queued until a lease came back: with every lease held for
-    // long (consumers blocked with timeout 0), each acquire that timed out stayed, a leak at the
-    // rate of acquires. Compacted once the dead are half the queue: amortized O(1) per timeout.
-    if (++this.#deadWaiters * 2 > this.#waiters.length) {
-      this.#waiters.retain((w) => w !== waiter && !w.isDone);
-      this.#deadWaiters = 0;
-    }
-    this.#settle(
-      waiter,
-      undefined,
-      new PoolTimeoutError(
-        `no connection to ${this.settings.address} became free within ${timeoutMs} ms: ${waiting} waiting, ` +
-          `${held} of ${this.leaseCapacity} leases held (longest for ${(longest / 1000).toFixed(1)} s), ` +
-          `maxConnections ${this.settings.maxConnections}`,
-      ),
+    return new PoolTimeoutError(
+      `no connection to ${this.settings.address} became free within ${timeoutMs} ms: ${waiting} waiting, ` +
+        `${held} of ${this.leaseCapacity} leases held (longest for ${(longest / 1000).toFixed(1)} s), ` +
+        `maxConnections ${this.settings.maxConnections}`,
     );
   }
 
@@ -388,7 +352,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       const conn = this.#create('dialling');
       this.#exclusive++;
       conn.connect().then(
-        () => (this.#state === 'open' ? this.#handTo(this.#nextWaiter(), conn) : conn.close()),
+        () => (this.#state === 'open' ? this.#handTo(this.#waiters.shift(), conn) : conn.close()),
         () => {}, // onClosed frees the slot; the reaper tries again later
       );
     }
@@ -497,8 +461,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     clearTimeout(this.#reaper);
     this.#reaper = undefined;
     this.#breaker.stop();
-    let w: Waiter<C> | undefined;
-    while ((w = this.#nextWaiter()) !== undefined) this.#settle(w, undefined, error);
+    this.#waiters.failAll(error);
   }
 
   // ---- ConnectionOwner ------------------------------------------------------------------
@@ -523,8 +486,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
   onCircuitOpen(error: CircuitOpenError): void {
     this.observer.circuit?.('open', error);
     // Nothing waits once the circuit is open: lease requests and queued commands fail now.
-    let w: Waiter<C> | undefined;
-    while ((w = this.#nextWaiter()) !== undefined) this.#settle(w, undefined, error);
+    this.#waiters.failAll(error);
     for (const conn of this.#shared) conn.failQueued(error);
   }
 
@@ -582,7 +544,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     }
     // A freed exclusive slot can serve a waiter.
     if (this.#state === 'open' && this.#exclusive < this.leaseCapacity) {
-      const waiter = this.#nextWaiter();
+      const waiter = this.#waiters.shift();
       if (waiter !== undefined) this.#dialFor(waiter);
       else this.#fillMinIdle();
     }
@@ -607,7 +569,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       leased,
       dialling,
       closing,
-      pendingRequests: this.#waiters.length - this.#deadWaiters,
+      pendingRequests: this.#waiters.length,
       maxConnections: this.settings.maxConnections,
       circuit: this.#breaker.state,
       circuitOpens: this.#breaker.opens,
