@@ -12,22 +12,23 @@
  * deadline and `maxRedirections`. A command that may have run (ERR_CONNECTION_LOST_AFTER_WRITE,
  * a timeout) is never sent again, unless it is read-only: the node client already settles that.
  *
- * The slot map is refreshed through one RefreshGate (single-flight, at most one start per
- * minRefreshIntervalMs): on MOVED, on an unreachable node, on a slot without a node, and every
+ * The slot map is refreshed (topology-refresher.ts: single-flight, at most one start per
+ * minRefreshIntervalMs) on MOVED, on an unreachable node, on a slot without a node, and every
  * slotRefreshIntervalMs once in use. Node clients that left the map are closed.
  */
-import type { Arg, CallOptions, Client, ClientOptions, ClientStats, CommandDefinition, Key, Keys, Lease, LeaseMulti, MessageListener, Multi as MultiType, Pipeline as PipelineType, Runner as RunnerType, ScanOptions, SubscribeOptions, Subscription, SubscriptionKind, WatchOptions } from '../index.js';
-import { SlotMap, parseShards, parseSlots, type NodeAddress, type Shard } from '../cluster/slot-map.js';
+import type { Arg, CallOptions, Client, ClientOptions, CommandDefinition, Key, Keys, Lease, LeaseMulti, MessageListener, Multi as MultiType, Pipeline as PipelineType, Runner as RunnerType, ScanOptions, SubscribeOptions, Subscription, SubscriptionKind, WatchOptions } from '../index.js';
+import type { NodeAddress, Shard, SlotMap } from '../cluster/slot-map.js';
 import { CROSS_SLOT, commandSlot, parseRedirect, sharedSlot } from '../cluster/routing.js';
-import { RefreshGate } from '../cluster/refresh-gate.js';
 import { keySlot } from '../internal/crc16.js';
 import * as core from '../index.js';
 import { resolveCluster, type BufferClusterOptions, type ClusterOptions, type ResolvedCluster } from './cluster-options.js';
 import { ClusterMulti, ClusterPipeline, MAP, RECOVER, TARGET, WirePipeline, crossSlot, isUnsent } from './cluster-batches.js';
 import { ClusterSubscription } from './cluster-subscription.js';
+import { TopologyRefresher } from './topology-refresher.js';
+import { clusterStats, type ClusterStats } from './cluster-stats.js';
 
 // The core: an import of `leanredis`' own entry (the subpath's bundle holds no copy of it).
-const { ArgumentError, ClientClosedError, ClusterError, LeanRedisError, ReplyError } = core;
+const { ArgumentError, ClientClosedError, ClusterError, LeanRedisError } = core;
 const { Runner, define, measureArgs, backoffDelay, checkCallOptions, needsLease, checkArguments } = core.__internals;
 // Declared with their unique-symbol types, so they key methods and properties as in the core.
 const RUN: typeof core.__internals.RUN = core.__internals.RUN;
@@ -35,34 +36,10 @@ const DISPATCHER: typeof core.__internals.DISPATCHER = core.__internals.DISPATCH
 type LeanRedisError = InstanceType<typeof LeanRedisError>;
 
 export type { ClusterOptions, BufferClusterOptions, ReadFrom } from './cluster-options.js';
+export type { ClusterNodeStats, ClusterStats } from './cluster-stats.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const ASKING = define('ASKING', { arity: 0, keys: [] });
-
-/** Per-node figures in `cluster.stats()`. */
-export interface ClusterNodeStats extends ClientStats {
-  /** The node's role in the current slot map ('unknown': a root node or a MOVED target not yet in it). */
-  role: 'master' | 'replica' | 'unknown';
-}
-
-/** `cluster.stats()`: every node's pool, their sum, and the cluster's own counters. */
-export interface ClusterStats {
-  /** Pools by node address (`host:port`). */
-  nodes: Record<string, ClusterNodeStats>;
-  /** The numeric pool figures summed over every node (subscriptions included). */
-  total: Omit<ClientStats, 'rejected' | 'writeHolds'>;
-  /** Slot-map refreshes started (single-flight and rate-limited). */
-  refreshes: number;
-  /** MOVED and ASK answers followed. */
-  moved: number;
-  asked: number;
-  /** Commands sent again after TRYAGAIN, CLUSTERDOWN, READONLY or an unreachable node. */
-  retries: number;
-  /** Slots with a known node in the current map (16,384 when the whole cluster is served). */
-  slotsServed: number;
-  /** Masters in the current map. */
-  masters: number;
-}
 
 /** What one command carries between its attempts. */
 interface Attempt {
@@ -74,7 +51,6 @@ interface Attempt {
   toMaster: boolean;
 }
 
-/** Errors that prove the command was never executed (or is read-only), so another node may run it. */
 /** The cluster's command surface with per-call options applied (`cluster.with()`). */
 class ScopedClusterRunner<S> extends Runner<S> {
   readonly #cluster: ClusterClient<S>;
@@ -92,25 +68,24 @@ class ScopedClusterRunner<S> extends Runner<S> {
 export class ClusterClient<S = string> extends Runner<S> {
   readonly #settings: ResolvedCluster;
   readonly #nodes = new Map<string, Client<S>>();
-  readonly #gate: RefreshGate;
+  readonly #topology: TopologyRefresher<S>;
   #map: SlotMap | undefined;
-  #mapError: unknown;
-  #timer: ReturnType<typeof setInterval> | undefined;
   #isClosed = false;
   #closing: Promise<void> | undefined;
   #rr = 0;
-  #useSlots = false;
-  readonly #failedAt = new Map<string, number>();
   #moved = 0;
   #asked = 0;
   #retries = 0;
   readonly #subscriptions = new Set<ClusterSubscription<S>>();
-  readonly #seeds = new Map<string, Client<S>>();
 
   constructor(options: ClusterOptions | BufferClusterOptions) {
     super();
     this.#settings = resolveCluster(options);
-    this.#gate = new RefreshGate(() => this.#refreshNow(), this.#settings.minRefreshIntervalMs);
+    this.#topology = new TopologyRefresher<S>(this.#settings, {
+      existing: (address) => this.#nodes.get(address),
+      client: (node) => this.#client(node),
+      apply: (map) => this.#apply(map),
+    });
   }
 
   /** False once close() or destroy() was called. */
@@ -205,7 +180,7 @@ export class ClusterClient<S = string> extends Runner<S> {
         this.#moved++;
         this.#map?.move(redirect.slot, redirect.target);
         attempt.ask = undefined;
-        void this.#gate.request(); // the map changed: learn the rest of it, without waiting
+        void this.#topology.request(); // the map changed: learn the rest of it, without waiting
       } else {
         this.#asked++;
         attempt.ask = redirect.target;
@@ -218,7 +193,7 @@ export class ClusterClient<S = string> extends Runner<S> {
     if (!isRetryable) throw err;
     if (code === 'TRYAGAIN' || code === 'CLUSTERDOWN' || code === 'MASTERDOWN') this.#countRedirection(attempt, err, definition);
     if (isUnsent(err) && from !== undefined) {
-      this.#failedAt.set(from.address, performance.now());
+      this.#topology.markFailed(from.address);
       if (this.#settings.readFrom === 'preferReplica') attempt.toMaster = true;
     }
     // Without a deadline the retries of an unreachable node are bounded like redirections.
@@ -236,17 +211,17 @@ export class ClusterClient<S = string> extends Runner<S> {
   async #retry(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, slot: number, attempt: Attempt, err: LeanRedisError | undefined): Promise<unknown> {
     if (err !== undefined) {
       const topologyChanged = err.code !== 'TRYAGAIN';
-      if (topologyChanged) await this.#gate.request();
+      if (topologyChanged) await this.#topology.request();
       const delay = backoffDelay(attempt.redirections + attempt.retries, this.#settings.retryBaseDelayMs, this.#settings.retryMaxDelayMs);
       if (performance.now() + delay >= attempt.deadline) throw err;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       this.#retries++;
     } else {
-      await this.#gate.request();
+      await this.#topology.request();
     }
     if (this.#isClosed) throw new ClientClosedError(undefined, definition.name);
     if (this.#map === undefined) {
-      throw new ClusterError('ERR_CLUSTER_TOPOLOGY', `could not read the slot map from any node (${this.#settings.roots.map((r) => r.address).join(', ')})`, { cause: this.#mapError, command: definition.name });
+      throw new ClusterError('ERR_CLUSTER_TOPOLOGY', `could not read the slot map from any node (${this.#settings.roots.map((r) => r.address).join(', ')})`, { cause: this.#topology.mapError, command: definition.name });
     }
     if (performance.now() >= attempt.deadline && err !== undefined) throw err;
     return this.#send(definition, args, call, slot, attempt);
@@ -299,7 +274,7 @@ export class ClusterClient<S = string> extends Runner<S> {
     const map = this.#map!;
     let shard = slot < 0 ? this.#anyShard(map) : map.shardOf(slot);
     if (shard === undefined) {
-      await this.#gate.request();
+      await this.#topology.request();
       shard = slot < 0 ? this.#anyShard(this.#map!) : this.#map!.shardOf(slot);
       if (shard === undefined) throw new ClusterError('ERR_CLUSTER_TOPOLOGY', `no node serves slot ${slot} in the slot map`);
     }
@@ -414,7 +389,7 @@ export class ClusterClient<S = string> extends Runner<S> {
         () => {
           // The new owner did not take it yet: try again at the next refresh.
           sub.node = '';
-          void this.#gate.request();
+          void this.#topology.request();
         },
       );
     }
@@ -422,74 +397,9 @@ export class ClusterClient<S = string> extends Runner<S> {
 
   // ---- the slot map --------------------------------------------------------------------------
 
-  /** Nodes to ask for the slot map: the map's masters, then replicas, then the roots; recently unreachable ones last. */
-  #candidates(): NodeAddress[] {
-    const seen = new Map<string, NodeAddress>();
-    const map = this.#map;
-    if (map !== undefined) {
-      const start = this.#rr++;
-      const masters = map.shards.map((s) => s.master);
-      for (let i = 0; i < masters.length; i++) seen.set(masters[(start + i) % masters.length].address, masters[(start + i) % masters.length]);
-      for (const s of map.shards) for (const r of s.replicas) if (!seen.has(r.address)) seen.set(r.address, r);
-    }
-    for (const r of this.#settings.roots) if (!seen.has(r.address)) seen.set(r.address, r);
-    const now = performance.now();
-    const recent = (n: NodeAddress): boolean => now - (this.#failedAt.get(n.address) ?? -Infinity) < 5000;
-    const all = [...seen.values()];
-    return [...all.filter((n) => !recent(n)), ...all.filter(recent)];
-  }
-
-  async #refreshNow(): Promise<void> {
-    let lastError: unknown;
-    for (const node of this.#candidates()) {
-      if (this.#isClosed) return;
-      try {
-        const map = await this.#readMap(node);
-        if (map.servedCount === 0) {
-          lastError = new ClusterError('ERR_CLUSTER_TOPOLOGY', `${node.address} serves no slot`);
-          continue;
-        }
-        this.#apply(map);
-        return;
-      } catch (err) {
-        lastError = err;
-        if (err instanceof LeanRedisError && isUnsent(err)) this.#failedAt.set(node.address, performance.now());
-      }
-    }
-    this.#mapError = lastError;
-  }
-
-  async #readMap(node: NodeAddress): Promise<SlotMap> {
-    // Before the first map the share of maxConnectionsTotal is unknown: a root is asked through a
-    // one-socket seed client, closed once the map arrives, rather than a pool sized for it alone.
-    const client = this.#nodes.get(node.address) ?? (this.#map === undefined && this.#settings.maxConnectionsTotal !== undefined ? this.#seed(node) : this.#client(node));
-    const runner = client.with({ timeoutMs: this.#settings.slotRefreshTimeoutMs, returnBuffers: false });
-    if (!this.#useSlots) {
-      try {
-        return parseShards(await runner.call('CLUSTER', 'SHARDS'), node.host);
-      } catch (err) {
-        // Redis < 7 has no CLUSTER SHARDS.
-        if (!(err instanceof ReplyError) || !/unknown subcommand|unknown command/i.test(err.message)) throw err;
-        this.#useSlots = true;
-      }
-    }
-    return parseSlots(await runner.call('CLUSTER', 'SLOTS'), node.host);
-  }
-
-  #seed(node: NodeAddress): Client<S> {
-    let seed = this.#seeds.get(node.address);
-    if (seed === undefined) {
-      seed = new core.Client({ ...this.#settings.node, host: node.host, port: node.port, maxConnections: 1, sharedConnections: 1, minIdle: 0, maxIdle: 0 } as ClientOptions) as unknown as Client<S>;
-      this.#seeds.set(node.address, seed);
-    }
-    return seed;
-  }
-
+  /** A new slot map from the refresher: route by it, move subscriptions, close the clients of nodes that left. */
   #apply(map: SlotMap): void {
-    for (const seed of this.#seeds.values()) void seed.close();
-    this.#seeds.clear();
     this.#map = map;
-    this.#mapError = undefined;
     this.#rehome();
     const live = new Set(map.addresses());
     for (const [address, client] of this.#nodes) {
@@ -498,22 +408,18 @@ export class ClusterClient<S = string> extends Runner<S> {
       this.#nodes.delete(address);
       void client.close();
     }
-    if (this.#timer === undefined && this.#settings.slotRefreshIntervalMs > 0 && !this.#isClosed) {
-      this.#timer = setInterval(() => void this.#gate.request(), this.#settings.slotRefreshIntervalMs);
-      this.#timer.unref();
-    }
   }
 
   /** Reads the slot map now (warm-up at start-up); rejects with ERR_CLUSTER_TOPOLOGY if no node answers. */
   async connect(): Promise<this> {
-    await this.#gate.request();
-    if (this.#map === undefined) throw new ClusterError('ERR_CLUSTER_TOPOLOGY', 'could not read the slot map from any node', { cause: this.#mapError });
+    await this.#topology.request();
+    if (this.#map === undefined) throw new ClusterError('ERR_CLUSTER_TOPOLOGY', 'could not read the slot map from any node', { cause: this.#topology.mapError });
     return this;
   }
 
   /** Re-reads the slot map now (single-flight with every other refresh). */
   refresh(): Promise<void> {
-    return this.#gate.request();
+    return this.#topology.request();
   }
 
   /** The slot of a key (CRC16 with hash tags), as the cluster computes it. */
@@ -557,51 +463,24 @@ export class ClusterClient<S = string> extends Runner<S> {
 
   /** Per-node pools, their sum and the cluster's counters. Plain data: safe to log. */
   stats(): ClusterStats {
-    const nodes: Record<string, ClusterNodeStats> = {};
-    const total: Record<string, number> = {};
-    const map = this.#map;
-    const roleOf = (address: string): ClusterNodeStats['role'] => {
-      if (map === undefined) return 'unknown';
-      for (const s of map.shards) {
-        if (s.master.address === address) return 'master';
-        if (s.replicas.some((r) => r.address === address)) return 'replica';
-      }
-      return 'unknown';
-    };
-    for (const [address, client] of this.#nodes) {
-      const stats = client.stats();
-      nodes[address] = { ...stats, role: roleOf(address) };
-      for (const [key, value] of Object.entries(stats)) if (typeof value === 'number') total[key] = (total[key] ?? 0) + value;
-    }
-    return {
-      nodes,
-      total: total as unknown as ClusterStats['total'],
-      refreshes: this.#gate.count,
-      moved: this.#moved,
-      asked: this.#asked,
-      retries: this.#retries,
-      slotsServed: map?.servedCount ?? 0,
-      masters: map?.shards.length ?? 0,
-    };
+    return clusterStats(this.#nodes, this.#map, { refreshes: this.#topology.count, moved: this.#moved, asked: this.#asked, retries: this.#retries });
   }
 
   /** Lets every accepted command finish, then closes every node's connections. */
   close(): Promise<void> {
     this.#subscriptions.clear();
     this.#isClosed = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#closing ??= Promise.all([...this.#nodes.values(), ...this.#seeds.values()].map((c) => c.close())).then(() => {});
+    this.#topology.stop();
+    this.#closing ??= Promise.all([...this.#nodes.values(), ...this.#topology.seeds()].map((c) => c.close())).then(() => {});
     return this.#closing;
   }
 
   /** Closes every connection at once; pending commands reject with ClientClosedError. */
   destroy(): void {
     this.#isClosed = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#topology.stop();
     for (const c of this.#nodes.values()) c.destroy();
-    for (const c of this.#seeds.values()) c.destroy();
+    for (const c of this.#topology.seeds()) c.destroy();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -616,7 +495,6 @@ export class ClusterClient<S = string> extends Runner<S> {
     return { roots: this.#settings.roots.map((r) => r.address), masters: this.masters(), open: this.isOpen };
   }
 }
-
 
 /** The slot shared by a list of keys; throws ERR_CROSS_SLOT when they differ (used by watch and acquire). */
 export function slotOfKeys(keys: Keys, command: string): number {
