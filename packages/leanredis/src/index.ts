@@ -4,7 +4,7 @@
  */
 export { createClient, Client, type ClientEvents, type ClientStats, type WatchOptions } from './client/client.js';
 export { Lease } from './client/lease.js';
-export type { Subscription, PubSubMessage, MessageListener, SubscribeOptions, SubscriptionKind } from './client/pubsub.js';
+export type { Subscription, PubSubMessage, MessageListener, SubscribeOptions, SubscriptionKind } from './client/subscription.js';
 export type { StreamConsumer, StreamConsumerOptions, StreamMessage, StreamConsumerStats } from './client/stream-consumer.js';
 export type { StreamId, StreamEntry, StreamEntries, StreamTrim, XAddOptions, XRangeOptions, XReadOptions, XSetIdOptions, StreamOffsets } from './commands/streams.js';
 export type {
