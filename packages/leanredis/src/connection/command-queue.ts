@@ -5,7 +5,6 @@
  */
 import { RingQueue } from '../internal/ring-queue.js';
 import type { PendingCommand } from './pending-command.js';
-import type { InFlightBudget } from './in-flight-budget.js';
 
 export class CommandQueue extends RingQueue<PendingCommand> {
   /** Sum of the queued commands' `bytes`. */
@@ -37,49 +36,5 @@ export class CommandQueue extends RingQueue<PendingCommand> {
   override drain(): PendingCommand[] {
     this.bytes = 0;
     return super.drain();
-  }
-}
-
-/**
- * A connection's in-flight FIFO (written, reply not read yet): a CommandQueue that also keeps
- * the client-wide tally in step, so every way out (a reply, a lost socket, a close) gives the
- * room back.
- */
-export class InFlightQueue extends CommandQueue {
-  readonly #budget: InFlightBudget;
-
-  constructor(budget: InFlightBudget) {
-    super();
-    this.#budget = budget;
-  }
-
-  override push(cmd: PendingCommand): void {
-    super.push(cmd);
-    this.#budget.add(cmd.bytes);
-  }
-
-  override unshift(cmd: PendingCommand): void {
-    super.unshift(cmd);
-    this.#budget.add(cmd.bytes);
-  }
-
-  override shift(): PendingCommand | undefined {
-    const cmd = super.shift();
-    if (cmd !== undefined) this.#budget.remove(cmd.bytes);
-    return cmd;
-  }
-
-  override retain(keep: (cmd: PendingCommand) => boolean): void {
-    super.retain((cmd) => {
-      const isKept = keep(cmd);
-      if (!isKept) this.#budget.remove(cmd.bytes);
-      return isKept;
-    });
-  }
-
-  override drain(): PendingCommand[] {
-    const cmds = super.drain();
-    for (const cmd of cmds) this.#budget.remove(cmd.bytes);
-    return cmds;
   }
 }

@@ -24,7 +24,7 @@ import type { Decoder } from '../resp/decoder.js';
 import { loadDecoder } from '../resp/decoder-loader.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
 import { PushMessage } from '../resp/types.js';
-import { CommandQueue, InFlightQueue } from './command-queue.js';
+import { CommandQueue } from './command-queue.js';
 import type { InFlightBudget, WriteHold } from './in-flight-budget.js';
 import { backoffDelay } from '../internal/backoff.js';
 import { replyChunks } from '../internal/reply-clock.js';
@@ -69,7 +69,7 @@ export class Connection {
   readonly #settings: ConnectionSettings;
   readonly #owner: ConnectionOwner;
   readonly #queue = new CommandQueue();
-  readonly #inFlight: InFlightQueue;
+  readonly #inFlight = new CommandQueue();
   readonly #budget: InFlightBudget;
   readonly #decoder: Decoder;
   #socket: net.Socket | undefined;
@@ -105,7 +105,6 @@ export class Connection {
     this.#owner = owner;
     this.#reconnect = reconnect;
     this.#budget = owner.inFlightBudget;
-    this.#inFlight = new InFlightQueue(this.#budget);
     const DecoderClass = loadDecoder();
     this.#decoder = new DecoderClass(Connection.#onReply, Connection.#onDecodedPush, settings.limits, this);
     this.#decoder.returnBuffers = settings.returnBuffers;
@@ -200,6 +199,39 @@ export class Connection {
   }
 
   /**
+   * Accepts a batch (a pipeline, a transaction): the same as send() for each command, with the
+   * per-call work (the state, the tick, the timer, the early flush) done once for all of them.
+   */
+  sendBatch(cmds: readonly PendingCommand[]): void {
+    const state = this.#state;
+    if (state !== 'ready' || cmds.length === 0) {
+      for (const cmd of cmds) this.send(cmd);
+      return;
+    }
+    const queue = this.#queue;
+    let bytes = 0;
+    let accepted = 0;
+    let deadline = NO_DEADLINE;
+    for (const cmd of cmds) {
+      if (cmd.isSettled) continue;
+      queue.push(cmd);
+      bytes += cmd.bytes;
+      accepted++;
+      if (cmd.deadline < deadline) deadline = cmd.deadline;
+    }
+    this.#tickCount += accepted;
+    this.#tickBytes += bytes;
+    if (!this.#isTickScheduled) {
+      this.#isTickScheduled = true;
+      process.nextTick(Connection.#endOfTick, this);
+    }
+    if (deadline < this.#timerAt) this.#armTimer(deadline);
+    // Never inside a transaction: it is written whole, once its EXEC is queued (the batch ends
+    // with it, or the next batch does).
+    if (this.#hold === 'none' && queue.length >= FLUSH_EARLY && queue.at(queue.length - 1)?.continuesTransaction !== true) this.#flush();
+  }
+
+  /**
    * Queued commands left by earlier ticks (on a ready connection; otherwise every queued
    * command). The queue caps apply to this backlog: what a caller issues in one synchronous run
    * is written as fast as the in-flight caps allow, while what accumulates across ticks (a server
@@ -265,13 +297,13 @@ export class Connection {
   destroy(error: Error | ((cmd: PendingCommand, wasWritten: boolean) => Error) = new ClientClosedError()): void {
     if (this.#state === 'closed') return;
     if (typeof error === 'function') {
-      settleInFlight(this.#inFlight, (cmd) => error(cmd, true));
+      this.#settleInFlight((cmd) => error(cmd, true));
       this.#failQueue((cmd) => error(cmd, false));
       const closed = new ClientClosedError();
       this.#finish(closed, closed);
       return;
     }
-    settleInFlight(this.#inFlight, () => error);
+    this.#settleInFlight(() => error);
     this.#finish(error, error);
   }
 
@@ -443,6 +475,7 @@ export class Connection {
     const cmd = new PromisedCommand(internalSpec(name), args, 0, measureArgs(name, args), INTERNAL | WANTS_STRINGS, undefined);
     sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
     this.#markWritten(cmd);
+    this.#budget.add(1, cmd.bytes);
     this.#writeChunks(sharedEncoder.take());
     return cmd.promise;
   }
@@ -466,7 +499,7 @@ export class Connection {
     // is re-sent (the same server may answer the same way). A socket timeout is its own answer
     // too. Any other loss: ERR_CONNECTION_LOST_AFTER_WRITE, read-only commands re-sent.
     const isOwnAnswer = error instanceof ProtocolError || (error instanceof ConnectionError && error.code === 'ERR_SOCKET_TIMEOUT');
-    const requeue = settleInFlight(this.#inFlight, (cmd) =>
+    const requeue = this.#settleInFlight((cmd) =>
       error instanceof ProtocolError ? error : canRetry && cmd.isRetryable ? undefined : isOwnAnswer ? error : lostAfterWrite(cmd, error),
     );
     for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]);
@@ -490,6 +523,12 @@ export class Connection {
     } else {
       this.#state = 'idle';
     }
+  }
+
+  /** Empties the in-flight FIFO after its socket is gone (see settleInFlight), giving its room back to the client-wide budget. */
+  #settleInFlight(decide: (cmd: PendingCommand) => Error | undefined): PendingCommand[] {
+    this.#budget.remove(this.#inFlight.length, this.#inFlight.bytes);
+    return settleInFlight(this.#inFlight, decide);
   }
 
   #failQueue(error: Error | ((cmd: PendingCommand) => Error)): void {
@@ -552,8 +591,16 @@ export class Connection {
     }
     const s = this.#settings;
     const inFlight = this.#inFlight;
+    const budget = this.#budget;
     const queue = this.#queue;
-    let written = 0;
+    // The caps' figures, read once and counted here as commands are written: the per-command
+    // checks compare local numbers, and the client-wide tally is updated once per flush.
+    let count = inFlight.length;
+    let bytes = inFlight.bytes;
+    let clientCount = budget.commands;
+    let clientBytes = budget.bytes;
+    const startCount = count;
+    const startBytes = bytes;
     let hold: WriteHold = 'none';
     let isClientHold = false;
     let cmd: PendingCommand | undefined;
@@ -561,17 +608,28 @@ export class Connection {
     // expiry scan runs in the check phase and is spaced under a long queue, so a reconnect's
     // flush can come first; written, it would time out as "may have executed".
     const now = performance.now();
-    while ((cmd = queue.peek()) !== undefined) {
+    // Taken from the queue first and put back if a cap holds it: a hold is rare, a peek per
+    // command is not free.
+    while ((cmd = queue.shift()) !== undefined) {
       // A transaction (MULTI ... EXEC) is one unit: its commands share one deadline and settle
       // together, so its head says for all of them whether it is dropped, expired or written.
-      let count = 1;
-      let bytes = cmd.bytes;
+      let unitCount = 1;
+      let unitBytes = cmd.bytes;
       if (cmd.continuesTransaction) {
-        while (queue.at(count - 1)?.continuesTransaction === true) bytes += queue.at(count++)?.bytes ?? 0;
-        if (count > queue.length) break; // its EXEC is not queued yet: wait for it (see send())
+        // The rest of the unit is at the queue's head now (cmd is out of it).
+        let last: PendingCommand | undefined = cmd;
+        while (last.continuesTransaction && (last = queue.at(unitCount - 1)) !== undefined) {
+          unitBytes += last.bytes;
+          unitCount++;
+        }
+        if (last === undefined) {
+          queue.unshift(cmd);
+          break; // its EXEC is not queued yet: wait for it (see send())
+        }
       }
       if (!cmd.isQueued || cmd.deadline <= now) {
-        for (let i = 0; i < count; i++) {
+        if (cmd.isQueued) cmd.fail(new CommandTimeoutError(cmd.name, cmd.timeoutMs, false));
+        for (let i = 1; i < unitCount; i++) {
           const dropped = queue.shift()!;
           if (dropped.isQueued) dropped.fail(new CommandTimeoutError(dropped.name, dropped.timeoutMs, false));
         }
@@ -579,24 +637,40 @@ export class Connection {
       }
       // With nothing in flight a command (or a transaction) is always written: one larger than
       // a cap goes alone rather than never.
-      if (inFlight.length > 0) {
-        if (inFlight.length + count > s.maxInFlightCommands) hold = 'inFlightCommands';
-        else if (inFlight.bytes + bytes > s.maxInFlightBytes) hold = 'inFlightBytes';
+      if (count > 0) {
+        if (count + unitCount > s.maxInFlightCommands) hold = 'inFlightCommands';
+        else if (bytes + unitBytes > s.maxInFlightBytes) hold = 'inFlightBytes';
       }
-      if (hold === 'none') isClientHold = (hold = this.#budget.holdFor(bytes, count)) !== 'none';
-      if (hold !== 'none') break;
-      for (let i = 0; i < count; i++) {
+      if (hold === 'none' && clientCount > 0) {
+        if (clientCount + unitCount > budget.maxCommands) hold = 'inFlightCommands';
+        else if (clientBytes + unitBytes > budget.maxBytes) hold = 'inFlightBytes';
+        isClientHold = hold !== 'none';
+      }
+      if (hold !== 'none') {
+        queue.unshift(cmd);
+        break;
+      }
+      sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
+      this.#markWritten(cmd);
+      for (let i = 1; i < unitCount; i++) {
         cmd = queue.shift()!;
         sharedEncoder.write(cmd.spec.prefix!, cmd.spec.tokens, cmd.args);
         this.#markWritten(cmd);
       }
-      written += count;
+      count += unitCount;
+      bytes += unitBytes;
+      clientCount += unitCount;
+      clientBytes += unitBytes;
     }
-    if (written > 0) this.#writeChunks(sharedEncoder.take());
+    const written = count - startCount;
+    if (written > 0) {
+      budget.add(written, bytes - startBytes);
+      this.#writeChunks(sharedEncoder.take());
+    }
     // (#writeChunks may have just set 'socket': that one only 'drain' lifts.)
     if ((this.#hold as WriteHold) !== 'socket') this.#setHold(hold);
     // Held by the client-wide cap: another connection's replies make the room.
-    if (isClientHold) this.#budget.waitForRoom((this.#wakeForRoom ??= () => this.#flush()));
+    if (isClientHold) budget.waitForRoom((this.#wakeForRoom ??= () => this.#flush()));
     if (written === 0) this.#endIfDrained();
   }
 
@@ -614,6 +688,7 @@ export class Connection {
     }
   }
 
+  /** Moves a written command to the in-flight FIFO; the caller adds it to the client-wide budget (once per flush). */
   #markWritten(cmd: PendingCommand): void {
     // A blocking command's grace starts now: its deadline may come sooner than the timer's.
     if (cmd.markWritten() && cmd.deadline < this.#timerAt) this.#armTimer(cmd.deadline);
@@ -662,6 +737,7 @@ export class Connection {
     }
     const cmd = this.#inFlight.shift();
     if (cmd === undefined) throw new ProtocolError('received a reply with no command waiting for it');
+    this.#budget.remove(1, cmd.bytes);
     if (!cmd.isSettled) {
       if (reply instanceof ReplyError) {
         // A command of a transaction answered LOADING made its EXEC abort: sent again, it would

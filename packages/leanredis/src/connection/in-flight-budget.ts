@@ -31,30 +31,20 @@ export class InFlightBudget {
     this.maxBytes = maxBytes;
   }
 
-  add(bytes: number): void {
-    if (++this.commands > this.peakCommands) this.peakCommands = this.commands;
+  /** Counts `count` more commands of `bytes` in all as in flight. */
+  add(count: number, bytes: number): void {
+    if ((this.commands += count) > this.peakCommands) this.peakCommands = this.commands;
     if ((this.bytes += bytes) > this.peakBytes) this.peakBytes = this.bytes;
   }
 
-  remove(bytes: number): void {
-    this.commands--;
+  /** Gives back the room of `count` commands of `bytes` in all (answered, or their socket is gone). */
+  remove(count: number, bytes: number): void {
+    this.commands -= count;
     this.bytes -= bytes;
     if (this.#waiting !== undefined && !this.#isWakeScheduled) {
       this.#isWakeScheduled = true;
       process.nextTick(InFlightBudget.#wake, this);
     }
-  }
-
-  /**
-   * Which cap writing `count` commands of `bytes` in all now would break, or 'none'. With
-   * nothing in flight anywhere they always fit: a command (or a transaction, written whole)
-   * larger than a cap goes alone rather than never.
-   */
-  holdFor(bytes: number, count = 1): WriteHold {
-    if (this.commands === 0) return 'none';
-    if (this.commands + count > this.maxCommands) return 'inFlightCommands';
-    if (this.bytes + bytes > this.maxBytes) return 'inFlightBytes';
-    return 'none';
   }
 
   /** Calls `wake` once room may have been made (after the tick in which replies freed some). */

@@ -137,7 +137,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       for (const cmd of cmds) cmd.fail(error);
       return undefined;
     }
-    for (const cmd of cmds) conn.send(cmd);
+    conn.sendBatch(cmds);
     return conn;
   }
 

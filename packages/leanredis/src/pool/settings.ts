@@ -74,6 +74,8 @@ export interface PooledConnection {
   /** Dials if needed; resolves once ready. */
   connect(): Promise<void>;
   send(cmd: PendingCommand): void;
+  /** Accepts commands that stay together and in order (a pipeline, a transaction), as send() would one by one. */
+  sendBatch(cmds: readonly PendingCommand[]): void;
   /** Rejects every command not yet written (the circuit opened). */
   failQueued(error: Error): void;
   /** Lets queued and in-flight commands finish, then closes. */

@@ -1,7 +1,7 @@
 /** A connection's queue of unwritten commands keeps their total size in step with every way in and out. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommandQueue, InFlightQueue } from '../../src/connection/command-queue.ts';
+import { CommandQueue } from '../../src/connection/command-queue.ts';
 import { InFlightBudget } from '../../src/connection/in-flight-budget.ts';
 import { PromisedCommand } from '../../src/connection/pending-command.ts';
 
@@ -31,51 +31,38 @@ test('CommandQueue.bytes follows push, unshift, shift, retain and drain', () => 
   assert.equal(q.bytes, 0);
 });
 
-test('InFlightQueue keeps the client-wide tally in step with every way out, and remembers the peaks', () => {
+test('InFlightBudget counts commands and bytes in and out in any grouping, and remembers the peaks', () => {
   const budget = new InFlightBudget(3, 100);
-  const q = new InFlightQueue(budget);
-  const [a, b, c] = [command(10), command(20), command(40)];
-  q.push(a);
-  q.push(b);
-  q.push(c);
+  budget.add(2, 30); // a flush adds what it wrote at once
+  budget.add(1, 40); // a handshake command, alone
   assert.deepEqual([budget.commands, budget.bytes, budget.peakCommands, budget.peakBytes], [3, 70, 3, 70]);
-  assert.equal(q.shift(), a);
+  budget.remove(1, 10); // a reply
   assert.deepEqual([budget.commands, budget.bytes], [2, 60]);
-  q.retain((cmd) => cmd !== b);
-  assert.deepEqual([budget.commands, budget.bytes], [1, 40]);
-  q.unshift(b);
-  assert.deepEqual(q.drain(), [b, c]);
+  budget.remove(2, 60); // a lost socket gives back everything it had in flight
   assert.deepEqual([budget.commands, budget.bytes, budget.peakCommands, budget.peakBytes], [0, 0, 3, 70]);
 });
 
-test('InFlightBudget: which cap a command would break, and one wake per tick for the connections waiting for room', async () => {
+test('InFlightBudget: one wake per tick for the connections waiting for room', async () => {
   const budget = new InFlightBudget(2, 100);
-  assert.equal(budget.holdFor(1000), 'none', 'with nothing in flight anything fits (a command larger than the cap goes alone)');
-  budget.add(60);
-  assert.equal(budget.holdFor(30), 'none');
-  assert.equal(budget.holdFor(50), 'inFlightBytes');
-  budget.add(10);
-  assert.equal(budget.holdFor(1), 'inFlightCommands');
-  assert.equal(budget.holdFor(0, 5), 'inFlightCommands', 'a transaction counts each of its commands');
-  assert.equal(new InFlightBudget(2, 100).holdFor(1000, 5), 'none', 'with nothing in flight a transaction larger than the caps goes alone');
+  budget.add(2, 70);
   let woken = 0;
   const wake = (): void => {
     woken++;
   };
   budget.waitForRoom(wake);
-  budget.remove(10);
-  budget.remove(60);
+  budget.remove(1, 10);
+  budget.remove(1, 60);
   assert.equal(woken, 0, 'not while replies are still being read');
   await new Promise((resolve) => process.nextTick(resolve));
   assert.equal(woken, 1, 'once for both replies');
-  budget.add(1);
-  budget.remove(1);
+  budget.add(1, 1);
+  budget.remove(1, 1);
   await new Promise((resolve) => process.nextTick(resolve));
   assert.equal(woken, 1, 'a woken connection waits again only if it still needs room');
   budget.waitForRoom(wake);
   budget.stopWaiting(wake);
-  budget.add(1);
-  budget.remove(1);
+  budget.add(1, 1);
+  budget.remove(1, 1);
   await new Promise((resolve) => process.nextTick(resolve));
   assert.equal(woken, 1);
 });

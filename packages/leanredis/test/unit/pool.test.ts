@@ -83,6 +83,9 @@ class FakeConnection implements PooledConnection {
     this.sent.push(cmd);
     if (this.state === 'idle') this.connect().catch(() => {});
   }
+  sendBatch(cmds: readonly PendingCommand[]): void {
+    for (const cmd of cmds) this.send(cmd);
+  }
   failQueued(error: Error): void {
     for (const c of this.sent.splice(0)) c.fail(error);
   }
