@@ -23,6 +23,9 @@
  *   otel-unsampled-parent  as otel-traces-producer, the load running inside an unsampled parent span's
  *                 context (AsyncLocalStorageContextManager): what a service pays for its unsampled requests
  *                 (with followParentSampling, no span; before it, the SDK's non-recording span)
+ *   otel-null-tracer  as otel (Meter API durations + watch), but the tracer is one that hands back a
+ *                 shared span doing nothing: leanredis's own part of a span per command without the
+ *                 SDK's (otel minus this row is the SDK's span; this row minus otel-metrics is ours)
  * `--base=<dir>` also runs every mode against another build's dist/ (index.js, diagnostics.js,
  * otel.js), to compare a change of the core's observed path before/after in the same run.
  */
@@ -33,7 +36,7 @@ import { startServer } from './lib/server.mjs';
 import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented', 'otel-unsampled-parent'];
+const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented', 'otel-unsampled-parent', 'otel-null-tracer'];
 
 /** Sets up `mode` in this (child) process, with the build in `dist`. Returns a stop function. */
 async function setUp(mode, dist) {
@@ -66,6 +69,10 @@ async function setUp(mode, dist) {
       const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
       const sampler = mode === 'otel-sampled' ? { sampler: new TraceIdRatioBasedSampler(0.1) } : {};
       tracerProvider = new BasicTracerProvider({ ...sampler, spanProcessors: [new BatchSpanProcessor(exporter)] });
+    }
+    if (mode === 'otel-null-tracer') {
+      const span = { isRecording: () => true, setAttribute() {}, setStatus() {}, end() {}, spanContext: () => ({ traceId: '', spanId: '', traceFlags: 1 }) };
+      tracerProvider = { getTracer: () => ({ startSpan: () => span }) };
     }
     const otel = instrument({
       meterProvider,

@@ -15,10 +15,13 @@
  *                                    is a db.client.connection.create_time point
  *
  * A command of a batch (its context has `batch`) is neither a span nor a point: the batch is
- * the operation, as the conventions say. The span of a command is kept in a WeakMap keyed by
- * its context (the same object in every event) from start to end. (A Map was tried: faster in
- * a micro-benchmark, but at concurrent100 with the SDK it doubled CPU per command, 6.2 -> 13 µs,
- * with a heap three times the size: measured, not understood; the WeakMap stays.)
+ * the operation, as the conventions say. The span of an operation rides on its context (the
+ * same object in every event, which diagnostics_channel's tracing contexts exist to carry from
+ * start to end) under a symbol of this instrumentation, so two instrumentations never share a
+ * slot. A WeakMap keyed by the context did this before: its set, get and delete were about a
+ * third of this file's own CPU per span (a CPU profile of bench/observe-cost.mjs's otel mode);
+ * the slot is a property write and two reads. (A Map was tried before the WeakMap: at
+ * concurrent100 with the SDK it doubled CPU per command, 6.2 -> 13 µs; measured, not understood.)
  */
 import type * as DiagnosticsChannel from 'node:diagnostics_channel';
 import type { BatchContext, CommandContext, ConnectContext } from '../internal/channels.js';
@@ -153,6 +156,9 @@ function endSpan(span: OtelSpan, error: unknown): void {
 /** What #parentOf returns when the operation gets no span. */
 const NO_SPAN = Symbol('no span');
 
+/** A context seen as the span slot it carries for an instrumentation (see the file comment). */
+type SpanSlots = Record<symbol, OtelSpan | undefined>;
+
 /** A running instrumentation (see `instrument`); `stop()` unsubscribes. */
 export class Instrumentation {
   readonly #tracer: OtelTracer | undefined;
@@ -163,7 +169,8 @@ export class Instrumentation {
   /** The API whose context is read before each span (undefined: none is read, the SDK looks it up). */
   readonly #api: OtelApi | undefined;
   readonly #requireParent: boolean;
-  readonly #spans = new WeakMap<object, OtelSpan>();
+  /** Where this instrumentation keeps an operation's span on its context. */
+  readonly #spanKey = Symbol('leanredis.otel.span');
   readonly #subscriptions: [string, (message: unknown) => void][] = [];
   #isActive = true;
 
@@ -228,6 +235,19 @@ export class Instrumentation {
     this.stop();
   }
 
+  /** Keeps `span` on the operation's context until its end. */
+  #keep(context: object, span: OtelSpan): void {
+    (context as SpanSlots)[this.#spanKey] = span;
+  }
+
+  /** The span kept on `context`, once: the slot is cleared (set, never deleted, so the context keeps its shape). */
+  #take(context: object): OtelSpan | undefined {
+    const slots = context as SpanSlots;
+    const span = slots[this.#spanKey];
+    if (span !== undefined) slots[this.#spanKey] = undefined;
+    return span;
+  }
+
   /**
    * The context to start an operation's span in (the caller's, read once and handed to the
    * SDK, which would otherwise read it again), undefined to let the SDK read it, or NO_SPAN:
@@ -253,16 +273,13 @@ export class Instrumentation {
     if (parent === NO_SPAN) return;
     const attributes = destinationAttributes(c, c.command);
     if (this.#queryText) attributes[DB_QUERY_TEXT] = commandQueryText(c);
-    this.#spans.set(c, this.#tracer!.startSpan(c.command, { kind: SPAN_KIND_CLIENT, attributes }, parent));
+    this.#keep(c, this.#tracer!.startSpan(c.command, { kind: SPAN_KIND_CLIENT, attributes }, parent));
   }
 
   #commandEnd(c: CommandContext): void {
     if (c.batch !== undefined) return;
-    const span = this.#spans.get(c);
-    if (span !== undefined) {
-      this.#spans.delete(c);
-      endSpan(span, c.error);
-    }
+    const span = this.#take(c);
+    if (span !== undefined) endSpan(span, c.error);
     if (this.#producer !== undefined) this.#producer.record(c, c.command, c.durationMs, c.error);
     else if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
   }
@@ -274,15 +291,12 @@ export class Instrumentation {
     const attributes = destinationAttributes(b, operation);
     if (b.batchSize >= 2) attributes[DB_OPERATION_BATCH_SIZE] = b.batchSize;
     if (this.#queryText) attributes[DB_QUERY_TEXT] = batchQueryText(b);
-    this.#spans.set(b, this.#tracer!.startSpan(operation, { kind: SPAN_KIND_CLIENT, attributes }, parent));
+    this.#keep(b, this.#tracer!.startSpan(operation, { kind: SPAN_KIND_CLIENT, attributes }, parent));
   }
 
   #batchEnd(b: BatchContext): void {
-    const span = this.#spans.get(b);
-    if (span !== undefined) {
-      this.#spans.delete(b);
-      endSpan(span, b.error);
-    }
+    const span = this.#take(b);
+    if (span !== undefined) endSpan(span, b.error);
     if (this.#producer !== undefined) this.#producer.record(b, batchOperation(b), b.durationMs, b.error);
     else if (this.#duration !== undefined) this.#record(b, batchOperation(b), b.durationMs, b.error);
   }
@@ -294,15 +308,12 @@ export class Instrumentation {
     if (isReconnect && this.#requireParent) return;
     const parent = isReconnect ? undefined : this.#parentOf();
     if (parent === NO_SPAN) return;
-    this.#spans.set(c, this.#tracer!.startSpan('connect', { kind: SPAN_KIND_CLIENT, attributes: connectAttributes(c), root: isReconnect }, parent));
+    this.#keep(c, this.#tracer!.startSpan('connect', { kind: SPAN_KIND_CLIENT, attributes: connectAttributes(c), root: isReconnect }, parent));
   }
 
   #connectEnd(c: ConnectContext): void {
-    const span = this.#spans.get(c);
-    if (span !== undefined) {
-      this.#spans.delete(c);
-      endSpan(span, c.error);
-    }
+    const span = this.#take(c);
+    if (span !== undefined) endSpan(span, c.error);
     if (c.error === undefined) this.#gauges?.connected(c.client, c.durationMs);
   }
 

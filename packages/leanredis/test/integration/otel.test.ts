@@ -400,3 +400,38 @@ test('followParentSampling (default): no span under an unsampled parent, as the 
   assert.equal(set.parentSpanContext?.spanId, sampledRemote.spanContext().spanId, 'the remote sampled parent is the parent');
   assert.throws(() => instrument({ tracerProvider, followParentSampling: 'yes' as never }), (e: unknown) => e instanceof ArgumentError && /"followParentSampling" must be true or false/.test(e.message));
 });
+
+test('two instrumentations at once each end their own span of every command and batch: their span slots on the context do not collide', async () => {
+  const second = new InMemorySpanExporter();
+  const secondProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(second)] });
+  const seen: { keys: string[]; symbols: number; inBatch: boolean }[] = [];
+  const dc = await import('node:diagnostics_channel');
+  const look = (m: unknown): void => {
+    seen.push({ keys: Object.keys(m as object), symbols: Object.getOwnPropertySymbols(m as object).length, inBatch: (m as { batch?: unknown }).batch !== undefined });
+  };
+  exporter.reset();
+  {
+    using _a = instrument({ tracerProvider, metrics: false, connectSpans: false });
+    using _b = instrument({ tracerProvider: secondProvider, metrics: false, connectSpans: false });
+    dc.subscribe('leanredis:command:end', look);
+    try {
+      await using client = redis.client();
+      await client.set('slot', '1');
+      await Promise.all([client.get('slot'), client.get('slot'), client.incr('n')]);
+      await client.pipeline().get('slot').incr('n').exec();
+    } finally {
+      dc.unsubscribe('leanredis:command:end', look);
+    }
+  }
+  const names = (spans: ReadableSpan[]): string[] => spans.map((s) => s.name).sort();
+  assert.deepEqual(names(exporter.getFinishedSpans()), ['GET', 'GET', 'INCR', 'PIPELINE', 'SET']);
+  assert.deepEqual(names(second.getFinishedSpans()), names(exporter.getFinishedSpans()), 'the second instrumentation ended the same spans, each its own');
+  const ids = new Set([...exporter.getFinishedSpans(), ...second.getFinishedSpans()].map((s) => s.spanContext().spanId));
+  assert.equal(ids.size, 10, 'ten distinct spans');
+  assert.deepEqual(
+    seen.map((s) => `${s.inBatch ? 'batch' : 'own'}:${s.symbols}`),
+    ['own:2', 'own:2', 'own:2', 'own:2', 'batch:0', 'batch:0'],
+    'a command of its own carried one slot per instrumentation (symbol keys); a batch\'s commands have no span',
+  );
+  assert.ok(seen.every((s) => !s.keys.some((k) => k.includes('span'))), 'and no string key a subscriber would enumerate');
+});
