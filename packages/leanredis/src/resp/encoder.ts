@@ -22,6 +22,8 @@ const CR = 13,
 const SLAB_BYTES = 64 * 1024;
 /** Buffer arguments at least this large are sent as their own chunk instead of copied. */
 const ZERO_COPY_BYTES = 16 * 1024;
+/** Strings shorter than this are written by a byte loop when ASCII (Encoder#shortAscii). */
+const SHORT_STRING = 48;
 /** Room for "$<up to 10 digits>\r\n" + "\r\n". */
 const FRAME_BYTES = 16;
 
@@ -74,11 +76,17 @@ export class Encoder {
    */
   write(name: Buffer, nameTokens: number, args: readonly Arg[]): void {
     this.#reserve(FRAME_BYTES + name.length);
-    this.#offset = writeHeader(this.#slab, this.#offset, STAR, nameTokens + args.length);
-    this.#offset += name.copy(this.#slab, this.#offset);
+    const slab = this.#slab;
+    let o = writeHeader(slab, this.#offset, STAR, nameTokens + args.length);
+    // Names are a few bytes: a byte loop costs less than Buffer#copy's checks and native call.
+    if (name.length <= 32) for (let i = 0; i < name.length; i++) slab[o++] = name[i];
+    else o += name.copy(slab, o);
+    this.#offset = o;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
-      if (typeof a === 'string') this.#string(a);
+      if (typeof a === 'string') {
+        if (a.length >= SHORT_STRING || !this.#shortAscii(a)) this.#string(a);
+      }
       else if (Buffer.isBuffer(a)) this.#buffer(a);
       else this.#string(typeof a === 'number' ? formatNumber(a) : String(a));
     }
@@ -93,6 +101,28 @@ export class Encoder {
     return chunks;
   }
 
+  /**
+   * Writes a short string when every char is ASCII (keys, small values, numbers as text): its
+   * length is then its size, known before the loop, so neither Buffer.byteLength nor a native
+   * write is needed. False (nothing written) at the first non-ASCII char: #string takes it.
+   */
+  #shortAscii(s: string): boolean {
+    const length = s.length;
+    this.#reserve(FRAME_BYTES + length);
+    const slab = this.#slab;
+    const start = this.#offset;
+    let o = writeHeader(slab, start, DOLLAR, length);
+    for (let i = 0; i < length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return false; // #offset unchanged: what was written here is overwritten
+      slab[o++] = c;
+    }
+    slab[o] = CR;
+    slab[o + 1] = LF;
+    this.#offset = o + 2;
+    return true;
+  }
+
   #string(s: string): void {
     // One-byte strings are the common case: their length is their UTF-8 size only if ASCII,
     // so measure exactly; Buffer.byteLength is a fast native call.
@@ -105,7 +135,7 @@ export class Encoder {
     this.#reserve(FRAME_BYTES + length);
     const slab = this.#slab;
     let o = writeHeader(slab, this.#offset, DOLLAR, length);
-    o += length < 48 ? writeAsciiOrUtf8(slab, o, s, length) : slab.write(s, o, length);
+    o += length < SHORT_STRING ? writeAsciiOrUtf8(slab, o, s, length) : slab.write(s, o, length);
     slab[o] = CR;
     slab[o + 1] = LF;
     this.#offset = o + 2;

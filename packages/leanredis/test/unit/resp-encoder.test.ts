@@ -37,6 +37,22 @@ describe('argument framing', () => {
     }
   });
 
+  test('short strings whose non-ASCII char comes last, and mixed ones across slab boundaries, stay byte-exact', () => {
+    // The short-string path writes ASCII chars as it goes and hands a string to the UTF-8 path
+    // at its first non-ASCII char: what it wrote must be overwritten, in the same slab or a new one.
+    const encoder = new Encoder();
+    const commands: [string[], Arg[]][] = [];
+    const tails = ['', 'é', '日', '🎉', '\ud800', '\x7f', '\x80'];
+    for (let i = 0; i < 4000; i++) {
+      const head = 'k'.repeat(i % 47);
+      commands.push([['SET'], [head + tails[i % tails.length], `${i}${tails[(i * 3) % tails.length]}`, 'v'.repeat(i % 61)]]);
+    }
+    for (const [name, args] of commands) encoder.write(encodeName(name), name.length, args);
+    const chunks = encoder.take();
+    assert.ok(chunks.length > 1, 'expected the batch to roll over to a new slab');
+    assert.deepStrictEqual(Buffer.concat(chunks), Buffer.concat(commands.map(([n, a]) => referenceCommand(n, a))));
+  });
+
   test('Buffers are framed byte for byte, including CR, LF and every byte value', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     for (const b of [Buffer.alloc(0), Buffer.from('\r\n'), all]) {
