@@ -13,15 +13,15 @@
  *      Every second a sample: throughput, latency, errors, heap, RSS, GC pauses, bytes allocated.
  *   5. Heap after the load (full GC, the client still open), then the client is closed.
  *
+ * The client under test is opened behind four calls by load-driver.ts.
  * Messages go to fd 3 as JSON lines (bench/bench-protocol.ts); stdout and stderr are left to
  * the client library.
  */
 import { writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Histogram, summarizeLatency } from '../bench/histogram.js';
+import { openDriver, type Driver } from './load-driver.js';
 import { ProcessSampler, round3 } from './process-sampler.js';
-import { LOAD_CONFIG_ENV, type ClientId, type LoadConfig, type LoadMessage, type MixCommand, type SecondSample, type StepResult } from '../bench/bench-protocol.js';
+import { LOAD_CONFIG_ENV, type LoadConfig, type LoadMessage, type MixCommand, type SecondSample, type StepResult } from '../bench/bench-protocol.js';
 
 // The config comes in the environment, not argv: the URL may hold a password, and any user can
 // read a process's arguments (ps), not its environment.
@@ -36,100 +36,6 @@ async function fullGc(): Promise<void> {
   gc();
   await tick();
   gc();
-}
-
-/** The four commands the mix may send, the same way for every client. */
-interface Driver {
-  readonly version: string;
-  get(key: string): Promise<unknown>;
-  set(key: string, value: string): Promise<unknown>;
-  ping(): Promise<unknown>;
-  incr(key: string): Promise<unknown>;
-  close(): Promise<void>;
-}
-
-/** Loose shapes of the three clients, as far as the driver touches them. */
-interface AnyClient {
-  get(k: string): Promise<unknown>;
-  set(k: string, v: string): Promise<unknown>;
-  ping(): Promise<unknown>;
-  incr(k: string): Promise<unknown>;
-  connect?(): Promise<unknown>;
-  close?(): Promise<unknown>;
-  quit?(): Promise<unknown>;
-  disconnect?(): void;
-  on?(event: string, listener: (...args: unknown[]) => void): unknown;
-  once?(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-function versionOf(entry: string | null, name: string): string {
-  try {
-    // The entry lives in the package; its package.json is found by walking up from it.
-    const require = createRequire(entry ?? import.meta.url);
-    let dir = entry === null ? require.resolve('leanredis') : entry;
-    for (let i = 0; i < 8; i++) {
-      dir = dir.slice(0, dir.lastIndexOf('/'));
-      try {
-        const manifest = require(`${dir}/package.json`) as { name?: string; version?: string };
-        if (manifest.name === name) return manifest.version ?? '';
-      } catch {
-        // not here: keep climbing
-      }
-    }
-  } catch {
-    // the version is a label only
-  }
-  return '';
-}
-
-/** How long the client may take to connect (and authenticate). (ms) */
-const CONNECT_DEADLINE_MS = 10_000;
-
-async function openDriver(client: ClientId): Promise<Driver> {
-  const mod = (config.entry === null ? await import('leanredis') : await import(pathToFileURL(config.entry).href)) as Record<string, unknown> & { default?: Record<string, unknown> };
-  const version = versionOf(config.entry, client);
-  const options = config.clientOptions;
-  let raw: AnyClient;
-  if (client === 'ioredis') {
-    // CommonJS module.exports = Redis, with .default and .Redis on it.
-    type Ctor = new (url: string, options: object) => AnyClient;
-    const exported = (mod.default ?? mod) as unknown as Ctor | { Redis: Ctor };
-    const Ctor = typeof exported === 'function' ? exported : exported.Redis;
-    raw = new Ctor(config.url, { lazyConnect: true, ...options });
-  } else {
-    const createClient = (mod.createClient ?? mod.default?.createClient) as (options: object) => AnyClient;
-    raw = createClient({ url: config.url, ...options });
-  }
-  // ioredis and node-redis report connection trouble (a refused dial, a wrong password) as
-  // 'error' events, retry forever and reject connect() with a vaguer error or not at all: keep
-  // the last event's error, and give up after CONNECT_DEADLINE_MS with it.
-  let lastError: unknown;
-  if (client !== 'leanredis') raw.on!('error', (err) => (lastError = err));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      raw.connect!(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(lastError ?? Object.assign(new Error(`no connection within ${CONNECT_DEADLINE_MS} ms`), { code: 'ERR_CONNECT_TIMEOUT' })), CONNECT_DEADLINE_MS);
-      }),
-    ]);
-  } catch (err) {
-    throw lastError ?? err;
-  } finally {
-    clearTimeout(timer);
-  }
-  return {
-    version,
-    get: (k) => raw.get(k),
-    set: (k, v) => raw.set(k, v),
-    ping: () => raw.ping(),
-    incr: (k) => raw.incr(k),
-    async close() {
-      if (typeof raw.close === 'function') await raw.close();
-      else if (typeof raw.quit === 'function') await raw.quit();
-      else raw.disconnect?.();
-    },
-  };
 }
 
 /** Per-second (and per-step) counters the callers update. */
@@ -379,11 +285,10 @@ function openLoop(driver: Driver, rate: number, untilMs: number, counters: Count
   return drained(schedule, untilMs, counters, record);
 }
 
-
 async function main(): Promise<void> {
   await fullGc();
   const heapBaseline = process.memoryUsage().heapUsed;
-  const driver = await openDriver(config.client);
+  const driver = await openDriver(config);
   for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((k) => driver.set(k, value)));
   await fullGc();
   const heapReady = process.memoryUsage().heapUsed;
