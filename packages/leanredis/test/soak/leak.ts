@@ -165,7 +165,11 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
     },
   ];
 
-  const series: Sample[] = [];
+  // The samples go into a typed array sized for the whole run: an array of sample objects
+  // would itself grow the measured heap by ~130 bytes a sample (an object and four boxed
+  // doubles), ~0.8 KB/min at one sample per 10 s, read as the client's slope.
+  let samples = new Float64Array((Math.ceil((minutes * 60_000) / sampleMs) + 8) * 4);
+  let sampleCount = 0;
   const t0 = performance.now();
   const endAt = t0 + minutes * 60_000;
   let stop = false;
@@ -175,7 +179,12 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
       const codeKB = (getHeapSpaceStatistics().find((sp) => sp.space_name === 'code_space')?.space_used_size ?? 0) / 1024;
       const rssMB = process.memoryUsage().rss / (1024 * 1024);
       const t = (performance.now() - t0) / 1000;
-      series.push({ t: round(t, 1), heapKB: round(heapKB, 1), codeKB: round(codeKB, 1), rssMB: round(rssMB, 2) });
+      if ((sampleCount + 1) * 4 > samples.length) {
+        const grown = new Float64Array(samples.length * 2);
+        grown.set(samples);
+        samples = grown;
+      }
+      samples.set([round(t, 1), round(heapKB, 1), round(codeKB, 1), round(rssMB, 2)], sampleCount++ * 4);
       options.log?.(`t=${t.toFixed(0)} s heap ${heapKB.toFixed(1)} KB code ${codeKB.toFixed(1)} KB rss ${rssMB.toFixed(1)} MB ops ${operations} ${JSON.stringify(tally.counts)}`);
       next += sampleMs;
       while (!stop && performance.now() < next) await sleep(Math.min(500, next - performance.now()));
@@ -222,6 +231,8 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
   client.destroy();
   admin.destroy();
 
+  const series: Sample[] = [];
+  for (let k = 0; k < sampleCount; k++) series.push({ t: samples[k * 4], heapKB: samples[k * 4 + 1], codeKB: samples[k * 4 + 2], rssMB: samples[k * 4 + 3] });
   const fitted = series.filter((s) => s.t >= warmupMinutes * 60);
   const fit = linearFit(fitted.map((s) => s.t / 60), fitted.map((s) => s.heapKB));
   const noCode = linearFit(fitted.map((s) => s.t / 60), fitted.map((s) => s.heapKB - s.codeKB));
