@@ -10,123 +10,17 @@
  *
  *   node bench/cluster-failover.mjs [--json]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as net from 'node:net';
+import { openClusterClient, startCluster, until } from './lib/cluster.mjs';
 
 const NODE_TIMEOUT_MS = 2000;
 const RATE = 2000;
 const DEADLINE_MS = 5000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(check, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** @returns {Promise<{ ports: number[], kill: (port: number) => void, masters: () => Promise<number[]>, stop: () => void }>} */
-async function startCluster() {
-  const { createClient } = await import('leanredis');
-  const dir = mkdtempSync(join(tmpdir(), 'leanredis-bench-failover-'));
-  /** @type {import('node:child_process').ChildProcess[]} */
-  const procs = [];
-  const ports = [];
-  const buses = [];
-  for (let i = 0; i < 6; i++) {
-    const port = await freePort();
-    const bus = await freePort();
-    ports.push(port);
-    buses.push(bus);
-    procs.push(
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `n${i}.conf`), '--cluster-port', String(bus), '--cluster-node-timeout', String(NODE_TIMEOUT_MS)], { stdio: 'ignore' }),
-    );
-  }
-  const admins = new Map(ports.map((port) => [port, createClient({ port, commandTimeoutMs: 10_000 })]));
-  const admin = (port) => /** @type {import('leanredis').Client} */ (admins.get(port));
-  for (const port of ports) await until(() => admin(port).ping(), 10_000, 'PING');
-  const ranges = [[0, 5460], [5461, 10922], [10923, 16383]];
-  await Promise.all(ranges.map((r, i) => admin(ports[i]).call('CLUSTER', 'ADDSLOTSRANGE', r[0], r[1])));
-  for (let i = 1; i < 6; i++) await admin(ports[0]).call('CLUSTER', 'MEET', '127.0.0.1', ports[i], buses[i]);
-  await until(async () => {
-    for (const p of ports) if (String(await admin(p).call('CLUSTER', 'NODES')).trim().split('\n').length !== 6 || String(await admin(p).call('CLUSTER', 'NODES')).includes('handshake')) return false;
-    return true;
-  }, 30_000, 'MEET');
-  for (let i = 3; i < 6; i++) await admin(ports[i]).call('CLUSTER', 'REPLICATE', String(await admin(ports[i - 3]).call('CLUSTER', 'MYID')));
-  await until(async () => {
-    for (const p of ports) if (!String(await admin(p).call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
-    for (let i = 3; i < 6; i++) {
-      const role = /** @type {unknown[]} */ (await admin(ports[i]).call('ROLE'));
-      if (String(role[3]) !== 'connected') return false;
-    }
-    return true;
-  }, 30_000, 'cluster_state:ok and replicas synced');
-  return {
-    ports,
-    kill(port) {
-      admins.get(port)?.destroy();
-      admins.delete(port);
-      procs[ports.indexOf(port)].kill('SIGKILL');
-    },
-    async masters() {
-      const alive = [...admins.keys()][0];
-      const lines = String(await admin(alive).call('CLUSTER', 'NODES')).trim().split('\n');
-      return lines.filter((l) => l.includes('master') && !l.includes('fail') && l.split(' ').length > 8).map((l) => Number(l.split(' ')[1].split(':')[1].split('@')[0]));
-    },
-    stop() {
-      for (const a of admins.values()) a.destroy();
-      for (const p of procs) p.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A client under test: incr/get/close. */
-async function makeClient(name, ports) {
-  if (name === 'leanredis') {
-    const { createCluster } = await import('leanredis/cluster');
-    const c = createCluster({ rootNodes: ports.map((p) => `127.0.0.1:${p}`) });
-    await c.connect();
-    return { incr: (k) => c.incr(k), get: (k) => c.get(k), close: () => c.destroy() };
-  }
-  if (name === 'ioredis') {
-    const { Cluster } = await import('ioredis');
-    const c = new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })));
-    c.on('error', () => {});
-    await new Promise((resolve) => c.once('ready', resolve));
-    return { incr: (k) => c.incr(k), get: (k) => c.get(k), close: () => c.disconnect() };
-  }
-  const { createCluster } = await import('redis');
-  const c = createCluster({ rootNodes: ports.map((p) => ({ url: `redis://127.0.0.1:${p}` })) });
-  c.on('error', () => {});
-  await c.connect();
-  return { incr: (k) => c.incr(k), get: (k) => c.get(k), close: () => c.destroy?.() ?? c.disconnect() };
-}
-
 async function measure(name) {
-  const cluster = await startCluster();
+  const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: NODE_TIMEOUT_MS, name: 'failover' });
   try {
-    const client = await makeClient(name, cluster.ports);
+    const client = await openClusterClient(name, cluster.ports, { ignoreErrors: true });
     const keys = Array.from({ length: 1000 }, (_, i) => `r5:${i}`);
     const failures = [];
     let ok = 0;
@@ -163,7 +57,7 @@ async function measure(name) {
     await until(async () => performance.now() - Math.max(promotedAt, failures.at(-1) ?? 0) > 3000 || performance.now() - promotedAt > 20_000, 40_000, 'quiet');
     clearInterval(timer);
     await Promise.all(pending);
-    await client.close();
+    await client.destroy();
     const first = failures[0];
     const last = failures.at(-1);
     return {

@@ -10,12 +10,9 @@
  *
  *   node bench/cluster.mjs [--seconds 5] [--concurrency 200] [--json]
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { openClusterClient, startCluster } from './lib/cluster.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -28,38 +25,15 @@ const KEYS = 10_000;
 
 /** The child: one client, measured. */
 async function child(name, ports) {
-  const nodes = ports.map((port) => ({ host: '127.0.0.1', port }));
   const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
   const heap = () => {
     for (let i = 0; i < 4; i++) globalThis.gc?.();
     return process.memoryUsage().heapUsed;
   };
   const base = heap();
-  let client;
-  let get;
-  let close;
-  if (name === 'leanredis') {
-    const { createCluster } = await import('leanredis/cluster');
-    client = createCluster({ rootNodes: nodes.map((n) => `${n.host}:${n.port}`) });
-    await client.connect();
-    get = (k) => client.get(k);
-    close = () => client.close();
-  } else if (name === 'ioredis') {
-    const { Cluster } = await import('ioredis');
-    client = new Cluster(nodes);
-    await new Promise((resolve, reject) => {
-      client.once('ready', resolve);
-      client.once('error', reject);
-    });
-    get = (k) => client.get(k);
-    close = () => client.quit();
-  } else {
-    const { createCluster } = await import('redis');
-    client = createCluster({ rootNodes: nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })) });
-    await client.connect();
-    get = (k) => client.get(k);
-    close = () => client.quit();
-  }
+  const client = await openClusterClient(name, ports);
+  const get = client.get;
+  const close = client.close;
   // Touch every master once (a key per slot range), then measure the idle client.
   for (let i = 0; i < 64; i++) await get(`k:${i}`);
   const idleHeap = heap() - base;
@@ -83,70 +57,21 @@ async function child(name, ports) {
   process.exit(0);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startCluster() {
-  const dir = mkdtempSync(join(tmpdir(), 'leanredis-bench-cluster-'));
-  const procs = [];
-  const ports = [];
-  const buses = [];
-  for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    const bus = await freePort();
-    ports.push(port);
-    buses.push(bus);
-    procs.push(
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `n${i}.conf`), '--cluster-port', String(bus)], { stdio: 'ignore' }),
-    );
-  }
-  const { createClient } = await import('leanredis');
-  const admins = ports.map((port) => createClient({ port }));
-  for (const a of admins) {
-    for (;;) {
-      try {
-        await a.ping();
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  }
-  const ranges = [[0, 5460], [5461, 10922], [10923, 16383]];
-  await Promise.all(admins.map((a, i) => a.call('CLUSTER', 'ADDSLOTSRANGE', ranges[i][0], ranges[i][1])));
-  for (let i = 1; i < 3; i++) await admins[0].call('CLUSTER', 'MEET', '127.0.0.1', ports[i], buses[i]);
-  for (;;) {
-    const infos = await Promise.all(admins.map((a) => a.call('CLUSTER', 'INFO')));
-    if (infos.every((t) => String(t).includes('cluster_state:ok'))) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+async function startLoadedCluster() {
+  const cluster = await startCluster({ masters: 3, name: 'cluster' });
+  const { ports } = cluster;
   // Keys for the GETs.
   const { createCluster } = await import('leanredis/cluster');
   const loader = createCluster({ rootNodes: [`127.0.0.1:${ports[0]}`] });
   for (let i = 0; i < KEYS; i += 500) await Promise.all(Array.from({ length: 500 }, (_, j) => loader.set(`k:${i + j}`, 'x'.repeat(32))));
   await loader.close();
-  for (const a of admins) a.destroy();
-  return {
-    ports,
-    stop() {
-      for (const p of procs) p.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return cluster;
 }
 
 if (process.env.LEANREDIS_CLUSTER_BENCH_CHILD) {
   await child(process.env.LEANREDIS_CLUSTER_BENCH_CHILD, JSON.parse(process.env.LEANREDIS_CLUSTER_BENCH_PORTS ?? '[]'));
 } else {
-  const cluster = await startCluster();
+  const cluster = await startLoadedCluster();
   const results = [];
   try {
     for (const name of ['leanredis', 'ioredis', 'node-redis']) {
