@@ -236,6 +236,12 @@ export class Decoder {
       case BOOLEAN:
       case DOUBLE:
       case BIG_NUMBER: {
+        // "+OK\r\n", the commonest reply of all (SET, SELECT, MSET...): no scan, no string made.
+        if (type === SIMPLE_STRING && buf[pos + 1] === 0x4f && buf[pos + 2] === 0x4b && buf[pos + 3] === CR && pos + 4 < end && this.#limits.maxLineBytes >= 2) {
+          if (buf[pos + 4] !== LF) throw new ProtocolError('line not terminated by CRLF');
+          this.#value('OK');
+          return pos + 5;
+        }
         const cr = buf.indexOf(CR, pos + 1);
         if (cr < 0 || cr + 1 >= end) return this.#stash(buf, pos, end);
         if (cr - pos - 1 > this.#limits.maxLineBytes) throw this.#lineTooLong();

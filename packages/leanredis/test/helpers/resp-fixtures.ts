@@ -47,6 +47,7 @@ const CRLF_BODY = 'line one\r\nline two\r\n\r\n*1\r\n$3\r\nfoo\r\n';
 export const FIXTURES: readonly Fixture[] = [
   // ---- RESP2 simple types ------------------------------------------------------------------
   { name: 'simple string', bytes: wire('+OK\r\n'), events: [reply('OK')] },
+  { name: 'simple strings near the +OK fast path', bytes: wire('+OKAY\r\n+OK\r\n+O\r\n+OK \r\n+ok\r\n'), events: [reply('OKAY'), reply('OK'), reply('O'), reply('OK '), reply('ok')] },
   { name: 'empty simple string', bytes: wire('+\r\n'), events: [reply('')] },
   { name: 'simple string with UTF-8 text', bytes: wire(`+${UNICODE}\r\n`), events: [reply(UNICODE)] },
   { name: 'simple string with a lone LF is content (CRLF ends a line)', bytes: wire('+a\nb\r\n'), events: [reply('a\nb')] },

@@ -196,6 +196,12 @@ describe('maxLineBytes', () => {
     });
   }
 
+  test('+OK obeys the limit and its CRLF is checked, though it is decoded without a scan', () => {
+    accepts('+OK\r\n', { maxLineBytes: 2 });
+    rejects('+OK\r\n', { maxLineBytes: 1 });
+    rejects('+OK\rX', {});
+  });
+
   test('length headers obey the limit too, whatever the split', () => {
     accepts('$10\r\n0123456789\r\n', { maxLineBytes: 2 });
     rejects('$100\r\n', { maxLineBytes: 2 });
