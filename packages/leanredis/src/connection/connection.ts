@@ -616,13 +616,24 @@ export class Connection {
       let unitCount = 1;
       let unitBytes = cmd.bytes;
       if (cmd.continuesTransaction) {
-        // The rest of the unit is at the queue's head now (cmd is out of it).
-        let last: PendingCommand | undefined = cmd;
-        while (last.continuesTransaction && (last = queue.at(unitCount - 1)) !== undefined) {
-          unitBytes += last.bytes;
-          unitCount++;
+        // The rest of the unit is at the queue's head now (cmd is out of it). Its size was kept
+        // by bindTransaction: a unit held for room is not walked again at every reply chunk.
+        const unit = cmd.transactionUnit;
+        let isWhole: boolean;
+        if (unit !== undefined) {
+          unitCount = unit.count;
+          unitBytes = unit.bytes;
+          const last = queue.at(unitCount - 2);
+          isWhole = last !== undefined && last.isInTransaction && !last.continuesTransaction;
+        } else {
+          let last: PendingCommand | undefined = cmd;
+          while (last.continuesTransaction && (last = queue.at(unitCount - 1)) !== undefined) {
+            unitBytes += last.bytes;
+            unitCount++;
+          }
+          isWhole = last !== undefined;
         }
-        if (last === undefined) {
+        if (!isWhole) {
           queue.unshift(cmd);
           break; // its EXEC is not queued yet: wait for it (see send())
         }

@@ -70,6 +70,9 @@ const callers = new WeakMap<PendingCommand, CallerFrames>();
 // Likewise a blocking command's deadline counted from its write: its block time plus the grace
 // (ms), and the latest deadline it may have (the one set when it was issued).
 const onWrite = new WeakMap<PendingCommand, { timeoutMs: number; latest: number }>();
+// Likewise a transaction's size, kept for its first command (MULTI): the connection reads it
+// at each flush while the unit waits for room, instead of walking the unit again.
+const units = new WeakMap<PendingCommand, { count: number; bytes: number }>();
 
 /**
  * A command in flight. Two kinds: a PromisedCommand settles its own promise (one per call), a
@@ -130,6 +133,14 @@ export abstract class PendingCommand {
       cmd.flags = (cmd.flags & ~RETRYABLE) | IN_TRANSACTION;
     }
     cmds[cmds.length - 1].flags |= ENDS_TRANSACTION;
+    let bytes = 0;
+    for (const cmd of cmds) bytes += cmd.bytes;
+    units.set(cmds[0], { count: cmds.length, bytes });
+  }
+
+  /** For a transaction's first command: how many commands its unit has, and their bytes in all; undefined for any other command. */
+  get transactionUnit(): { readonly count: number; readonly bytes: number } | undefined {
+    return units.get(this);
   }
 
   /** Part of a transaction's unit (see {@link PendingCommand.bindTransaction}). */

@@ -66,3 +66,21 @@ test('InFlightBudget: one wake per tick for the connections waiting for room', a
   await new Promise((resolve) => process.nextTick(resolve));
   assert.equal(woken, 1);
 });
+
+test('a transaction keeps its size on its first command, so a flush reads it instead of walking the unit', () => {
+  const cmds = [command(10), command(20), command(30), command(40)];
+  PromisedCommand.bindTransaction(cmds);
+  assert.deepEqual(cmds[0].transactionUnit, { count: 4, bytes: 100 });
+  for (const cmd of cmds.slice(1)) assert.equal(cmd.transactionUnit, undefined);
+  assert.deepEqual(
+    cmds.map((c) => [c.isInTransaction, c.continuesTransaction]),
+    [
+      [true, true],
+      [true, true],
+      [true, true],
+      [true, false],
+    ],
+    'the last one (EXEC) ends the unit',
+  );
+  assert.equal(command(5).transactionUnit, undefined);
+});
