@@ -41,7 +41,10 @@ test('closed-loop ramp over two clients: steps, seconds, histograms and memory f
     assert.ok(x.totals.heapPeak > 0 && x.totals.rssPeak > x.totals.heapPeak);
     assert.ok(x.totals.allocatedBytesPerOp > 0, 'allocation is counted');
     assert.ok(x.facts.heapBaseline > 0 && x.facts.heapReady > x.facts.heapBaseline, 'importing and connecting the client costs heap');
-    assert.ok(x.facts.overheadNsPerOp > 0 && x.facts.overheadOpsPerSec > 0);
+    // The instrumentation's cost is the difference of two short timed loops, clamped at 0: on a
+    // loaded machine it can come out 0, so only its presence and range are checked here.
+    assert.ok(Number.isFinite(x.facts.overheadNsPerOp) && x.facts.overheadNsPerOp >= 0, `overheadNsPerOp ${x.facts.overheadNsPerOp}`);
+    assert.ok(x.facts.overheadOpsPerSec > 0, `overheadOpsPerSec ${x.facts.overheadOpsPerSec}`);
   }
 });
 
