@@ -23,9 +23,16 @@
  *   otel-unsampled-parent  as otel-traces-producer, the load running inside an unsampled parent span's
  *                 context (AsyncLocalStorageContextManager): what a service pays for its unsampled requests
  *                 (with followParentSampling, no span; before it, the SDK's non-recording span)
+ *   context-only  no leanredis observer at all: the load runs inside an unsampled parent span's context
+ *                 (AsyncLocalStorageContextManager registered), as otel-unsampled-parent: the context
+ *                 manager's own price, which any traced service pays with or without leanredis/otel
  *   otel-null-tracer  as otel (Meter API durations + watch), but the tracer is one that hands back a
  *                 shared span doing nothing: leanredis's own part of a span per command without the
  *                 SDK's (otel minus this row is the SDK's span; this row minus otel-metrics is ours)
+ * `--alternate=<pairs>` instead runs, per round and mode, one process whose blocks of `--ops` commands
+ * alternate the mode on (set up before the block, torn down after) and off (the plain client),
+ * and reports the ratio of each on block to its neighbour: the process's own differences cancel
+ * (separate processes per row differ by +-15% from round to round on a shared machine).
  * `--base=<dir>` also runs every mode against another build's dist/ (index.js, diagnostics.js,
  * otel.js), to compare a change of the core's observed path before/after in the same run.
  */
@@ -36,7 +43,7 @@ import { startServer } from './lib/server.mjs';
 import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented', 'otel-unsampled-parent', 'otel-null-tracer'];
+const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented', 'otel-unsampled-parent', 'otel-null-tracer', 'context-only'];
 
 /** Sets up `mode` in this (child) process, with the build in `dist`. Returns a stop function. */
 async function setUp(mode, dist) {
@@ -84,7 +91,7 @@ async function setUp(mode, dist) {
   }
   /** @type {<T>(fn: () => Promise<T>) => Promise<T>} */
   let within = (fn) => fn();
-  if (mode === 'otel-unsampled-parent') {
+  if (mode === 'otel-unsampled-parent' || mode === 'context-only') {
     const { context, trace } = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -92,6 +99,33 @@ async function setUp(mode, dist) {
     within = (fn) => context.with(trace.setSpan(context.active(), parent), fn);
   }
   return { stop: () => stops.forEach((s) => s()), within };
+}
+
+if (process.argv[2] === '--child-alternate') {
+  // One process, blocks of `ops` commands taking turns with `mode` set up and torn down (off:
+  // the plain client), the order flipped each pair: what differs between processes cancels.
+  const [, , , mode, dist, serverJson, opsText, blocksText] = process.argv;
+  const { createClient } = await import(pathToFileURL(join(dist, 'index.js')).href);
+  const server = JSON.parse(serverJson);
+  const ops = Number(opsText);
+  const client = createClient({ host: server.host, port: server.port });
+  const keys = Array.from({ length: 100 }, (_, i) => `bench:obs:${i}`);
+  const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
+  const out = { on: [], off: [] };
+  for (let b = -1; b < Number(blocksText); b++) {
+    for (const on of b % 2 === 0 ? [true, false] : [false, true]) {
+      const s = on ? await setUp(mode, dist) : undefined;
+      const before = process.cpuUsage();
+      const r = await runLoad({ callers: 100, durationMs: 120_000, maxOps: b < 0 ? 50_000 : ops, op });
+      const used = process.cpuUsage(before);
+      s?.stop();
+      if (r.errors > 0) throw new Error(`${mode}: ${r.errors} errors`);
+      if (b >= 0) out[on ? 'on' : 'off'].push(((used.user + used.system) * 1000) / r.ops);
+    }
+  }
+  await client.close();
+  process.stdout.write(`@@RESULT ${JSON.stringify(out)}\n`);
+  process.exit(0);
 }
 
 if (process.argv[2] === '--child') {
@@ -119,7 +153,7 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
-for (const k of Object.keys(args)) if (!['rounds', 'ops', 'modes', 'base', 'dist'].includes(k)) throw new Error(`unknown option --${k}`);
+for (const k of Object.keys(args)) if (!['rounds', 'ops', 'modes', 'base', 'dist', 'alternate'].includes(k)) throw new Error(`unknown option --${k}`);
 const rounds = Number(args.rounds ?? 7);
 const ops = Number(args.ops ?? 100_000);
 const modes = args.modes === undefined ? MODES : args.modes.split(',');
@@ -140,6 +174,47 @@ function runChild(row, server) {
       else done(JSON.parse(line.slice('@@RESULT '.length)));
     });
   });
+}
+
+if (args.alternate !== undefined) {
+  // --alternate=<blocks>: per round and mode, one process alternating blocks with the mode on
+  // and off (see --child-alternate); the ratio of each on block to its neighbouring off block.
+  const blocks = Number(args.alternate);
+  const dist = builds[0].dist;
+  const server = await startServer();
+  const loadAt = () => (process.getBuiltinModule('node:os').loadavg()[0] ?? 0).toFixed(2);
+  const loadStart = loadAt();
+  /** @type {Record<string, number[]>} */
+  const ratios = {};
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of modes) {
+        if (mode === 'plain' || mode === 'otel-unsampled-parent' || mode === 'context-only') continue; // the off blocks are plain; a context manager cannot be unset
+        const r = await new Promise((done, fail) => {
+          const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child-alternate', mode, dist, JSON.stringify(server), String(ops), String(blocks)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: here });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.on('exit', (code) => {
+            const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+            if (code !== 0 || line === undefined) fail(new Error(`${mode}: exit ${code}: ${out}`));
+            else done(JSON.parse(line.slice('@@RESULT '.length)));
+          });
+        });
+        (ratios[mode] ??= []).push(...r.on.map((ns, i) => ns / r.off[i]));
+        process.stderr.write(`round ${round + 1}/${rounds} ${mode}: ${r.on.map((ns, i) => `${((ns / r.off[i] - 1) * 100).toFixed(1)}%`).join(' ')}\n`);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  const pct = (r) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
+  console.log(`Observation cost in one process, blocks of ${ops} commands alternating the mode on and off (${rounds} rounds × ${blocks} pairs of blocks); load average ${loadStart} -> ${loadAt()}`);
+  console.log('| mode | CPU per command, on / off (median) | p25 .. p75 | pairs |\n|---|---:|---:|---:|');
+  for (const [mode, v] of Object.entries(ratios)) {
+    const q = [...v].sort((a, b) => a - b);
+    console.log(`| ${mode} | ${pct(median(q))} | ${pct(q[q.length >> 2])} .. ${pct(q[(3 * q.length) >> 2])} | ${q.length} |`);
+  }
+  process.exit(0);
 }
 
 const server = await startServer();
