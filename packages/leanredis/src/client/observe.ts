@@ -79,6 +79,11 @@ class CommandRecord implements CommandContext {
     this.#startedAt = startedAt;
   }
 
+  /** When the command was called (performance.now() time): its command's deadline counts from it too, one clock read for both. */
+  static startedAt(r: CommandRecord): number {
+    return r.#startedAt;
+  }
+
   /** Publishes `end` (the synchronous part is done), then an outcome that came meanwhile. */
   static sent(r: CommandRecord): void {
     const end = channels().command.end;
@@ -121,7 +126,7 @@ class ObservedCommand extends PromisedCommand {
   readonly #record: CommandRecord;
 
   constructor(record: CommandRecord, definition: CommandDefinition, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number, signal: AbortSignal | undefined) {
-    super(definition, args, timeoutMs, bytes, flags, signal);
+    super(definition, args, timeoutMs, bytes, flags, signal, CommandRecord.startedAt(record));
     this.#record = record;
   }
 

@@ -93,11 +93,12 @@ export abstract class PendingCommand {
   /** The options above, plus the state bits. */
   protected flags: number;
 
-  constructor(spec: CommandSpec, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number) {
+  /** `now`: the performance.now() time of the call when the caller has just read it (an observed command's start), so the clock is read once per command. */
+  constructor(spec: CommandSpec, args: readonly Arg[], timeoutMs: number, bytes: number, flags: number, now?: number) {
     this.spec = spec;
     this.args = args;
     this.timeoutMs = timeoutMs;
-    this.deadline = timeoutMs > 0 ? Math.ceil(performance.now()) + timeoutMs : NO_DEADLINE;
+    this.deadline = timeoutMs > 0 ? Math.ceil(now ?? performance.now()) + timeoutMs : NO_DEADLINE;
     this.bytes = bytes;
     this.flags = flags;
   }
@@ -271,8 +272,9 @@ export class PromisedCommand extends PendingCommand {
     bytes: number,
     flags: number,
     signal: AbortSignal | undefined,
+    now?: number,
   ) {
-    super(spec, args, timeoutMs, bytes, flags);
+    super(spec, args, timeoutMs, bytes, flags, now);
     this.promise = new Promise(captureResolvers);
     this.#resolve = nextResolve;
     this.#reject = nextReject;

@@ -14,7 +14,7 @@ import { useRedisServer, uniqueKey } from '../helpers/setup.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const redis = useRedisServer();
+const redis = useRedisServer({ enableDebug: true }); // DEBUG SLEEP holds a command past its deadline
 
 type Event = [channel: string, context: Record<string, unknown>];
 const events: Event[] = [];
@@ -213,4 +213,18 @@ test('leanredis:connect: a dial publishes start/end, then asyncStart/asyncEnd on
   const failed = await waitFor(() => of(refused, 'tracing:leanredis:connect:error')[0]?.[1] as unknown as ConnectContext | undefined);
   assert.equal((failed.error as { code?: string }).code, 'ERR_CONNECTION_FAILED');
   assert.deepEqual(sequence(failed), ['connect:start', 'connect:end', 'connect:error', 'connect:asyncStart', 'connect:asyncEnd']);
+});
+
+test('an observed command times out timeoutMs after its call: its deadline and its start share one clock read', async () => {
+  await using client = redis.client();
+  await client.set(uniqueKey('warm'), '1');
+  const sleeping = client.call('DEBUG', 'SLEEP', '1');
+  const calledAt = performance.now();
+  await assert.rejects(client.with({ timeoutMs: 150 }).get(uniqueKey('late')), { code: 'ERR_COMMAND_TIMEOUT' });
+  const waited = performance.now() - calledAt;
+  await sleeping;
+  const [context] = ended(client, 'GET');
+  assert.equal((context.error as { code?: string }).code, 'ERR_COMMAND_TIMEOUT');
+  assert.ok(waited >= 149 && waited < 1000, `rejected ${waited.toFixed(1)} ms after the call`);
+  assert.ok(context.durationMs >= 149 && context.durationMs <= waited + 1, `durationMs ${context.durationMs.toFixed(1)} (waited ${waited.toFixed(1)})`);
 });
