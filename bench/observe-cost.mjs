@@ -111,6 +111,7 @@ if (process.argv[2] === '--child-alternate') {
   const client = createClient({ host: server.host, port: server.port });
   const keys = Array.from({ length: 100 }, (_, i) => `bench:obs:${i}`);
   const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
+  /** @type {{ on: number[], off: number[] }} */
   const out = { on: [], off: [] };
   for (let b = -1; b < Number(blocksText); b++) {
     for (const on of b % 2 === 0 ? [true, false] : [false, true]) {
