@@ -3,11 +3,11 @@
  * minutes, while the post-GC heap is sampled every 10 s: a linear fit over the run after its
  * warm-up must show a slope under 1 KB/minute, and RSS must stay flat within 5%.
  *
- *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--src]
+ *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--src]
  *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
  *
  * Open loop at `--rate` operations a second (started in 10 ms batches, at most 200 at once),
- * taking turns: GET/SET, a pipeline of 10, a lease (acquire, INCR, GET, release), WATCH +
+ * taking turns (`--ops 0,3`: only those, by their place in the list): GET/SET, a pipeline of 10, a lease (acquire, INCR, GET, release), WATCH +
  * MULTI/EXEC, PUBLISH to a live channel and pattern subscription, a BLPOP that finds an element,
  * a BLPOP that times out on the server, a command with a 1 ms deadline behind a slow one
  * (ERR_COMMAND_TIMEOUT), a transient subscription (subscribe, one message, unsubscribe). Every 30 s the admin connection kills the client's
@@ -38,6 +38,8 @@ export interface LeakOptions {
   /** CLIENT KILL interval. @default 30000 (ms) */
   killEveryMs?: number;
   log?: (line: string) => void;
+  /** Only these operations, by their index in the mix. @default all */
+  only?: readonly number[];
 }
 
 export interface Sample {
@@ -126,7 +128,7 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
     messagesReceived++;
   });
 
-  const ops: ((i: number) => Promise<unknown>)[] = [
+  const allOps: ((i: number) => Promise<unknown>)[] = [
     (i) => client.set(`${tag}:k:${i % 1000}`, `v${i}`).then(() => client.get(`${tag}:k:${(i * 7) % 1000}`)),
     (i) => {
       const p = client.pipeline<unknown[]>();
@@ -165,6 +167,9 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
     },
   ];
 
+  // --ops 0,3: only those operations (by their place above), to find which one a growth follows.
+  const ops = options.only === undefined ? allOps : options.only.map((k) => allOps[k]);
+  if (ops.length === 0 || ops.some((op) => op === undefined)) throw new Error(`--ops takes indices from 0 to ${allOps.length - 1}`);
   // The samples go into a typed array sized for the whole run: an array of sample objects
   // would itself grow the measured heap by ~130 bytes a sample (an object and four boxed
   // doubles), ~0.8 KB/min at one sample per 10 s, read as the client's slope.
@@ -273,10 +278,12 @@ if (isMain(import.meta.url)) {
   const warmupMinutes = argValue('warmup-minutes', minutes / 6);
   const rate = argValue('rate', 200);
   const killEveryMs = argValue('kill-every-ms', 30_000);
+  const onlyText = process.argv[process.argv.indexOf('--ops') + 1];
+  const only = process.argv.includes('--ops') ? onlyText.split(',').map(Number) : undefined;
   const redis = await startRedisServer({ enableDebug: true });
   try {
     for (const protocol of protocolsFromArgs()) {
-      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
+      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, only, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
       console.log(`  [RESP${protocol}] series (t s, post-GC heap KB, code space KB, RSS MB): ${r.series.map((s) => `${s.t},${s.heapKB},${s.codeKB},${s.rssMB}`).join(' ')}`);
       console.log(
         `  [RESP${protocol}] fit: heap = ${r.fit.interceptKB} KB + ${r.fit.slopeKBPerMin} KB/min x t (standard error ${r.fit.slopeErrorKBPerMin} KB/min, r2 ${r.fit.r2}, ${r.fit.samples} samples after ${r.warmupMinutes} min)`,
