@@ -167,12 +167,15 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
         return nodes.filter((n) => ids.has(n.id));
       },
       async masterOf(slot: number) {
-        const live = nodes.find((n) => !dead.has(n.port))!;
-        const lines = parseClusterNodes(String(await admin(live, 'CLUSTER', 'NODES')));
-        const owner = lines.find((l) => l.flags.includes('master') && l.slots.some(([a, b]) => slot >= a && slot <= b));
-        const node = nodes.find((n) => n.id === owner?.id);
-        if (node === undefined) throw new Error(`no master serves slot ${slot}`);
-        return node;
+        // Asked of the masters themselves: a master knows the slots it serves, while another
+        // node's view of a slot that just moved may lag (gossip). A stale answer here made
+        // moveSlot MIGRATE from a node that no longer had the slot (MOVED, once, at load 4).
+        for (const node of nodes) {
+          if (dead.has(node.port)) continue;
+          const self = parseClusterNodes(String(await admin(node, 'CLUSTER', 'NODES'))).find((l) => l.flags.includes('myself'));
+          if (self !== undefined && self.flags.includes('master') && self.slots.some(([a, b]) => slot >= a && slot <= b)) return node;
+        }
+        throw new Error(`no master serves slot ${slot}`);
       },
       async waitHealthy(timeoutMs = 30_000) {
         await waitFor(
