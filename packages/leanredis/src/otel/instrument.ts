@@ -67,9 +67,11 @@ export interface InstrumentOptions {
   requireParentSpan?: boolean;
   /**
    * A `connect` span (kind CLIENT) for each dial and handshake of a connection: server.address,
-   * server.port, db.namespace, `leanredis.connect.attempt` (0 for a connection's first dial, then
-   * 1, 2... for its reconnect attempts), error.type when it fails. A first dial runs in the context
-   * of the command or lease that caused it, so that span is its parent; a reconnect is a root span
+   * server.port, db.namespace, `leanredis.connect.attempt` (0 for a dial a command caused: a
+   * connection's first, or the next after its socket was lost while idle; then 1, 2... for the
+   * reconnect attempts a loss with work pending starts), error.type when it fails. A dial with
+   * attempt 0 runs in the context of the command or lease that caused it, so that span is its
+   * parent; a reconnect is a root span
    * (it is the connection's own work, not the caller's that created it long ago), and with
    * `requireParentSpan` it makes no span. @default true
    */
