@@ -101,16 +101,23 @@ async function setUp(mode, dist) {
   return { stop: () => stops.forEach((s) => s()), within };
 }
 
+/** The build's client on the bench server, and the SET/GET operation every mode runs. */
+async function openLoad(dist, serverJson) {
+  const { createClient } = await import(pathToFileURL(join(dist, 'index.js')).href);
+  const server = JSON.parse(serverJson);
+  const client = createClient({ host: server.host, port: server.port });
+  const keys = Array.from({ length: 100 }, (_, i) => `bench:obs:${i}`);
+  /** @type {(id: number, i: number) => Promise<unknown>} */
+  const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
+  return { client, op };
+}
+
 if (process.argv[2] === '--child-alternate') {
   // One process, blocks of `ops` commands taking turns with `mode` set up and torn down (off:
   // the plain client), the order flipped each pair: what differs between processes cancels.
   const [, , , mode, dist, serverJson, opsText, blocksText] = process.argv;
-  const { createClient } = await import(pathToFileURL(join(dist, 'index.js')).href);
-  const server = JSON.parse(serverJson);
+  const { client, op } = await openLoad(dist, serverJson);
   const ops = Number(opsText);
-  const client = createClient({ host: server.host, port: server.port });
-  const keys = Array.from({ length: 100 }, (_, i) => `bench:obs:${i}`);
-  const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
   /** @type {{ on: number[], off: number[] }} */
   const out = { on: [], off: [] };
   for (let b = -1; b < Number(blocksText); b++) {
@@ -132,12 +139,8 @@ if (process.argv[2] === '--child-alternate') {
 if (process.argv[2] === '--child') {
   const [, , , mode, dist, serverJson, opsText] = process.argv;
   const { stop, within } = await setUp(mode, dist);
-  const { createClient } = await import(pathToFileURL(join(dist, 'index.js')).href);
-  const server = JSON.parse(serverJson);
+  const { client, op } = await openLoad(dist, serverJson);
   const ops = Number(opsText);
-  const client = createClient({ host: server.host, port: server.port });
-  const keys = Array.from({ length: 100 }, (_, i) => `bench:obs:${i}`);
-  const op = (id, i) => (i & 1 ? client.get(keys[id]) : client.set(keys[id], VALUE_100));
   await within(() => runLoad({ callers: 100, durationMs: 60_000, maxOps: 50_000, op }));
   const before = process.cpuUsage();
   const r = await within(() => runLoad({ callers: 100, durationMs: 120_000, maxOps: ops, op }));
