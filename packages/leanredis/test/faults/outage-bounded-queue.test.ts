@@ -62,15 +62,18 @@ test('SIGKILL + restart for 2.5 s at 5,000 INCR/s (queue cap 2,000, 1 s deadline
   assertOutageBit(r, { expired: true, overflow: false });
 });
 
-test('proxy refusing connections for 1.5 s at 2,000 INCR/s under RESP2 (queue cap 100, 1.5 s deadlines): instant overflow, the heap stops growing once full', async (t) => {
+// The outage outlasts the deadline by 1.5 s so that queued commands expire inside it whatever
+// the machine's speed (with a 1.5 s outage and 1.5 s deadlines a clean-clone run once saw every
+// queued command reach the reconnect just before its deadline: no expiry to prove).
+test('proxy refusing connections for 2.5 s at 2,000 INCR/s under RESP2 (queue cap 100, 1 s deadlines): instant overflow, the heap stops growing once full', async (t) => {
   const r = await runR4({
     mode: 'refuse',
     protocol: 2,
     rate: 2000,
-    outageMs: 1500,
+    outageMs: 2500,
     preMs: 800,
     postMs: 1500,
-    clientOptions: { maxQueuedCommands: 100, commandTimeoutMs: 1500 },
+    clientOptions: { maxQueuedCommands: 100, commandTimeoutMs: 1000 },
   });
   t.diagnostic(JSON.stringify(r));
   assertBounds(r4Bounds(r, { heapGrowthMB: 6, ...BUSY_MACHINE }), r);
