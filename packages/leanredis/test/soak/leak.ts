@@ -3,7 +3,7 @@
  * minutes, while the post-GC heap is sampled every 10 s: a linear fit over the run after its
  * warm-up must show a slope under 1 KB/minute, and RSS must stay flat within 5%.
  *
- *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--src]
+ *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--src]
  *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
  *
  * Open loop at `--rate` operations a second (started in 10 ms batches, at most 200 at once),
@@ -19,8 +19,14 @@
  * each module it names, ~300 KB that arrives over the first tens of minutes of this workload and
  * would read as a slow leak of the client (seen in a heap snapshot diff: SourceMap#mappings
  * arrays). `--src` runs the sources instead, source maps on.
+ *
+ * `--snapshots 20,45,70` writes a heap snapshot (after the sample's GCs) at those minutes, to the
+ * working directory as leak-<pid>-RESP<n>-<minute>.heapsnapshot: node ids are stable within a
+ * process, so objects new in the second and still alive in the third are what grows
+ * (bench/heap-growth.mjs lists them by class with a retainer path). Writing one pauses the load
+ * for a second or two: not for a run whose fit is the figure.
  */
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { Client } from '../../src/index.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
 import { Tally, classify, isMain, argValue, protocolsFromArgs, report, retainedHeap, round, type Bound } from './soak-kit.ts';
@@ -40,6 +46,8 @@ export interface LeakOptions {
   log?: (line: string) => void;
   /** Only these operations, by their index in the mix. @default all */
   only?: readonly number[];
+  /** Write a heap snapshot at each of these minutes (at the first sample after it). @default none */
+  snapshotMinutes?: readonly number[];
 }
 
 export interface Sample {
@@ -178,9 +186,15 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
   const t0 = performance.now();
   const endAt = t0 + minutes * 60_000;
   let stop = false;
+  const snapshotsLeft = [...(options.snapshotMinutes ?? [])].sort((a, b) => a - b);
   const sampler = (async () => {
     for (let next = t0; !stop; ) {
       const heapKB = retainedHeap() / 1024;
+      const minute = (performance.now() - t0) / 60_000;
+      while (snapshotsLeft.length > 0 && minute >= snapshotsLeft[0]) {
+        const file = writeHeapSnapshot(`leak-${process.pid}-RESP${protocol}-${snapshotsLeft.shift()}.heapsnapshot`);
+        options.log?.(`heap snapshot ${file}`);
+      }
       const codeKB = (getHeapSpaceStatistics().find((sp) => sp.space_name === 'code_space')?.space_used_size ?? 0) / 1024;
       const rssMB = process.memoryUsage().rss / (1024 * 1024);
       const t = (performance.now() - t0) / 1000;
@@ -280,10 +294,12 @@ if (isMain(import.meta.url)) {
   const killEveryMs = argValue('kill-every-ms', 30_000);
   const onlyText = process.argv[process.argv.indexOf('--ops') + 1];
   const only = process.argv.includes('--ops') ? onlyText.split(',').map(Number) : undefined;
+  const snapshotMinutes = process.argv.includes('--snapshots') ? process.argv[process.argv.indexOf('--snapshots') + 1].split(',').map(Number) : undefined;
+  if (snapshotMinutes?.some((m) => !(m >= 0))) throw new Error('--snapshots takes minutes, e.g. 20,45,70');
   const redis = await startRedisServer({ enableDebug: true });
   try {
     for (const protocol of protocolsFromArgs()) {
-      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, only, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
+      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, only, snapshotMinutes, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
       console.log(`  [RESP${protocol}] series (t s, post-GC heap KB, code space KB, RSS MB): ${r.series.map((s) => `${s.t},${s.heapKB},${s.codeKB},${s.rssMB}`).join(' ')}`);
       console.log(
         `  [RESP${protocol}] fit: heap = ${r.fit.interceptKB} KB + ${r.fit.slopeKBPerMin} KB/min x t (standard error ${r.fit.slopeErrorKBPerMin} KB/min, r2 ${r.fit.r2}, ${r.fit.samples} samples after ${r.warmupMinutes} min)`,

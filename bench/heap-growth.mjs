@@ -1,0 +1,128 @@
+/**
+ * What a long-running process keeps accumulating, from three heap snapshots of that process
+ * (node ids are stable within a process): the objects born between the first and the second
+ * that are still alive in the third, by class, with the shortest retainer path from the GC
+ * roots of a few of them. One-off growth (caches filled once, lazy compilation) is born before
+ * the first snapshot or dies before the third; what is left is what grows.
+ *
+ *   node bench/heap-growth.mjs first.heapsnapshot second.heapsnapshot third.heapsnapshot [--top=25] [--paths=3]
+ *
+ * The leak soak writes such snapshots: `node --import tsx packages/leanredis/test/soak/leak.ts
+ * --minutes 75 --protocol 3 --snapshots 20,45,70` (see its header).
+ */
+import { readFileSync } from 'node:fs';
+
+const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const opt = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+if (files.length !== 3) {
+  console.error('usage: node bench/heap-growth.mjs first.heapsnapshot second.heapsnapshot third.heapsnapshot [--top=25] [--paths=3]');
+  process.exit(2);
+}
+const top = opt('top', 25);
+const paths = opt('paths', 3);
+
+/** The parts of a snapshot this needs, as typed arrays (a snapshot's JSON is tens of MB). */
+function load(file) {
+  const snap = JSON.parse(readFileSync(file, 'utf8'));
+  const meta = snap.snapshot.meta;
+  const nf = meta.node_fields.length;
+  const ef = meta.edge_fields.length;
+  const f = (name) => meta.node_fields.indexOf(name);
+  return {
+    nodes: Int32Array.from(snap.nodes),
+    edges: Int32Array.from(snap.edges),
+    strings: snap.strings,
+    nodeTypes: meta.node_types[0],
+    edgeTypes: meta.edge_types[0],
+    nf,
+    ef,
+    at: { type: f('type'), name: f('name'), id: f('id'), size: f('self_size'), edges: f('edge_count') },
+  };
+}
+
+function ids(s) {
+  const out = new Set();
+  for (let i = 0; i < s.nodes.length; i += s.nf) out.add(s.nodes[i + s.at.id]);
+  return out;
+}
+
+const label = (s, i) => {
+  const type = s.nodeTypes[s.nodes[i + s.at.type]];
+  const name = String(s.strings[s.nodes[i + s.at.name]]);
+  if (type === 'string' || type === 'concatenated string' || type === 'sliced string') return `string:${JSON.stringify(name.slice(0, 40))}`;
+  return `${type}:${name.slice(0, 60)}`;
+};
+const group = (s, i) => {
+  const type = s.nodeTypes[s.nodes[i + s.at.type]];
+  if (type.includes('string')) return `(${type})`;
+  return `${type}:${String(s.strings[s.nodes[i + s.at.name]]).slice(0, 60)}`;
+};
+
+const [a, b] = [load(files[0]), load(files[1])];
+const idsA = ids(a);
+const idsB = ids(b);
+const c = load(files[2]);
+
+// Survivors: in C, not in A, in B.
+const groups = new Map();
+let total = 0;
+let count = 0;
+for (let i = 0; i < c.nodes.length; i += c.nf) {
+  const id = c.nodes[i + c.at.id];
+  if (idsA.has(id) || !idsB.has(id)) continue;
+  const g = group(c, i);
+  const e = groups.get(g) ?? { count: 0, size: 0, examples: [] };
+  e.count++;
+  e.size += c.nodes[i + c.at.size];
+  if (e.examples.length < paths) e.examples.push(i);
+  groups.set(g, e);
+  total += c.nodes[i + c.at.size];
+  count++;
+}
+
+// Shortest retainer paths in C: BFS from the root over strong edges, then walk back.
+const n = c.nodes.length / c.nf;
+const dist = new Int32Array(n).fill(-1);
+const parent = new Int32Array(n).fill(-1);
+const parentEdge = new Int32Array(n).fill(-1);
+const firstEdge = new Int32Array(n + 1);
+for (let k = 0, e = 0; k < n; k++) {
+  firstEdge[k] = e;
+  e += c.nodes[k * c.nf + c.at.edges] * c.ef;
+}
+firstEdge[n] = c.edges.length;
+const weak = new Set(['weak', 'shortcut']);
+const queue = new Int32Array(n);
+let head = 0;
+let tail = 0;
+dist[0] = 0;
+queue[tail++] = 0;
+while (head < tail) {
+  const k = queue[head++];
+  for (let e = firstEdge[k]; e < firstEdge[k + 1]; e += c.ef) {
+    if (weak.has(c.edgeTypes[c.edges[e]])) continue;
+    const to = c.edges[e + 2] / c.nf;
+    if (dist[to] !== -1) continue;
+    dist[to] = dist[k] + 1;
+    parent[to] = k;
+    parentEdge[to] = e;
+    queue[tail++] = to;
+  }
+}
+const edgeName = (e) => {
+  const type = c.edgeTypes[c.edges[e]];
+  const v = c.edges[e + 1];
+  return type === 'element' || type === 'hidden' ? `[${v}]` : String(c.strings[v]);
+};
+function path(i) {
+  const steps = [];
+  for (let k = i / c.nf; k > 0 && parent[k] !== -1 && steps.length < 14; k = parent[k]) steps.push(`${label(c, parent[k] * c.nf)} .${edgeName(parentEdge[k])}`);
+  return steps.reverse().join('\n        -> ');
+}
+
+console.log(`born between snapshots 1 and 2, alive in 3: ${count} objects, ${(total / 1024).toFixed(1)} KB (self sizes)`);
+const rows = [...groups].sort((x, y) => y[1].size - x[1].size).slice(0, top);
+for (const [g, e] of rows) {
+  console.log(`${(e.size / 1024).toFixed(1).padStart(8)} KB ${String(e.count).padStart(7)}  ${g}`);
+  for (const i of e.examples.slice(0, paths)) console.log(`      ${dist[i / c.nf] === -1 ? '(unreachable from the root over strong edges)' : path(i)}\n        -> ${label(c, i)}`);
+}
