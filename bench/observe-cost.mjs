@@ -7,28 +7,9 @@
  *
  *   node bench/observe-cost.mjs [--rounds=7] [--ops=100000] [--modes=plain,watch,...] [--base=<dist dir>] [--dist=<dist dir>]
  *
- * Modes:
- *   plain         the client alone
- *   watch         leanredis/diagnostics watchMemory at 1 s: diagnostics that do not observe commands
- *   listen        a no-op subscriber on leanredis:command:end: the core's observed path alone
- *   prometheus    createCommandMetrics() (Prometheus recorder)
- *   otel-metrics  leanredis/otel instrument() with metrics only (SDK MeterProvider, never collected) + watch
- *   otel-producer as otel-metrics, the durations aggregated by createDurationProducer() (a MetricProducer)
- *   otel          instrument() with traces (SDK BasicTracerProvider, BatchSpanProcessor, a no-op exporter,
- *                 every span sampled) and metrics + watchMemory: "OTel and the watch on"
- *   otel-traces-producer  as otel, the durations through createDurationProducer()
- *   otel-sampled  as otel-traces-producer with a TraceIdRatioBasedSampler(0.1): 1 command in 10 a recorded span
- *   otel-unparented  as otel-traces-producer with requireParentSpan: the load runs outside any trace, so
- *                 no span is made (the cost of commands outside sampled requests)
- *   otel-unsampled-parent  as otel-traces-producer, the load running inside an unsampled parent span's
- *                 context (AsyncLocalStorageContextManager): what a service pays for its unsampled requests
- *                 (with followParentSampling, no span; before it, the SDK's non-recording span)
- *   context-only  no leanredis observer at all: the load runs inside an unsampled parent span's context
- *                 (AsyncLocalStorageContextManager registered), as otel-unsampled-parent: the context
- *                 manager's own price, which any traced service pays with or without leanredis/otel
- *   otel-null-tracer  as otel (Meter API durations + watch), but the tracer is one that hands back a
- *                 shared span doing nothing: leanredis's own part of a span per command without the
- *                 SDK's (otel minus this row is the SDK's span; this row minus otel-metrics is ours)
+ * Modes (bench/lib/observe-modes.mjs describes each): plain, watch, listen, prometheus, otel-metrics,
+ * otel-producer, otel, otel-traces-producer, otel-sampled, otel-unparented, otel-unsampled-parent,
+ * otel-null-tracer, context-only.
  * `--alternate=<pairs>` instead runs, per round and mode, one process whose blocks of `--ops` commands
  * alternate the mode on (set up before the block, torn down after) and off (the plain client),
  * and reports the ratio of each on block to its neighbour: the process's own differences cancel
@@ -41,65 +22,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { median, runLoad, VALUE_100 } from './lib/measure.mjs';
+import { OBSERVE_MODES, setUpObserveMode as setUp } from './lib/observe-modes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented', 'otel-unsampled-parent', 'otel-null-tracer', 'context-only'];
-
-/** Sets up `mode` in this (child) process, with the build in `dist`. Returns a stop function. */
-async function setUp(mode, dist) {
-  const stops = [];
-  const file = (name) => pathToFileURL(join(dist, name)).href;
-  if (mode === 'watch' || mode.startsWith('otel')) {
-    const { watchMemory } = await import(file('diagnostics.js'));
-    const watch = watchMemory({ intervalMs: 1000 });
-    stops.push(() => watch.stop());
-  }
-  if (mode === 'listen') {
-    const dc = await import('node:diagnostics_channel');
-    const noop = () => {};
-    dc.subscribe('leanredis:command:end', noop);
-    stops.push(() => dc.unsubscribe('leanredis:command:end', noop));
-  }
-  if (mode === 'prometheus') {
-    const { createCommandMetrics } = await import(file('diagnostics.js'));
-    const metrics = createCommandMetrics();
-    stops.push(() => metrics.stop());
-  }
-  if (mode.startsWith('otel')) {
-    const { instrument, createDurationProducer } = await import(file('otel.js'));
-    const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
-    const meterProvider = new MeterProvider();
-    const durationProducer = mode.endsWith('producer') || mode === 'otel-sampled' || mode === 'otel-unparented' || mode === 'otel-unsampled-parent' ? createDurationProducer() : undefined;
-    let tracerProvider;
-    if (mode === 'otel' || mode === 'otel-traces-producer' || mode === 'otel-sampled' || mode === 'otel-unparented' || mode === 'otel-unsampled-parent') {
-      const { BasicTracerProvider, BatchSpanProcessor, TraceIdRatioBasedSampler } = await import('@opentelemetry/sdk-trace-base');
-      const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
-      const sampler = mode === 'otel-sampled' ? { sampler: new TraceIdRatioBasedSampler(0.1) } : {};
-      tracerProvider = new BasicTracerProvider({ ...sampler, spanProcessors: [new BatchSpanProcessor(exporter)] });
-    }
-    if (mode === 'otel-null-tracer') {
-      const span = { isRecording: () => true, setAttribute() {}, setStatus() {}, end() {}, spanContext: () => ({ traceId: '', spanId: '', traceFlags: 1 }) };
-      tracerProvider = { getTracer: () => ({ startSpan: () => span }) };
-    }
-    const otel = instrument({
-      meterProvider,
-      ...(durationProducer ? { durationProducer } : {}),
-      ...(tracerProvider ? { tracerProvider } : { traces: false }),
-      ...(mode === 'otel-unparented' ? { requireParentSpan: true } : {}),
-    });
-    stops.push(() => otel.stop());
-  }
-  /** @type {<T>(fn: () => Promise<T>) => Promise<T>} */
-  let within = (fn) => fn();
-  if (mode === 'otel-unsampled-parent' || mode === 'context-only') {
-    const { context, trace } = await import('@opentelemetry/api');
-    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    const parent = trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 0 });
-    within = (fn) => context.with(trace.setSpan(context.active(), parent), fn);
-  }
-  return { stop: () => stops.forEach((s) => s()), within };
-}
+const MODES = OBSERVE_MODES;
 
 /** The build's client on the bench server, and the SET/GET operation every mode runs. */
 async function openLoad(dist, serverJson) {
