@@ -12,6 +12,7 @@ import {
   BatchedCommand,
   PromisedCommand,
   RAW,
+  type CommandWithPromise,
   RETRYABLE,
   CAPTURE_CALLER,
   WANTS_BUFFERS,
@@ -50,7 +51,7 @@ export class Dispatcher {
    * Builds a command. Throws ArgumentError (synchronously) on a bad argument. `blockMs` is the
    * server-side block time of a blocking command: its deadline is that plus commandTimeoutMs.
    */
-  create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs?: number, context?: CommandContext): PromisedCommand {
+  create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs?: number, context?: CommandContext): CommandWithPromise {
     const bytes = measureArgs(definition.name, args);
     prefixOf(definition);
     const flags = flagsOf(definition, call) | (this.options.captureCallerStack ? CAPTURE_CALLER : 0);
@@ -145,7 +146,7 @@ export class Dispatcher {
    * `waitMs` bounds the wait for the lease (ERR_POOL_TIMEOUT past it); `sentTimeoutMs` (0: none)
    * is its deadline counted from when it is written: block time + grace.
    */
-  #runLeased(cmd: PromisedCommand, context: CommandContext | undefined, waitMs: number, sentTimeoutMs: number): void {
+  #runLeased(cmd: CommandWithPromise, context: CommandContext | undefined, waitMs: number, sentTimeoutMs: number): void {
     this.pool.acquire(waitMs).then(
       (conn) => {
         if (context !== undefined) context.connectionId = conn.id;

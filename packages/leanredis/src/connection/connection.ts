@@ -34,6 +34,7 @@ import { deferred, type Deferred } from '../internal/deferred.js';
 import { openSocket, closedError, internalSpec, isPubSubFrame, isPermanentDialError, lostAfterWrite, expireCommands, writeChunks, settleInFlight } from './socket.js';
 import type { ConnectionOwner, ConnectionSettings } from './settings.js';
 import { dialStarted, settleDial, traceDial } from './dial-trace.js';
+import { nowMs } from '../internal/clock.js';
 
 export type { ConnectionOwner, ConnectionSettings } from './settings.js';
 
@@ -64,7 +65,7 @@ export class Connection {
   /** Sockets this connection lost (each one followed by a reconnect or the end). */
   losses = 0;
   /** performance.now() when the last reply arrived (or the socket became ready). */
-  lastActiveAt = performance.now();
+  lastActiveAt = nowMs();
 
   readonly #settings: ConnectionSettings;
   readonly #owner: ConnectionOwner;
@@ -460,7 +461,7 @@ export class Connection {
     settleDial(this, undefined);
     this.#attempt = 0;
     this.#unreachable = undefined;
-    this.lastActiveAt = performance.now();
+    this.lastActiveAt = nowMs();
     this.#settleReady(undefined);
     this.#owner.onReady(this);
     this.#flush();
@@ -607,7 +608,7 @@ export class Connection {
     // One clock read per flush: a command already past its deadline is never written. The
     // expiry scan runs in the check phase and is spaced under a long queue, so a reconnect's
     // flush can come first; written, it would time out as "may have executed".
-    const now = performance.now();
+    const now = nowMs();
     // Taken from the queue first and put back if a cap holds it: a hold is rare, a peek per
     // command is not free.
     while ((cmd = queue.shift()) !== undefined) {
@@ -691,11 +692,11 @@ export class Connection {
     if (hold === was) return;
     this.#hold = hold;
     if (hold !== 'none' && was === 'none') {
-      this.#heldSince = performance.now();
+      this.#heldSince = nowMs();
       this.#owner.onWriteHold(this, hold, 0);
     } else if (hold === 'none') {
       if (this.#wakeForRoom !== undefined) this.#budget.stopWaiting(this.#wakeForRoom);
-      this.#owner.onWriteHold(this, 'none', performance.now() - this.#heldSince);
+      this.#owner.onWriteHold(this, 'none', nowMs() - this.#heldSince);
     }
   }
 
@@ -768,7 +769,7 @@ export class Connection {
       // the last command (the handshake reads text: a returnBuffers client got its messages as
       // strings before, found by the compat tests, issue 10).
       this.#decoder.returnBuffers = this.#settings.returnBuffers;
-      this.lastActiveAt = performance.now();
+      this.lastActiveAt = nowMs();
       if (this.#state === 'closing') this.#endIfDrained();
     }
   }
@@ -788,7 +789,7 @@ export class Connection {
     if (at >= NO_DEADLINE) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(Connection.#onDeadline, Math.max(1, Math.ceil(at - performance.now())), this);
+    this.#timer = setTimeout(Connection.#onDeadline, Math.max(1, Math.ceil(at - nowMs())), this);
     // The socket keeps the process alive while there is work; the timer alone never should.
     this.#timer.unref();
   }
@@ -811,7 +812,7 @@ export class Connection {
     this.#timer = undefined;
     this.#timerAt = NO_DEADLINE;
     if (this.#state === 'closed') return;
-    const now = performance.now();
+    const now = nowMs();
     // Queued commands that expire while no socket is up say why: the last connection error.
     const unreachable = this.#state === 'ready' || this.#state === 'closing' ? undefined : this.#unreachable;
     const scan = expireCommands(this.#queue, this.#inFlight, now, this.#loading, unreachable);

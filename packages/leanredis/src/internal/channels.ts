@@ -21,6 +21,7 @@
  *   leanredis:batch     BatchContext     a pipeline or transaction sent with exec()/execSettled()
  *   leanredis:connect   ConnectContext   one dial and handshake of a connection (first connect or reconnect)
  */
+import { nowMs } from './clock.js';
 import type { Channel } from 'node:diagnostics_channel';
 import { lazyDiagnostics } from './builtins.js';
 
@@ -178,7 +179,7 @@ export function isBatchObserved(): boolean {
  * then `asyncStart` and `asyncEnd`. `start` and `end` were published when it began; `endedAt`
  * (performance.now() time, default now) is when it settled.
  */
-export function publishSettled(t: TracingChannels, context: { error: unknown; durationMs: number }, startedAt: number, error: unknown, endedAt = performance.now()): void {
+export function publishSettled(t: TracingChannels, context: { error: unknown; durationMs: number }, startedAt: number, error: unknown, endedAt = nowMs()): void {
   context.durationMs = endedAt - startedAt;
   if (error !== undefined) {
     context.error = error;

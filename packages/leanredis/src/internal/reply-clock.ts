@@ -14,6 +14,7 @@
  * is no shared moment: the clock is read for each outcome. Unobserved clients pay three
  * property writes per chunk.
  */
+import { nowMs } from './clock.js';
 
 /** Chunks of replies read so far, and how many are being decoded right now (0 or 1). */
 export const replyChunks = { count: 0, depth: 0 };
@@ -26,10 +27,10 @@ let seenAt = 0;
  * first outcome asked for (read once per chunk); otherwise `performance.now()`.
  */
 export function outcomeTime(): number {
-  if (replyChunks.depth === 0) return performance.now();
+  if (replyChunks.depth === 0) return nowMs();
   if (seenChunk !== replyChunks.count) {
     seenChunk = replyChunks.count;
-    seenAt = performance.now();
+    seenAt = nowMs();
   }
   return seenAt;
 }

@@ -9,6 +9,7 @@
  * socket may hold views as long as it likes. Idle connections therefore own no write buffer.
  * Large Buffer arguments are not copied at all: they go to the socket as their own chunk.
  */
+import { Buffer } from 'node:buffer';
 import { ArgumentError } from '../errors.js';
 
 /** An argument a command accepts. Numbers must be finite: write "+inf" / "-inf" where the server takes them (scores). */
