@@ -5,7 +5,10 @@
  * roots of a few of them. One-off growth (caches filled once, lazy compilation) is born before
  * the first snapshot or dies before the third; what is left is what grows.
  *
- *   node bench/heap-growth.mjs first.heapsnapshot second.heapsnapshot third.heapsnapshot [--top=25] [--paths=3]
+ *   node bench/heap-growth.mjs first.heapsnapshot second.heapsnapshot third.heapsnapshot [--top=25] [--paths=3] [--by-owner]
+ *
+ * --by-owner groups by class and nearest retainer (which function a piece of machine code or
+ * feedback belongs to).
  *
  * The leak soak writes such snapshots: `node --import tsx packages/leanredis/test/soak/leak.ts
  * --minutes 75 --protocol 3 --snapshots 20,45,70` (see its header).
@@ -20,6 +23,7 @@ if (files.length !== 3) {
 }
 const top = opt('top', 25);
 const paths = opt('paths', 3);
+const byOwner = process.argv.includes('--by-owner');
 
 /** The parts of a snapshot this needs, as typed arrays (a snapshot's JSON is tens of MB). */
 function load(file) {
@@ -63,23 +67,6 @@ const idsA = ids(a);
 const idsB = ids(b);
 const c = load(files[2]);
 
-// Survivors: in C, not in A, in B.
-const groups = new Map();
-let total = 0;
-let count = 0;
-for (let i = 0; i < c.nodes.length; i += c.nf) {
-  const id = c.nodes[i + c.at.id];
-  if (idsA.has(id) || !idsB.has(id)) continue;
-  const g = group(c, i);
-  const e = groups.get(g) ?? { count: 0, size: 0, examples: [] };
-  e.count++;
-  e.size += c.nodes[i + c.at.size];
-  if (e.examples.length < paths) e.examples.push(i);
-  groups.set(g, e);
-  total += c.nodes[i + c.at.size];
-  count++;
-}
-
 // Shortest retainer paths in C: BFS from the root over strong edges, then walk back.
 const n = c.nodes.length / c.nf;
 const dist = new Int32Array(n).fill(-1);
@@ -109,6 +96,15 @@ while (head < tail) {
     queue[tail++] = to;
   }
 }
+/** The nearest ancestor on the shortest path that names something: a function, an object of a class. */
+function owner(k) {
+  for (let p = parent[k], steps = 0; p > 0 && steps < 8; p = parent[p], steps++) {
+    const type = c.nodeTypes[c.nodes[p * c.nf + c.at.type]];
+    const name = String(c.strings[c.nodes[p * c.nf + c.at.name]]);
+    if (type === 'closure' || type === 'object' || (type === 'code' && name !== '' && !name.startsWith('(') && !name.startsWith('system /'))) return label(c, p * c.nf);
+  }
+  return '?';
+}
 const edgeName = (e) => {
   const type = c.edgeTypes[c.edges[e]];
   const v = c.edges[e + 1];
@@ -118,6 +114,26 @@ function path(i) {
   const steps = [];
   for (let k = i / c.nf; k > 0 && parent[k] !== -1 && steps.length < 14; k = parent[k]) steps.push(`${label(c, parent[k] * c.nf)} .${edgeName(parentEdge[k])}`);
   return steps.reverse().join('\n        -> ');
+}
+
+// Survivors: in C, not in A, in B.
+const groups = new Map();
+let total = 0;
+let count = 0;
+for (let i = 0; i < c.nodes.length; i += c.nf) {
+  const id = c.nodes[i + c.at.id];
+  if (idsA.has(id) || !idsB.has(id)) continue;
+  const k = i / c.nf;
+  // --by-owner: V8's internal objects (code, feedback, deopt data) are named after the function
+  // whose closure or shared info holds them (the nearest retainer on the shortest path).
+  const g = byOwner ? `${group(c, i)} <- ${owner(k)}` : group(c, i);
+  const e = groups.get(g) ?? { count: 0, size: 0, examples: [] };
+  e.count++;
+  e.size += c.nodes[i + c.at.size];
+  if (e.examples.length < paths) e.examples.push(i);
+  groups.set(g, e);
+  total += c.nodes[i + c.at.size];
+  count++;
 }
 
 console.log(`born between snapshots 1 and 2, alive in 3: ${count} objects, ${(total / 1024).toFixed(1)} KB (self sizes)`);
