@@ -96,8 +96,15 @@ export class Dispatcher {
       if (reads !== undefined) return reads.run(definition, args, call);
     }
     if (!isCommandObserved()) return this.#run(definition, args, call, undefined);
-    // Observed: the context is made and `start` published here; the command publishes its
-    // settle events itself when it delivers (observe.ts), so no closure or promise is added.
+    return this.#runObserved(definition, args, call);
+  }
+
+  /**
+   * `run` for an observed command: the context is made and `start` published here; the command
+   * publishes its settle events itself when it delivers (observe.ts), so no closure or promise
+   * is added. A method of its own, so that `run` stays small enough for V8 to inline.
+   */
+  #runObserved(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
     const observer = this.observer;
     const context = observer.begin(definition.name, args);
     let promise: Promise<unknown>;

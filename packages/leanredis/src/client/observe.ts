@@ -45,7 +45,8 @@ export interface BatchOutcome {
 // costs no closure, no extra promise and no microtask per command (issue 14: the previous
 // `send` closure and `.then(ok, fail)` per command were most of the observed path's cost).
 //   'calling': between `start` and `end` (the synchronous part); an outcome that arrives then
-//              (a command refused at once) is kept and published right after `end`
+//              (a command refused at once) is kept (the state becomes `{ error }`, one field
+//              for both) and published right after `end`
 //   'sent':    `end` published; the outcome publishes error/asyncStart/asyncEnd/command:end
 //   'settled': done
 type RecordState = 'calling' | 'sent' | 'settled';
@@ -65,8 +66,8 @@ class CommandRecord implements CommandContext {
   error: unknown = undefined;
   fallback: string | undefined = undefined;
   #startedAt: number;
-  #state: RecordState = 'calling';
-  #early: { error: unknown } | undefined;
+  /** Where it is; while 'calling', an outcome that came early is kept here as `{ error }`. */
+  #state: RecordState | { error: unknown } = 'calling';
 
   constructor(d: Destination, command: string, args: readonly string[] | undefined, batch: BatchContext | undefined, startedAt: number) {
     this.address = d.address;
@@ -89,16 +90,16 @@ class CommandRecord implements CommandContext {
   static sent(r: CommandRecord): void {
     const end = channels().command.end;
     if (end.hasSubscribers) end.publish(r);
-    const early = r.#early;
+    const early = r.#state;
     r.#state = 'sent';
-    if (early !== undefined) CommandRecord.settle(r, early.error);
+    if (typeof early === 'object') CommandRecord.settle(r, early.error);
   }
 
   /** The command's outcome (error undefined on success): published now, or after `end`. */
   static settle(r: CommandRecord, error: unknown): void {
-    if (r.#state === 'settled') return;
-    if (r.#state === 'calling') {
-      r.#early = { error };
+    const state = r.#state;
+    if (state !== 'sent') {
+      if (state !== 'settled') r.#state = { error }; // still calling: published by `sent`
       return;
     }
     r.#state = 'settled';

@@ -212,7 +212,10 @@ export class Instrumentation {
       on('tracing:leanredis:batch:start', (m) => this.#batchStart(m as BatchContext));
       if (o.connectSpans) on('tracing:leanredis:connect:start', (m) => this.#connectStart(m as ConnectContext));
     }
-    on('leanredis:command:end', (m) => this.#commandEnd(m as CommandContext));
+    // Without spans there is no span to end: the duration alone (the per-command path of
+    // metrics only, issue 14's configuration to keep under 8%).
+    if (this.#tracer !== undefined) on('leanredis:command:end', (m) => this.#commandEnd(m as CommandContext));
+    else on('leanredis:command:end', (m) => this.#commandDuration(m as CommandContext));
     on('tracing:leanredis:batch:asyncEnd', (m) => this.#batchEnd(m as BatchContext));
     if ((this.#tracer !== undefined && o.connectSpans) || this.#gauges !== undefined) on('tracing:leanredis:connect:asyncEnd', (m) => this.#connectEnd(m as ConnectContext));
   }
@@ -282,6 +285,13 @@ export class Instrumentation {
     if (c.batch !== undefined) return;
     const span = this.#take(c);
     if (span !== undefined) endSpan(span, c.error);
+    if (this.#producer !== undefined) this.#producer.record(c, c.command, c.durationMs, c.error);
+    else if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
+  }
+
+  /** #commandEnd without spans. */
+  #commandDuration(c: CommandContext): void {
+    if (c.batch !== undefined) return;
     if (this.#producer !== undefined) this.#producer.record(c, c.command, c.durationMs, c.error);
     else if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
   }
