@@ -141,13 +141,14 @@ export class PoolTimeoutError extends LeanRedisError {
 }
 
 /** Which cap a command met when it was rejected at once with ERR_QUEUE_FULL. */
-export type QueueFullReason = 'queuedCommands' | 'queuedBytes' | 'inFlightCommands' | 'inFlightBytes';
+export type QueueFullReason = 'queuedCommands' | 'queuedBytes' | 'inFlightCommands' | 'inFlightBytes' | 'pendingAcquires';
 
 /**
  * A cap was reached, so the command was rejected at once rather than buffered: the queue is at
  * `maxQueuedCommands` or `maxQueuedBytes`, or (with `inFlightOverflow: 'reject'`) what is in
- * flight is at `maxInFlightCommands`/`maxInFlightBytes` or their client-wide versions.
- * `reason` names the cap; the command was never written.
+ * flight is at `maxInFlightCommands`/`maxInFlightBytes` or their client-wide versions, or
+ * `maxPendingAcquires` calls already wait for a lease. `reason` names the cap; the command was
+ * never written.
  */
 export class QueueFullError extends LeanRedisError {
   readonly reason: QueueFullReason;

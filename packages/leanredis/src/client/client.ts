@@ -179,9 +179,9 @@ export class Client<S = string> extends Runner<S> {
     closed(conn: Connection, error: Error | undefined): void {
       if (channels().poolClose.hasSubscribers) channels().poolClose.publish({ address: this.#client.#dispatcher.options.address, connectionId: conn.id, error });
     }
-    rejected(command: string | undefined, reason: QueueFullReason, conn: Connection): void {
+    rejected(command: string | undefined, reason: QueueFullReason, conn: Connection | undefined): void {
       const c = channels().commandRejected;
-      if (c.hasSubscribers) c.publish({ address: this.#client.#dispatcher.options.address, connectionId: conn.id, command, reason });
+      if (c.hasSubscribers) c.publish({ address: this.#client.#dispatcher.options.address, connectionId: conn?.id, command, reason });
     }
     writeHold(conn: Connection, hold: WriteHold, heldMs: number): void {
       const c = channels().poolBackpressure;

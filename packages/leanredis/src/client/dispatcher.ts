@@ -154,7 +154,7 @@ export class Dispatcher {
    * is its deadline counted from when it is written: block time + grace.
    */
   #runLeased(cmd: CommandWithPromise, context: CommandContext | undefined, waitMs: number, sentTimeoutMs: number): void {
-    this.pool.acquire(waitMs).then(
+    this.pool.acquire(waitMs, false, cmd.name).then(
       (conn) => {
         if (context !== undefined) context.connectionId = conn.id;
         // Counted from its write, so a dial for this lease (a cold TLS handshake, a busy machine)

@@ -85,6 +85,15 @@ export interface ClientOptions {
   maxLifetimeJitterMs?: number;
   /** Longest wait for a lease (acquire, blocking commands, WATCH, pub/sub); 0 waits forever. @default 5000 (ms) */
   acquireTimeoutMs?: number;
+  /**
+   * Most `acquire()` calls (and blocking commands, `watch()`) waiting for a lease while every
+   * lease connection is busy; one more rejects at once with ERR_QUEUE_FULL (reason
+   * `pendingAcquires`). Without it the waiters were bounded only by rate × acquireTimeoutMs
+   * (20,000 blocking commands a second against a frozen server, with the default 5 s
+   * acquireTimeoutMs: up to 100,000 waiting). Each holds 0.8-1 KB of heap.
+   * @default 1000
+   */
+  maxPendingAcquires?: number;
   /** Report a lease held longer than this, with the stack that acquired it; 0 disables. @default 0 (ms) */
   leakDetectionThresholdMs?: number;
   /** Which idle connection a lease gets: most recently used (lifo) or least (fifo, spreads use and reaps slower). @default "lifo" */
@@ -253,7 +262,7 @@ const KNOWN = new Set<string>([
   'url', 'host', 'port', 'path', 'username', 'password', 'credentials', 'database', 'clientName', 'protocol', 'tls',
   'connectTimeoutMs', 'commandTimeoutMs', 'socketTimeoutMs', 'keepAliveMs', 'returnBuffers', 'maxBulkBytes',
   'maxAggregateLength', 'maxDepth', 'maxConnections', 'sharedConnections', 'minIdle', 'maxIdle', 'idleTimeoutMs',
-  'maxLifetimeMs', 'maxLifetimeJitterMs', 'acquireTimeoutMs', 'leakDetectionThresholdMs', 'idleOrder', 'maxQueuedCommands',
+  'maxLifetimeMs', 'maxLifetimeJitterMs', 'acquireTimeoutMs', 'maxPendingAcquires', 'leakDetectionThresholdMs', 'idleOrder', 'maxQueuedCommands',
   'maxQueuedBytes', 'offlineQueue', 'reconnectBaseDelayMs', 'reconnectMaxDelayMs', 'maxInFlightCommands', 'maxInFlightBytes',
   'maxClientInFlightCommands', 'maxClientInFlightBytes', 'inFlightOverflow', 'observeArguments', 'captureCallerStack',
   'closeTimeoutMs', 'circuitBreakerThreshold', 'circuitBreakerProbeIntervalMs',
@@ -456,6 +465,9 @@ function resolvePool(options: Omit<ClientOptions, 'returnBuffers'>, connection: 
     maxLifetimeMs,
     maxLifetimeJitterMs,
     acquireTimeoutMs: integer('acquireTimeoutMs', options.acquireTimeoutMs, 5000, 0, MAX_TIMER_MS, 'ms'),
+    // A waiting client.acquire() holds its promises, resolvers, waiter record and timer:
+    // 0.8-1 KB (test/integration/pending-acquires.test.ts), so 1,000 keep under 1 MB.
+    maxPendingAcquires: integer('maxPendingAcquires', options.maxPendingAcquires, 1000, 1, 2 ** 31 - 1),
     leakDetectionThresholdMs,
     idleOrder,
     // ~600 bytes of heap per queued command (with its caller's promise): 3,000 keep an outage

@@ -10,7 +10,8 @@
  *   leanredis:pool:close      { address, connectionId, error? }       a connection closed for good
  *   leanredis:pool:leak       { address, connectionId, heldMs, stack } a lease outlived leakDetectionThresholdMs
  *   leanredis:command:end     CommandContext                          a command settled, whatever path sent it
- *   leanredis:command:rejected { address, connectionId, command, reason } a cap rejected a command at once (ERR_QUEUE_FULL)
+ *   leanredis:command:rejected { address, connectionId, command, reason } a cap rejected a command at once (ERR_QUEUE_FULL);
+ *                             connectionId is undefined for reason 'pendingAcquires' (no connection was involved)
  *   leanredis:pool:backpressure { address, connectionId, hold, heldMs, inFlight, inFlightBytes, queuedCommands, writeBufferedBytes }
  *                             a connection stopped writing (hold: 'socket' | 'inFlightCommands' | 'inFlightBytes') or
  *                             resumed (hold: 'none', heldMs: how long it was held)

@@ -55,3 +55,12 @@ export function queueFullMessage(conn: PooledConnection, reason: QueueFullReason
     `maxInFlightBytes ${c.maxInFlightBytes}, maxClientInFlightCommands ${budget.maxCommands}, maxClientInFlightBytes ${budget.maxBytes})`
   );
 }
+
+/** What ERR_QUEUE_FULL says when maxPendingAcquires calls already wait for a lease. */
+export function pendingAcquiresMessage(waiting: number, leased: number, s: PoolSettings): string {
+  return (
+    `${waiting} acquire() calls already wait for a connection to ${s.address} (maxPendingAcquires ${s.maxPendingAcquires}; ` +
+    `${leased} of ${s.maxConnections - s.sharedConnections} lease connections in use, maxConnections ${s.maxConnections}): ` +
+    `leases are held too long or the server is slow; release leases sooner, or raise maxConnections or maxPendingAcquires`
+  );
+}

@@ -26,7 +26,7 @@ import { PoolCounters, type PoolStats } from './stats.js';
 import type { ConnectionFactory, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
 import { watchForLeak, type Meta } from './entries.js';
 import { type Waiter, WaiterQueue } from './waiter-queue.js';
-import { overCap, queueFullMessage } from './caps.js';
+import { overCap, pendingAcquiresMessage, queueFullMessage } from './caps.js';
 
 export type { ConnectionFactory, LeakReport, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
 
@@ -195,8 +195,10 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
   /**
    * An exclusive connection, ready, that nobody else uses until `release()`. Waits up to
    * `timeoutMs` (default acquireTimeoutMs) for one to free up; then rejects with ERR_POOL_TIMEOUT.
+   * With maxPendingAcquires calls already waiting, rejects at once with ERR_QUEUE_FULL
+   * (`command`, when a command asked for the lease, is named in that error).
    */
-  acquire(timeoutMs = this.settings.acquireTimeoutMs, isLongLived = false): Promise<C> {
+  acquire(timeoutMs = this.settings.acquireTimeoutMs, isLongLived = false, command?: string): Promise<C> {
     if (this.#state !== 'open') return Promise.reject(this.#closeError ?? new ClientClosedError());
     if (this.#breaker.state !== 'closed') return Promise.reject(this.#breaker.error(undefined));
     this.#markUsed();
@@ -214,6 +216,12 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       if (this.#exclusive < this.leaseCapacity) {
         this.#counters.misses++;
         this.#dialFor(waiter);
+        return;
+      }
+      if (this.#waiters.length >= this.settings.maxPendingAcquires) {
+        this.#counters.rejected.pendingAcquires++;
+        this.observer.rejected?.(command, 'pendingAcquires', undefined);
+        reject(new QueueFullError(pendingAcquiresMessage(this.#waiters.length, this.#exclusive, this.settings), command, 'pendingAcquires'));
         return;
       }
       this.#waiters.push(waiter, timeoutMs);

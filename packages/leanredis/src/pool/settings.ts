@@ -20,6 +20,8 @@ export interface PoolSettings {
   maxLifetimeMs: number;
   maxLifetimeJitterMs: number;
   acquireTimeoutMs: number;
+  /** Most acquire() calls waiting for a lease; more reject at once with ERR_QUEUE_FULL. */
+  maxPendingAcquires: number;
   leakDetectionThresholdMs: number;
   idleOrder: 'lifo' | 'fifo';
   maxQueuedCommands: number;
@@ -94,7 +96,7 @@ export interface PoolObserver<C extends PooledConnection> {
   push?(conn: C, message: PushMessage): void;
   closed?(conn: C, error: Error | undefined): void;
   /** A command was rejected at once by a cap (ERR_QUEUE_FULL). */
-  rejected?(command: string | undefined, reason: QueueFullReason, conn: C): void;
+  rejected?(command: string | undefined, reason: QueueFullReason, conn: C | undefined): void;
   /** The circuit breaker opened (`error` is what commands now fail with) or closed again. */
   circuit?(state: 'open' | 'closed', error: Error | undefined): void;
   /** A connection stopped writing (`hold` says why) or resumed (`hold` 'none', after `heldMs`). */

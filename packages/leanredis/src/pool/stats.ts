@@ -100,7 +100,7 @@ export class PoolCounters {
   leases = 0;
   leaks = 0;
   leaseDurationMs = 0;
-  readonly rejected: Record<QueueFullReason, number> = { queuedCommands: 0, queuedBytes: 0, inFlightCommands: 0, inFlightBytes: 0 };
+  readonly rejected: Record<QueueFullReason, number> = { queuedCommands: 0, queuedBytes: 0, inFlightCommands: 0, inFlightBytes: 0, pendingAcquires: 0 };
   readonly writeHolds: Record<Exclude<WriteHold, 'none'>, number> = { socket: 0, inFlightCommands: 0, inFlightBytes: 0 };
   #closedBytesIn = 0;
   #closedBytesOut = 0;

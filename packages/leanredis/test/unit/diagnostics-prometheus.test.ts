@@ -16,7 +16,7 @@ function stats(overrides: Partial<ClientStats> = {}): ClientStats {
   return {
     hits: 1, misses: 2, timeouts: 0, waitCount: 3, waitDurationMs: 1500, totalConns: 4, idleConns: 1, staleConns: 0, pendingRequests: 2, sharedConns: 1, leased: 1,
     dialling: 1, closing: 0, inFlight: 7, inFlightBytes: 700, inFlightPeak: 9, inFlightBytesPeak: 900, writeBufferedBytes: 0,
-    rejected: { queuedCommands: 0, queuedBytes: 1, inFlightCommands: 0, inFlightBytes: 0 }, writeHolds: { socket: 2, inFlightCommands: 0, inFlightBytes: 0 },
+    rejected: { queuedCommands: 0, queuedBytes: 1, inFlightCommands: 0, inFlightBytes: 0, pendingAcquires: 0 }, writeHolds: { socket: 2, inFlightCommands: 0, inFlightBytes: 0 },
     queuedCommands: 5, queuedBytes: 500, bytesIn: 1000, bytesOut: 2000, reconnects: 3, created: 4, leases: 6, leaks: 0, leaseDurationMs: 10, maxConnections: 10,
     circuit: 'closed', circuitOpens: 0, failedConnects: 0, subscriptions: 0, messagesDropped: 0, pubsubReconnects: 0, pubsubReconnectMs: 0, ...overrides,
   };

@@ -137,6 +137,7 @@ function makePool(overrides: Partial<PoolSettings> = {}, fake: Partial<Fakes> = 
     maxLifetimeMs: 0,
     maxLifetimeJitterMs: 0,
     acquireTimeoutMs: 1000,
+    maxPendingAcquires: 3000,
     leakDetectionThresholdMs: 0,
     idleOrder: 'lifo',
     maxQueuedCommands: 100,
@@ -303,6 +304,42 @@ describe('pool: leases', () => {
     const kept = refs.filter((r) => r.deref() !== undefined).length;
     assert.equal(kept, 0, `${kept} of 200 timed-out acquires still held by the wait queue`);
     pool.release(held);
+    pool.destroy();
+  });
+
+  test('maxPendingAcquires: one acquire() more than the cap waiting rejects at once with ERR_QUEUE_FULL; the waiters are served in order; the count frees up', async () => {
+    const { pool } = makePool({ maxConnections: 2, sharedConnections: 1, maxPendingAcquires: 3, acquireTimeoutMs: 0 });
+    const held = await pool.acquire();
+    const order: number[] = [];
+    const waiting = [1, 2, 3].map((n) => pool.acquire().then((c) => (order.push(n), c)));
+    // Rejected before the event loop turns: no timer, no dial.
+    const over = await Promise.race([
+      pool.acquire(undefined, false, 'BLPOP').then(
+        () => 'resolved',
+        (e: unknown) => e,
+      ),
+      nextTurn().then(() => 'not rejected within the same turn'),
+    ]);
+    assert.ok(over instanceof QueueFullError, String(over));
+    assert.equal(over.code, 'ERR_QUEUE_FULL');
+    assert.equal(over.reason, 'pendingAcquires');
+    assert.equal(over.command, 'BLPOP');
+    assert.match(over.message, /3 acquire\(\) calls already wait for a connection to fake:6379 \(maxPendingAcquires 3; 1 of 1 lease connections in use/);
+    assert.equal(pool.stats().rejected.pendingAcquires, 1);
+    assert.equal(pool.stats().pendingRequests, 3);
+    // Serve the first waiter: one slot frees, a new acquire() queues again.
+    pool.release(held);
+    const first = await waiting[0];
+    const fourth = pool.acquire().then((c) => (order.push(4), c));
+    assert.equal(pool.stats().pendingRequests, 3);
+    let c = first;
+    for (const next of [waiting[1], waiting[2], fourth]) {
+      pool.release(c);
+      c = await next;
+    }
+    assert.deepEqual(order, [1, 2, 3, 4]);
+    assert.equal(pool.stats().rejected.pendingAcquires, 1, 'nothing else was rejected');
+    pool.release(c);
     pool.destroy();
   });
 
