@@ -166,11 +166,14 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
     },
     async (i) => {
       let got = 0;
-      const sub = await client.subscribe(`${tag}:t:${i % 3}`, () => {
+      // `await using`: a PUBLISH cut off by a kill (ERR_CONNECTION_LOST_AFTER_WRITE) must not
+      // leave the subscription behind. Written with a plain `await sub.unsubscribe()` after the
+      // PUBLISH, this workload itself leaked one Subscription per such failure (~0.2 a minute,
+      // found by bench/heap-growth.mjs: Link.subs holding them); a service would too.
+      await using _sub = await client.subscribe(`${tag}:t:${i % 3}`, () => {
         got++;
       });
       await client.publish(`${tag}:t:${i % 3}`, 'x');
-      await sub.unsubscribe();
       return got;
     },
   ];
