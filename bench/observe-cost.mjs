@@ -180,12 +180,14 @@ try {
 }
 const plainOf = (row) => rows.find((r) => r.dist === row.dist && r.mode === 'plain');
 console.log(`Observation cost, concurrent100 load (100 callers, SET/GET), ${rounds} interleaved rounds of ${ops} commands${settleGc ? ', a full GC before them' : ''}; load average ${loadBefore} -> ${load()}`);
-console.log('| row | CPU per command (median) | vs plain (median of per-round ratios) | ops/s (median) | vs plain |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| row | CPU per command (median) | vs plain (median of per-round ratios) | p25 .. p75 | ops/s (median) | vs plain |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const row of rows) {
   const plain = plainOf(row);
-  const cpuRatio = plain ? median(row.ns.map((ns, i) => ns / plain.ns[i])) : NaN;
+  const cpuRatios = plain ? row.ns.map((ns, i) => ns / plain.ns[i]).sort((a, b) => a - b) : [];
+  const cpuRatio = plain ? median(cpuRatios) : NaN;
   const opsRatio = plain ? median(row.ops.map((o, i) => o / plain.ops[i])) : NaN;
-  const pct = (r) => (Number.isNaN(r) ? '-' : `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`);
-  console.log(`| ${row.label} | ${(median(row.ns) / 1000).toFixed(2)} µs | ${pct(cpuRatio)} | ${(median(row.ops) / 1000).toFixed(1)}k | ${pct(opsRatio)} |`);
+  const pct = (r) => (r === undefined || Number.isNaN(r) ? '-' : `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`);
+  const quartiles = cpuRatios.length === 0 ? '-' : `${pct(cpuRatios[cpuRatios.length >> 2])} .. ${pct(cpuRatios[(3 * cpuRatios.length) >> 2])}`;
+  console.log(`| ${row.label} | ${(median(row.ns) / 1000).toFixed(2)} µs | ${pct(cpuRatio)} | ${quartiles} | ${(median(row.ops) / 1000).toFixed(1)}k | ${pct(opsRatio)} |`);
 }
