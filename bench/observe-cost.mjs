@@ -16,7 +16,7 @@
  * (separate processes per row differ by +-15% from round to round on a shared machine).
  * `--base=<dir>` also runs every mode against another build's dist/ (index.js, diagnostics.js,
  * otel.js), to compare a change of the core's observed path before/after in the same run.
- * Each child runs a full collection (`gc()`) between its warm-up and the measured commands, so
+ * Each child (not with --alternate) runs a full collection (`gc()`) between its warm-up and the measured commands, so
  * a one-off mark-compact of its start-up (the OpenTelemetry modes load the SDK, and their first
  * one otherwise fell inside the measured 80,000 commands) is not charged per command;
  * `--settle-gc=0` leaves it out, as runs before 2026-12-07 did.
