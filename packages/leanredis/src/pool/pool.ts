@@ -141,10 +141,13 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     return conn;
   }
 
-  #queueFull(conn: C, command: string | undefined, reason: QueueFullReason): QueueFullError {
+  /** Counts, publishes and makes the rejection of a cap; `conn` is undefined for pendingAcquires (no connection involved). */
+  #queueFull(conn: C | undefined, command: string | undefined, reason: QueueFullReason): QueueFullError {
     this.#counters.rejected[reason]++;
     this.observer.rejected?.(command, reason, conn);
-    return new QueueFullError(queueFullMessage(conn, reason, this.settings, this.inFlightBudget), command, reason);
+    const message =
+      conn === undefined ? pendingAcquiresMessage(this.#waiters.length, this.#exclusive, this.settings) : queueFullMessage(conn, reason, this.settings, this.inFlightBudget);
+    return new QueueFullError(message, command, reason);
   }
 
   /** Dials a shared connection now (warm-up) and resolves when it is ready. */
@@ -219,9 +222,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
         return;
       }
       if (this.#waiters.length >= this.settings.maxPendingAcquires) {
-        this.#counters.rejected.pendingAcquires++;
-        this.observer.rejected?.(command, 'pendingAcquires', undefined);
-        reject(new QueueFullError(pendingAcquiresMessage(this.#waiters.length, this.#exclusive, this.settings), command, 'pendingAcquires'));
+        reject(this.#queueFull(undefined, command, 'pendingAcquires'));
         return;
       }
       this.#waiters.push(waiter, timeoutMs);
