@@ -22,6 +22,8 @@ import {
 import { Pool, type ConnectionFactory } from '../pool/pool.js';
 import { Connection } from '../connection/connection.js';
 import { isCommandObserved, type CommandContext } from '../internal/channels.js';
+import { DurationTables, durationSlot, type DurationTable } from '../internal/duration-sink.js';
+import { TimedCommand } from './timed-command.js';
 import type { ResolvedOptions } from './options.js';
 import type { CommandObserver } from './observe.js';
 import { loadCommandObserver } from './observe-loader.js';
@@ -36,6 +38,7 @@ export class Dispatcher {
   /** Where read-only commands go instead (a topology's replicas); undefined: here. */
   readRoute: (() => Dispatcher | undefined) | undefined;
   #observer: CommandObserver | undefined;
+  #durations: DurationTables | undefined;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -44,19 +47,30 @@ export class Dispatcher {
 
   /** Publishes every command of this client, whatever path sent it; made (and its code loaded) by the first observed command. */
   get observer(): CommandObserver {
-    return (this.#observer ??= new (loadCommandObserver())(this.options.destination, this.options.observeArguments));
+    return (this.#observer ??= new (loadCommandObserver())(this.options.destination, this.options.observeArguments, this.durations));
+  }
+
+  /** This client's table in the duration sink (internal/duration-sink.ts), when one is installed. */
+  get durations(): DurationTables {
+    return (this.#durations ??= new DurationTables(this.options.destination));
+  }
+
+  /** The table to time an unobserved command into: undefined while no duration sink is installed (one property read). */
+  durationTable(): DurationTable | undefined {
+    return durationSlot.sink === undefined ? undefined : this.durations.current();
   }
 
   /**
    * Builds a command. Throws ArgumentError (synchronously) on a bad argument. `blockMs` is the
    * server-side block time of a blocking command: its deadline is that plus commandTimeoutMs.
    */
-  create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs?: number, context?: CommandContext): CommandWithPromise {
+  create(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, blockMs?: number, context?: CommandContext, table?: DurationTable): CommandWithPromise {
     const bytes = measureArgs(definition.name, args);
     prefixOf(definition);
     const flags = flagsOf(definition, call) | (this.options.captureCallerStack ? CAPTURE_CALLER : 0);
     const timeoutMs = this.#timeoutMs(call, blockMs);
     if (context !== undefined) return this.observer.newCommand(context, definition, args, timeoutMs, bytes, flags, call?.signal);
+    if (table !== undefined) return new TimedCommand(table, definition, args, timeoutMs, bytes, flags, call?.signal);
     return new PromisedCommand(definition, args, timeoutMs, bytes, flags, call?.signal);
   }
 
@@ -95,8 +109,24 @@ export class Dispatcher {
       const reads = this.readRoute();
       if (reads !== undefined) return reads.run(definition, args, call);
     }
-    if (!isCommandObserved()) return this.#run(definition, args, call, undefined);
-    return this.#runObserved(definition, args, call);
+    if (isCommandObserved()) return this.#runObserved(definition, args, call);
+    if (durationSlot.sink === undefined) return this.#run(definition, args, call, undefined, undefined);
+    return this.#runTimed(definition, args, call);
+  }
+
+  /**
+   * `run` while a duration sink is installed and nobody observes commands: the command times
+   * itself into this client's table (timed-command.ts). A synchronous throw (an ArgumentError)
+   * is recorded as a failure of no duration, as the observed path reports it.
+   */
+  #runTimed(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined): Promise<unknown> {
+    const table = this.durations.current()!;
+    try {
+      return this.#run(definition, args, call, undefined, table);
+    } catch (err) {
+      table.record(definition.name, 0, err);
+      throw err;
+    }
   }
 
   /**
@@ -109,7 +139,7 @@ export class Dispatcher {
     const context = observer.begin(definition.name, args);
     let promise: Promise<unknown>;
     try {
-      promise = this.#run(definition, args, call, context);
+      promise = this.#run(definition, args, call, context, undefined);
     } catch (err) {
       observer.thrown(context, err);
       throw err;
@@ -118,16 +148,17 @@ export class Dispatcher {
     return promise;
   }
 
-  #run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, context: CommandContext | undefined): Promise<unknown> {
+  #run(definition: CommandDefinition, args: readonly Arg[], call: CallOptions | undefined, context: CommandContext | undefined, table: DurationTable | undefined): Promise<unknown> {
     if (definition.state !== undefined) throw needsLease(definition);
     if (!this.pool.isOpen) {
       const error = new ClientClosedError(undefined, definition.name);
       if (context !== undefined) this.observer.settle(context, error);
+      else table?.record(definition.name, 0, error);
       return Promise.reject(error);
     }
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Created (and so validated: ArgumentError is thrown) before anything asynchronous.
-    const cmd = this.create(definition, args, call, blockMs, context);
+    const cmd = this.create(definition, args, call, blockMs, context, table);
     if (blockMs !== undefined) this.#runLeased(cmd, context, this.#leaseWaitMs(call), this.sentTimeoutMs(call, blockMs));
     else {
       const conn = this.pool.dispatch(cmd);

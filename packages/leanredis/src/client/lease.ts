@@ -14,6 +14,7 @@ import type { PromiseKind } from '../commands/kinds.js';
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { isCommandObserved, type CommandContext } from '../internal/channels.js';
+import type { DurationTable } from '../internal/duration-sink.js';
 import type { Dispatcher } from './dispatcher.js';
 import { BATCH_SENDER, Multi, Pipeline, type BatchSender, type LeaseMulti } from './pipeline.js';
 import { RUN, Runner } from './runner.js';
@@ -53,14 +54,24 @@ export class Lease<S = string> extends Runner<S> {
   }
 
   [RUN](definition: CommandDefinition, args: readonly Arg[]): Promise<unknown> {
-    if (!isCommandObserved()) return this.#run(definition, args, undefined);
+    if (!isCommandObserved()) {
+      const table = this.#dispatcher.durationTable();
+      if (table === undefined) return this.#run(definition, args, undefined, undefined);
+      // Timed into the duration sink, as Dispatcher.run does (a throw: a failure of no duration).
+      try {
+        return this.#run(definition, args, undefined, table);
+      } catch (err) {
+        table.record(definition.name, 0, err);
+        throw err;
+      }
+    }
     // As Dispatcher.run: the command publishes its own settle events (observe.ts).
     const observer = this.#dispatcher.observer;
     const context = observer.begin(definition.name, args);
     context.connectionId = this.#conn?.id;
     let promise: Promise<unknown>;
     try {
-      promise = this.#run(definition, args, context);
+      promise = this.#run(definition, args, context, undefined);
     } catch (err) {
       observer.thrown(context, err);
       throw err;
@@ -69,11 +80,11 @@ export class Lease<S = string> extends Runner<S> {
     return promise;
   }
 
-  #run(definition: CommandDefinition, args: readonly Arg[], context: CommandContext | undefined): Promise<unknown> {
+  #run(definition: CommandDefinition, args: readonly Arg[], context: CommandContext | undefined, table: DurationTable | undefined): Promise<unknown> {
     this.#track(definition);
     const blockMs = definition.block === undefined ? undefined : blockingTimeoutMs(definition, args);
     // Like the client: a bad argument throws ArgumentError synchronously.
-    const cmd = this.#dispatcher.create(definition, args, undefined, blockMs, context);
+    const cmd = this.#dispatcher.create(definition, args, undefined, blockMs, context, table);
     // The short grace past the block time starts when the command is written.
     const sentTimeoutMs = this.#dispatcher.sentTimeoutMs(undefined, blockMs);
     if (sentTimeoutMs > 0) cmd.setDeadlineOnWrite(sentTimeoutMs);

@@ -26,6 +26,7 @@ import { outcomeTime } from '../internal/reply-clock.js';
 import type { ArgumentsSanitizer } from './options.js';
 import { ReplyError } from '../errors.js';
 import { nowMs } from '../internal/clock.js';
+import type { DurationTables } from '../internal/duration-sink.js';
 
 /** A command of a batch, as the batch builders keep it. */
 export interface BatchItem {
@@ -68,8 +69,10 @@ class CommandRecord implements CommandContext {
   #startedAt: number;
   /** Where it is; while 'calling', an outcome that came early is kept here as `{ error }`. */
   #state: RecordState | { error: unknown } = 'calling';
+  /** The client's duration-sink table handle; undefined for a command of a batch (the batch is the operation). */
+  readonly #durations: DurationTables | undefined;
 
-  constructor(d: Destination, command: string, args: readonly string[] | undefined, batch: BatchContext | undefined, startedAt: number) {
+  constructor(d: Destination, command: string, args: readonly string[] | undefined, batch: BatchContext | undefined, startedAt: number, durations: DurationTables | undefined) {
     this.address = d.address;
     this.serverAddress = d.serverAddress;
     this.serverPort = d.serverPort;
@@ -79,6 +82,7 @@ class CommandRecord implements CommandContext {
     this.args = args;
     this.batch = batch;
     this.#startedAt = startedAt;
+    this.#durations = durations;
   }
 
   /** When the command was called (performance.now() time): its command's deadline counts from it too, one clock read for both. */
@@ -109,6 +113,9 @@ class CommandRecord implements CommandContext {
     const at = outcomeTime();
     publishSettled(c.command, r, r.#startedAt, error, at >= r.#startedAt ? at : nowMs());
     if (c.commandEnd.hasSubscribers) c.commandEnd.publish(r);
+    // A duration sink is fed here while commands are observed (no TimedCommand then): the
+    // duration subscribers see is the one recorded (internal/duration-sink.ts).
+    r.#durations?.current()?.record(r.command, r.durationMs, r.error);
   }
 
   /** Thrown synchronously (an ArgumentError): `error` then `end`, no async events (as tracePromise), and command:end. */
@@ -120,6 +127,7 @@ class CommandRecord implements CommandContext {
     if (c.command.error.hasSubscribers) c.command.error.publish(r);
     if (c.command.end.hasSubscribers) c.command.end.publish(r);
     if (c.commandEnd.hasSubscribers) c.commandEnd.publish(r);
+    r.#durations?.current()?.record(r.command, r.durationMs, error);
   }
 }
 
@@ -159,10 +167,12 @@ class ObservedCommand extends PendingCommand {
 export class CommandObserver {
   readonly #destination: Destination;
   readonly #sanitize: ArgumentsSanitizer | undefined;
+  readonly #durations: DurationTables;
 
-  constructor(destination: Destination, sanitize: ArgumentsSanitizer | undefined) {
+  constructor(destination: Destination, sanitize: ArgumentsSanitizer | undefined, durations: DurationTables) {
     this.#destination = destination;
     this.#sanitize = sanitize;
+    this.#durations = durations;
   }
 
   #args(name: string, args: readonly Arg[]): readonly string[] | undefined {
@@ -175,7 +185,7 @@ export class CommandObserver {
    * and calls `sent` once the synchronous part is done, or `thrown` if it threw.
    */
   begin(name: string, args: readonly Arg[]): CommandContext {
-    const record = new CommandRecord(this.#destination, name, this.#args(name, args), undefined, nowMs());
+    const record = new CommandRecord(this.#destination, name, this.#args(name, args), undefined, nowMs(), this.#durations);
     const start = channels().command.start;
     if (start.hasSubscribers) start.publish(record);
     return record;
@@ -248,7 +258,7 @@ export class CommandObserver {
       error: undefined,
     };
     const startedAt = nowMs();
-    const commands = isCommandObserved() ? names.map((name, i) => new CommandRecord(d, name, args?.[i], context, startedAt)) : [];
+    const commands = isCommandObserved() ? names.map((name, i) => new CommandRecord(d, name, args?.[i], context, startedAt, undefined)) : [];
     if (c.batch.start.hasSubscribers) c.batch.start.publish(context);
     if (c.command.start.hasSubscribers) for (const command of commands) c.command.start.publish(command);
     const connectionId = send();

@@ -27,6 +27,7 @@ import type { Connection } from '../connection/connection.js';
 import type { PushMessage } from '../resp/types.js';
 import { RingQueue } from '../internal/ring-queue.js';
 import { isCommandObserved } from '../internal/channels.js';
+import { timeSend } from './timed-command.js';
 import type { Dispatcher } from './dispatcher.js';
 import { Subscription, type MessageListener, type PubSubMessage, type SubscribeOptions, type SubscriptionKind, type SubscriptionManager } from './subscription.js';
 
@@ -159,7 +160,11 @@ export class PubSub<S = string> implements SubscriptionManager<S> {
   /** Sends (P|S)(UN)SUBSCRIBE and waits for the server to confirm every name; observed like any command. */
   #send(link: Link<S>, conn: Connection, kind: SubscriptionKind, direction: 'on' | 'off', names: string[]): Promise<void> {
     const command = direction === 'on' ? COMMANDS[kind].on : COMMANDS[kind].off;
-    if (!isCommandObserved()) return this.#sendNow(link, conn, kind, direction, command, names);
+    if (!isCommandObserved()) {
+      const table = this.#dispatcher.durationTable();
+      if (table === undefined) return this.#sendNow(link, conn, kind, direction, command, names);
+      return timeSend(table, command, () => this.#sendNow(link, conn, kind, direction, command, names));
+    }
     return this.#dispatcher.observer.command(command, names, (context) => {
       context.connectionId = conn.id;
       return this.#sendNow(link, conn, kind, direction, command, names);

@@ -7,12 +7,20 @@
  * lookup per operation, about 1 us, as much as the command itself; here it is a WeakMap and a
  * Map lookup, a short bucket search and a few increments (bench/observe-cost.mjs).
  *
- * Data structure: per client (WeakMap, since one client is one destination) a Map from
- * operation name to its series (attributes built once, bucket counts, sum, count, min, max);
- * failures go to a second Map keyed by operation and error type. Every series is also in one
- * array that `collect()` walks. Points are CUMULATIVE from the producer's creation.
+ * Data structure: per client a table (ClientDurations; found through a WeakMap keyed by the
+ * client, since one client is one destination) with a Map from operation name to its series
+ * (attributes built once, bucket counts, sum, count, min, max); failures go to a second Map
+ * keyed by operation and error type. Every series is also in one array that `collect()` walks.
+ * Points are CUMULATIVE from the producer's creation.
+ *
+ * It is also a duration sink (src/internal/duration-sink.ts): `instrument()` installs it in the
+ * core's slot, and each client then holds its own table and adds its commands to it directly,
+ * without being observed through the channels (no WeakMap lookup per command either). The
+ * producer holds no client but through that WeakMap, which lets go of a collected one (its
+ * series stay, as cumulative points do).
  */
 import type { Destination } from '../internal/channels.js';
+import type { DurationSink, DurationTable } from '../internal/duration-sink.js';
 import type { OtelAttributes } from './otel-types.js';
 import { loadCore } from './core-loader.js';
 import { DB_RESPONSE_STATUS_CODE, ERROR_TYPE, describeError, destinationAttributes } from './semconv.js';
@@ -54,39 +62,39 @@ function hrTime(): HrTime {
   return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
 }
 
-/** Aggregates operation durations; a MetricProducer for the SDK's readers. See `createDurationProducer`. */
-export class DurationProducer {
+/**
+ * One client's series (a DurationTable of the core's duration sink). It reads the client's
+ * destination when it makes a series (a sentinel client's address is known only once it
+ * dialled); it holds the client through it, which the producer's WeakMap allows (a WeakMap's
+ * value may refer to its key and still let go of it).
+ */
+class ClientDurations implements DurationTable {
   readonly #boundsMs: readonly number[];
-  readonly #boundariesSeconds: number[];
-  readonly #ok = new WeakMap<object, Map<string, Series>>();
-  readonly #failed = new WeakMap<object, Map<string, Series>>();
-  readonly #all: Series[] = [];
-  readonly #startTime = hrTime();
+  readonly #all: Series[];
+  readonly #destination: Destination;
+  readonly #ok = new Map<string, Series>();
+  readonly #failed = new Map<string, Series>();
 
-  constructor(boundsMs: readonly number[]) {
+  constructor(boundsMs: readonly number[], all: Series[], d: Destination) {
     this.#boundsMs = boundsMs;
-    this.#boundariesSeconds = boundsMs.map((ms) => Number((ms / 1000).toPrecision(12)));
+    this.#all = all;
+    this.#destination = d;
   }
 
-  /** Records one operation (what `instrument()` calls for every command and batch). */
-  record(d: Destination, operation: string, durationMs: number, error: unknown): void {
+  record(operation: string, durationMs: number, error: unknown): void {
     let series: Series | undefined;
     if (error === undefined) {
-      let byOperation = this.#ok.get(d.client);
-      if (byOperation === undefined) this.#ok.set(d.client, (byOperation = new Map()));
-      series = byOperation.get(operation);
-      if (series === undefined) byOperation.set(operation, (series = this.#series(destinationAttributes(d, operation))));
+      series = this.#ok.get(operation);
+      if (series === undefined) this.#ok.set(operation, (series = this.#series(destinationAttributes(this.#destination, operation))));
     } else {
       const { errorType, statusCode } = describeError(error);
-      let byKey = this.#failed.get(d.client);
-      if (byKey === undefined) this.#failed.set(d.client, (byKey = new Map()));
       const key = `${operation}\n${errorType}\n${statusCode ?? ''}`;
-      series = byKey.get(key);
+      series = this.#failed.get(key);
       if (series === undefined) {
-        const attributes = destinationAttributes(d, operation);
+        const attributes = destinationAttributes(this.#destination, operation);
         attributes[ERROR_TYPE] = errorType;
         if (statusCode !== undefined) attributes[DB_RESPONSE_STATUS_CODE] = statusCode;
-        byKey.set(key, (series = this.#series(attributes)));
+        this.#failed.set(key, (series = this.#series(attributes)));
       }
     }
     const bounds = this.#boundsMs;
@@ -97,6 +105,38 @@ export class DurationProducer {
     series.sum += durationMs;
     if (durationMs < series.min) series.min = durationMs;
     if (durationMs > series.max) series.max = durationMs;
+  }
+
+  #series(attributes: OtelAttributes): Series {
+    const s: Series = { attributes, counts: new Float64Array(this.#boundsMs.length + 1), sum: 0, count: 0, min: Infinity, max: -Infinity };
+    this.#all.push(s);
+    return s;
+  }
+}
+
+/** Aggregates operation durations; a MetricProducer for the SDK's readers. See `createDurationProducer`. */
+export class DurationProducer implements DurationSink {
+  readonly #boundsMs: readonly number[];
+  readonly #boundariesSeconds: number[];
+  readonly #tables = new WeakMap<object, ClientDurations>();
+  readonly #all: Series[] = [];
+  readonly #startTime = hrTime();
+
+  constructor(boundsMs: readonly number[]) {
+    this.#boundsMs = boundsMs;
+    this.#boundariesSeconds = boundsMs.map((ms) => Number((ms / 1000).toPrecision(12)));
+  }
+
+  /** Records one operation of the client `d` belongs to (what `instrument()` calls for each batch, and for each command when it is not the installed duration sink). (ms) */
+  record(d: Destination, operation: string, durationMs: number, error: unknown): void {
+    this.tableFor(d).record(operation, durationMs, error);
+  }
+
+  /** The table of the client `d` belongs to (the duration sink's method: the core calls it once per client). */
+  tableFor(d: Destination): DurationTable {
+    let table = this.#tables.get(d.client);
+    if (table === undefined) this.#tables.set(d.client, (table = new ClientDurations(this.#boundsMs, this.#all, d)));
+    return table;
   }
 
   /** The MetricProducer method the SDK's MetricReader calls at each collection. */
@@ -114,12 +154,6 @@ export class DurationProducer {
       })),
     };
     return Promise.resolve({ resourceMetrics: { resource: undefined as never, scopeMetrics: [{ scope: { name: 'leanredis' }, metrics: metric.dataPoints.length === 0 ? [] : [metric] }] }, errors: [] });
-  }
-
-  #series(attributes: OtelAttributes): Series {
-    const s: Series = { attributes, counts: new Float64Array(this.#boundsMs.length + 1), sum: 0, count: 0, min: Infinity, max: -Infinity };
-    this.#all.push(s);
-    return s;
   }
 }
 

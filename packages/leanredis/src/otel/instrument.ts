@@ -25,6 +25,7 @@
  */
 import type * as DiagnosticsChannel from 'node:diagnostics_channel';
 import type { BatchContext, CommandContext, ConnectContext } from '../internal/channels.js';
+import type { DurationSink } from '../internal/duration-sink.js';
 import { loadCore } from './core-loader.js';
 import { ConnectionGauges, type InstrumentedClient } from './connection-gauges.js';
 import { DEFAULT_DURATION_BUCKETS_MS, DurationProducer, isBucketList } from './duration-producer.js';
@@ -155,6 +156,14 @@ function endSpan(span: OtelSpan, error: unknown): void {
   span.end();
 }
 
+/**
+ * The core's duration-sink slot (src/internal/duration-sink.ts), by its registered key: not
+ * imported, so that this subpath's bundle shares no chunk with the core's.
+ */
+function durationSlot(): { sink: DurationSink | undefined } {
+  return ((globalThis as Record<symbol, unknown>)[Symbol.for('leanredis.durationSink')] ??= { sink: undefined }) as { sink: DurationSink | undefined };
+}
+
 /** What #parentOf returns when the operation gets no span. */
 const NO_SPAN = Symbol('no span');
 
@@ -174,6 +183,11 @@ export class Instrumentation {
   /** Where this instrumentation keeps an operation's span on its context. */
   readonly #spanKey = Symbol('leanredis.otel.span');
   readonly #subscriptions: [string, (message: unknown) => void][] = [];
+  /**
+   * Whether the producer is the core's installed duration sink: the clients then add their
+   * commands' durations to it themselves, and no command is observed for durations (issue 14).
+   */
+  readonly #isSink: boolean;
   #isActive = true;
 
   constructor(o: {
@@ -193,6 +207,10 @@ export class Instrumentation {
     this.#producer = o.producer;
     this.#api = o.parentApi;
     this.#requireParent = o.requireParent;
+    // One sink per process: a second instrumentation with a producer records from the channels.
+    const slot = durationSlot();
+    this.#isSink = o.producer !== undefined && slot.sink === undefined;
+    if (this.#isSink) slot.sink = o.producer;
     if (o.meterProvider !== undefined) {
       const meter = o.meterProvider.getMeter(SCOPE);
       if (o.producer === undefined) this.#duration = meter.createHistogram('db.client.operation.duration', {
@@ -212,10 +230,10 @@ export class Instrumentation {
       on('tracing:leanredis:batch:start', (m) => this.#batchStart(m as BatchContext));
       if (o.connectSpans) on('tracing:leanredis:connect:start', (m) => this.#connectStart(m as ConnectContext));
     }
-    // Without spans there is no span to end: the duration alone (the per-command path of
-    // metrics only, issue 14's configuration to keep under 8%).
+    // Without spans there is no span to end: the duration alone; and as the duration sink, not
+    // even that (metrics only + the watch, issue 14's configuration to keep under 8%).
     if (this.#tracer !== undefined) on('leanredis:command:end', (m) => this.#commandEnd(m as CommandContext));
-    else on('leanredis:command:end', (m) => this.#commandDuration(m as CommandContext));
+    else if (!this.#isSink) on('leanredis:command:end', (m) => this.#commandDuration(m as CommandContext));
     on('tracing:leanredis:batch:asyncEnd', (m) => this.#batchEnd(m as BatchContext));
     if ((this.#tracer !== undefined && o.connectSpans) || this.#gauges !== undefined) on('tracing:leanredis:connect:asyncEnd', (m) => this.#connectEnd(m as ConnectContext));
   }
@@ -232,6 +250,8 @@ export class Instrumentation {
     const dc = process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel;
     for (const [name, fn] of this.#subscriptions) dc.unsubscribe(name, fn);
     this.#subscriptions.length = 0;
+    const slot = durationSlot();
+    if (this.#isSink && slot.sink === this.#producer) slot.sink = undefined;
     this.#gauges?.stop();
   }
 
@@ -285,6 +305,8 @@ export class Instrumentation {
     if (c.batch !== undefined) return;
     const span = this.#take(c);
     if (span !== undefined) endSpan(span, c.error);
+    // As the sink, the observed path already added this duration (client/observe.ts).
+    if (this.#isSink) return;
     if (this.#producer !== undefined) this.#producer.record(c, c.command, c.durationMs, c.error);
     else if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
   }
