@@ -57,7 +57,8 @@ export class DurationTables {
   current(): DurationTable | undefined {
     const sink = durationSlot.sink;
     if (sink === undefined) {
-      this.#sink = this.#table = undefined;
+      // Let go of an uninstalled sink's table (written only then: this runs per observed command).
+      if (this.#sink !== undefined) this.#sink = this.#table = undefined;
       return undefined;
     }
     if (sink !== this.#sink) {

@@ -15,7 +15,13 @@
  *                                    is a db.client.connection.create_time point
  *
  * A command of a batch (its context has `batch`) is neither a span nor a point: the batch is
- * the operation, as the conventions say. The span of an operation rides on its context (the
+ * the operation, as the conventions say.
+ *
+ * With a `durationProducer`, command durations do not come from `leanredis:command:end`: the
+ * producer is installed as the core's duration sink (src/internal/duration-sink.ts) and each
+ * client adds its commands to it, timed by the command itself when nobody observes commands
+ * (metrics only: no command channel is subscribed) or by the observed path when someone does
+ * (spans on); batches still come from `leanredis:batch`. Never both for one command. The span of an operation rides on its context (the
  * same object in every event, which diagnostics_channel's tracing contexts exist to carry from
  * start to end) under a symbol of this instrumentation, so two instrumentations never share a
  * slot. A WeakMap keyed by the context did this before: its set, get and delete were about a
@@ -99,6 +105,10 @@ export interface InstrumentOptions {
    * Record db.client.operation.duration into this producer (`createDurationProducer()`, given
    * to your MetricReader's `metricProducers`) instead of through the Meter API: the same
    * points at about a tenth of the cost per operation. `bucketsMs` is then the producer's.
+   * The producer becomes the process's duration sink (one at a time; a second instrumentation
+   * with a producer records from the channels): each client adds its commands to it directly,
+   * so without spans no command is observed through `leanredis:command` at all
+   * (docs/observability.md). @default undefined (durations through the Meter API)
    */
   durationProducer?: DurationProducer;
 }
