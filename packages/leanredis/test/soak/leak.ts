@@ -3,7 +3,7 @@
  * minutes, while the post-GC heap is sampled every 10 s: a linear fit over the run after its
  * warm-up must show a slope under 1 KB/minute, and RSS must stay flat within 5%.
  *
- *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--src]
+ *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--gcs-per-sample 2] [--src]
  *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
  *
  * Open loop at `--rate` operations a second (started in 10 ms batches, at most 200 at once),
@@ -12,7 +12,7 @@
  * a BLPOP that times out on the server, a command with a 1 ms deadline behind a slow one
  * (ERR_COMMAND_TIMEOUT), a transient subscription (subscribe, one message, unsubscribe). Every 30 s the admin connection kills the client's
  * connections (CLIENT KILL TYPE normal, then pubsub): reconnects. The heap is read after two full
- * GCs (soak-kit's retainedHeap). The printed series lets anyone redo the fit.
+ * GCs (soak-kit's retainedHeap; `--gcs-per-sample` sets how many). The printed series lets anyone redo the fit.
  *
  * The client is the built package (dist/, as a service runs it) with source maps off: under tsx
  * (which turns them on) every formatted error stack makes Node parse and keep the source map of
@@ -48,6 +48,12 @@ export interface LeakOptions {
   only?: readonly number[];
   /** Write a heap snapshot at each of these minutes (at the first sample after it). @default none */
   snapshotMinutes?: readonly number[];
+  /**
+   * Full collections before each heap reading. Every forced full GC also lets V8 drop the
+   * hidden classes (maps) that no live object uses, and the machine code that embeds them:
+   * the instrument churns the JIT it measures (see docs/RELIABILITY.md). @default 2
+   */
+  gcsPerSample?: number;
 }
 
 export interface Sample {
@@ -192,13 +198,15 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
   const snapshotsLeft = [...(options.snapshotMinutes ?? [])].sort((a, b) => a - b);
   const sampler = (async () => {
     for (let next = t0; !stop; ) {
-      const heapKB = retainedHeap() / 1024;
+      const heapKB = retainedHeap(options.gcsPerSample ?? 2) / 1024;
       const minute = (performance.now() - t0) / 60_000;
       while (snapshotsLeft.length > 0 && minute >= snapshotsLeft[0]) {
         const file = writeHeapSnapshot(`leak-${process.pid}-RESP${protocol}-${snapshotsLeft.shift()}.heapsnapshot`);
         options.log?.(`heap snapshot ${file}`);
       }
-      const codeKB = (getHeapSpaceStatistics().find((sp) => sp.space_name === 'code_space')?.space_used_size ?? 0) / 1024;
+      const spaces = getHeapSpaceStatistics();
+      const spaceKB = (name: string): number => (spaces.find((sp) => sp.space_name === name)?.space_used_size ?? 0) / 1024;
+      const codeKB = spaceKB('code_space');
       const rssMB = process.memoryUsage().rss / (1024 * 1024);
       const t = (performance.now() - t0) / 1000;
       if ((sampleCount + 1) * 4 > samples.length) {
@@ -207,7 +215,9 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
         samples = grown;
       }
       samples.set([round(t, 1), round(heapKB, 1), round(codeKB, 1), round(rssMB, 2)], sampleCount++ * 4);
-      options.log?.(`t=${t.toFixed(0)} s heap ${heapKB.toFixed(1)} KB code ${codeKB.toFixed(1)} KB rss ${rssMB.toFixed(1)} MB ops ${operations} ${JSON.stringify(tally.counts)}`);
+      options.log?.(
+        `t=${t.toFixed(0)} s heap ${heapKB.toFixed(1)} KB code ${codeKB.toFixed(1)} KB rss ${rssMB.toFixed(1)} MB old ${spaceKB('old_space').toFixed(1)} KB large ${(spaceKB('large_object_space') + spaceKB('code_large_object_space')).toFixed(1)} KB ops ${operations} ${JSON.stringify(tally.counts)}`,
+      );
       next += sampleMs;
       while (!stop && performance.now() < next) await sleep(Math.min(500, next - performance.now()));
     }
@@ -297,12 +307,14 @@ if (isMain(import.meta.url)) {
   const killEveryMs = argValue('kill-every-ms', 30_000);
   const onlyText = process.argv[process.argv.indexOf('--ops') + 1];
   const only = process.argv.includes('--ops') ? onlyText.split(',').map(Number) : undefined;
+  const gcsPerSample = argValue('gcs-per-sample', 2);
+  if (!Number.isInteger(gcsPerSample) || gcsPerSample < 1) throw new Error('--gcs-per-sample takes a whole number >= 1');
   const snapshotMinutes = process.argv.includes('--snapshots') ? process.argv[process.argv.indexOf('--snapshots') + 1].split(',').map(Number) : undefined;
   if (snapshotMinutes?.some((m) => !(m >= 0))) throw new Error('--snapshots takes minutes, e.g. 20,45,70');
   const redis = await startRedisServer({ enableDebug: true });
   try {
     for (const protocol of protocolsFromArgs()) {
-      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, only, snapshotMinutes, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
+      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, only, snapshotMinutes, gcsPerSample, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
       console.log(`  [RESP${protocol}] series (t s, post-GC heap KB, code space KB, RSS MB): ${r.series.map((s) => `${s.t},${s.heapKB},${s.codeKB},${s.rssMB}`).join(' ')}`);
       console.log(
         `  [RESP${protocol}] fit: heap = ${r.fit.interceptKB} KB + ${r.fit.slopeKBPerMin} KB/min x t (standard error ${r.fit.slopeErrorKBPerMin} KB/min, r2 ${r.fit.r2}, ${r.fit.samples} samples after ${r.warmupMinutes} min)`,

@@ -5,7 +5,7 @@
  * - CANARY and SecretWatch: every fault workload authenticates with a canary password and
  *   scans every error, event, diagnostics_channel message, warning, inspect output and stats
  *   snapshot it produces for it (S2 over the whole suite, not only its own file).
- * - retainedHeap(): heapUsed after two full GCs (no --expose-gc needed).
+ * - retainedHeap(): heapUsed after full GCs, two by default (no --expose-gc needed).
  * - classify(): sorts a command's rejection into "never ran", "may have run" or a violation.
  * - small helpers: percentiles, a seeded PRNG, the soak-script main (waiting: test/helpers/wait.ts).
  */
@@ -195,14 +195,13 @@ export class Tally {
 
 let gcFunction: (() => void) | undefined;
 
-/** heapUsed after two full collections. Works without --expose-gc. */
-export function retainedHeap(): number {
+/** heapUsed after `gcs` full collections (a second one collects what the first left for a later pass). Works without --expose-gc. */
+export function retainedHeap(gcs = 2): number {
   if (gcFunction === undefined) {
     setFlagsFromString('--expose-gc');
     gcFunction = runInNewContext('gc') as () => void;
   }
-  gcFunction();
-  gcFunction();
+  for (let i = 0; i < gcs; i++) gcFunction();
   return process.memoryUsage().heapUsed;
 }
 
