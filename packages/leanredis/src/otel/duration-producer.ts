@@ -178,8 +178,10 @@ export function isBucketList(b: unknown): b is readonly number[] {
  * Makes the aggregating producer of db.client.operation.duration: give it to your MetricReader
  * (`metricProducers: [durations]`, @opentelemetry/sdk-metrics >= 1.24) and to
  * `instrument({ durationProducer: durations })`, which then records durations into it rather
- * than through the Meter API, at a fraction of the cost (docs/observability.md). Points are
- * cumulative. Throws ArgumentError (ERR_INVALID_OPTION) on an unknown or invalid option.
+ * than through the Meter API, at a fraction of the cost (docs/observability.md). There it is
+ * installed as the process's duration sink: clients add their commands to it without being
+ * observed through the channels. Points are cumulative. Throws ArgumentError
+ * (ERR_INVALID_OPTION) on an unknown or invalid option.
  *
  * ```ts
  * const durations = createDurationProducer();
