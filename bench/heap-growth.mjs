@@ -5,10 +5,15 @@
  * roots of a few of them. One-off growth (caches filled once, lazy compilation) is born before
  * the first snapshot or dies before the third; what is left is what grows.
  *
- *   node bench/heap-growth.mjs first.heapsnapshot second.heapsnapshot third.heapsnapshot [--top=25] [--paths=3] [--by-owner]
+ *   node bench/heap-growth.mjs first.heapsnapshot second.heapsnapshot third.heapsnapshot [--top=25] [--paths=3] [--by-owner] [--net]
  *
  * --by-owner groups by class and nearest retainer (which function a piece of machine code or
  * feedback belongs to).
+ *
+ * --net adds the census: every class's total (count, self sizes) in each of the three snapshots
+ * and the classes whose total grew most from the first to the third. Survivors alone do not
+ * say whether a kind of object accumulates (code born in the window may replace code that died
+ * in it); the net change per class does, whatever the ids.
  *
  * The leak soak writes such snapshots: `node --import tsx packages/leanredis/test/soak/leak.ts
  * --minutes 75 --protocol 3 --snapshots 20,45,70` (see its header).
@@ -24,6 +29,7 @@ if (files.length !== 3) {
 const top = opt('top', 25);
 const paths = opt('paths', 3);
 const byOwner = process.argv.includes('--by-owner');
+const net = process.argv.includes('--net');
 
 /** The parts of a snapshot this needs, as typed arrays (a snapshot's JSON is tens of MB). */
 function load(file) {
@@ -62,7 +68,22 @@ const group = (s, i) => {
   return `${type}:${String(s.strings[s.nodes[i + s.at.name]]).slice(0, 60)}`;
 };
 
+/** Count and self sizes by class. */
+function census(s) {
+  const out = new Map();
+  for (let i = 0; i < s.nodes.length; i += s.nf) {
+    const g = group(s, i);
+    const e = out.get(g) ?? { count: 0, size: 0 };
+    e.count++;
+    e.size += s.nodes[i + s.at.size];
+    out.set(g, e);
+  }
+  return out;
+}
+
 const [a, b] = [load(files[0]), load(files[1])];
+const censusA = net ? census(a) : undefined;
+const censusB = net ? census(b) : undefined;
 const idsA = ids(a);
 const idsB = ids(b);
 const c = load(files[2]);
@@ -141,4 +162,24 @@ const rows = [...groups].sort((x, y) => y[1].size - x[1].size).slice(0, top);
 for (const [g, e] of rows) {
   console.log(`${(e.size / 1024).toFixed(1).padStart(8)} KB ${String(e.count).padStart(7)}  ${g}`);
   for (const i of e.examples.slice(0, paths)) console.log(`      ${dist[i / c.nf] === -1 ? '(unreachable from the root over strong edges)' : path(i)}\n        -> ${label(c, i)}`);
+}
+
+if (net) {
+  const censusC = census(c);
+  const sum = (m) => [...m.values()].reduce((t, e) => t + e.size, 0);
+  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+  console.log(`\nnet, all classes: ${kb(sum(censusA))} -> ${kb(sum(censusB))} -> ${kb(sum(censusC))} (self sizes; first -> second -> third)`);
+  const zero = { count: 0, size: 0 };
+  const names = new Set([...censusA.keys(), ...censusB.keys(), ...censusC.keys()]);
+  const deltas = [...names].map((g) => ({ g, a: censusA.get(g) ?? zero, b: censusB.get(g) ?? zero, c: censusC.get(g) ?? zero }));
+  const show = (title, pick) => {
+    console.log(title);
+    for (const d of deltas.sort((x, y) => pick(y) - pick(x)).slice(0, top)) {
+      if (pick(d) <= 0) break;
+      console.log(`${kb(pick(d)).padStart(11)}  ${String(d.a.count).padStart(6)} -> ${String(d.b.count).padStart(6)} -> ${String(d.c.count).padStart(6)} objects, ${kb(d.a.size)} -> ${kb(d.b.size)} -> ${kb(d.c.size)}  ${d.g}`);
+    }
+  };
+  show('grew most from the first to the third (and grew in both intervals):', (d) => (d.b.size >= d.a.size && d.c.size >= d.b.size ? d.c.size - d.a.size : 0));
+  show('grew most from the first to the third (any path):', (d) => d.c.size - d.a.size);
+  show('shrank most from the first to the third:', (d) => d.a.size - d.c.size);
 }
