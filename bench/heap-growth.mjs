@@ -82,8 +82,6 @@ function census(s) {
 }
 
 const [a, b] = [load(files[0]), load(files[1])];
-const censusA = net ? census(a) : undefined;
-const censusB = net ? census(b) : undefined;
 const idsA = ids(a);
 const idsB = ids(b);
 const c = load(files[2]);
@@ -165,7 +163,7 @@ for (const [g, e] of rows) {
 }
 
 if (net) {
-  const censusC = census(c);
+  const [censusA, censusB, censusC] = [census(a), census(b), census(c)];
   const sum = (m) => [...m.values()].reduce((t, e) => t + e.size, 0);
   const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
   console.log(`\nnet, all classes: ${kb(sum(censusA))} -> ${kb(sum(censusB))} -> ${kb(sum(censusC))} (self sizes; first -> second -> third)`);
