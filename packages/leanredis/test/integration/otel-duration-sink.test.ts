@@ -13,17 +13,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { MeterProvider, MetricReader, type HistogramMetricData, type Histogram } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type HistogramMetricData, type Histogram } from '@opentelemetry/sdk-metrics';
+import { TestReader } from '../helpers/otel-reader.ts';
 import { instrument, createDurationProducer, type DurationProducer } from '../../src/otel/index.ts';
 import type { Client } from '../../src/index.ts';
 import { useRedisServer } from '../helpers/setup.ts';
 
 const redis = useRedisServer();
-
-class TestReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
 
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { MeterProvider, MetricReader, type HistogramMetricData, type MetricData, type Histogram } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type HistogramMetricData, type MetricData, type Histogram } from '@opentelemetry/sdk-metrics';
+import { TestReader } from '../helpers/otel-reader.ts';
 import { ArgumentError } from '../../src/index.ts';
 import { instrument, createDurationProducer } from '../../src/otel/index.ts';
 import { useRedisServer } from '../helpers/setup.ts';
@@ -19,11 +20,6 @@ import { freePort } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const redis = useRedisServer();
-
-class TestReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
 
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
