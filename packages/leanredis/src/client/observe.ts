@@ -236,7 +236,8 @@ export class CommandObserver {
   /**
    * Publishes a pipeline or transaction: `send` writes it and returns the connection's id;
    * `outcome` settles with each command's outcome. Each command is published too, its context
-   * pointing at the batch's (`batch`), its duration the batch's.
+   * pointing at the batch's (`batch`), its duration the batch's. An installed duration sink gets
+   * the settled batch with its commands' outcomes (`DurationTable.recordBatch`).
    */
   batch(batchMode: 'PIPELINE' | 'MULTI', items: readonly BatchItem[], send: () => number | undefined, outcome: Promise<BatchOutcome>): void {
     const c = channels();
@@ -268,14 +269,19 @@ export class CommandObserver {
       CommandRecord.sent(command);
     }
     if (c.batch.end.hasSubscribers) c.batch.end.publish(context);
+    // The duration sink gets the batch with its commands' outcomes (their records above are
+    // made without the sink's table: a command of a batch is not an operation of its own).
+    const durations = this.#durations;
     outcome.then(
       ({ outcomes, error }) => {
         for (let i = 0; i < commands.length; i++) CommandRecord.settle(commands[i], outcomes[i] instanceof Error ? outcomes[i] : undefined);
         publishSettled(c.batch, context, startedAt, error);
+        durations.current()?.recordBatch(batchMode, names, context.durationMs, outcomes, error);
       },
       (error: unknown) => {
         for (const command of commands) CommandRecord.settle(command, error);
         publishSettled(c.batch, context, startedAt, error);
+        durations.current()?.recordBatch(batchMode, names, context.durationMs, names.map(() => error), error);
       },
     );
   }

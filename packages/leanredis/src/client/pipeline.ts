@@ -20,6 +20,7 @@ import { needsLease, type Dispatcher } from './dispatcher.js';
 import { captureCaller, withCallerFrames } from '../connection/caller-frames.js';
 import { isBatchObserved } from '../internal/channels.js';
 import type { BatchItem, BatchOutcome } from './observe.js';
+import { timeBatch } from './timed-command.js';
 
 /** A result tuple where any element may be the error its command got. */
 export type Settled<T extends unknown[]> = { [K in keyof T]: T[K] | LeanRedisError };
@@ -104,12 +105,16 @@ abstract class Batch {
 installCommands(Batch);
 
 /**
- * Sends `cmds` through `send`, publishing the batch and its commands while someone observes.
+ * Sends `cmds` through `send`, publishing the batch and its commands while someone observes,
+ * else timing it into the duration sink when one is installed (internal/duration-sink.ts).
  * `outcomes` reads each command's outcome once the batch settled.
  */
 function sendObserved(dispatcher: Dispatcher, mode: 'PIPELINE' | 'MULTI', items: readonly BatchItem[], send: () => number | undefined, settled: Promise<unknown[]>, outcomes: (results: unknown[]) => BatchOutcome): void {
   if (!isBatchObserved()) {
-    send();
+    const table = dispatcher.durationTable();
+    if (table === undefined) send();
+    // Nobody observes batches, a duration sink is installed: the batch times itself into it.
+    else timeBatch(table, mode, items, send, settled, outcomes);
     return;
   }
   dispatcher.observer.batch(mode, items, send, settled.then(outcomes));

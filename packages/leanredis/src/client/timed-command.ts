@@ -18,6 +18,7 @@ import type { DurationTable } from '../internal/duration-sink.js';
 import { outcomeTime } from '../internal/reply-clock.js';
 import { nowMs } from '../internal/clock.js';
 import { ReplyError } from '../errors.js';
+import type { BatchItem, BatchOutcome } from './observe.js';
 
 export class TimedCommand extends PendingCommand {
   readonly promise: Promise<unknown>;
@@ -69,4 +70,23 @@ export function timeSend<T>(table: DurationTable, name: string, send: () => Prom
     (err: unknown) => table.record(name, nowMs() - startedAt, err),
   );
   return promise;
+}
+
+/**
+ * Sends a pipeline or transaction through `send` and, once `settled`, adds it to `table` with
+ * its commands' outcomes (`outcomes` reads them from the batch's results): what the batch
+ * observer (observe.ts) reports for the same batch, timed from before the send to the
+ * settlement, without a context or a publish. Used while nobody observes batches.
+ */
+export function timeBatch(table: DurationTable, mode: 'PIPELINE' | 'MULTI', items: readonly BatchItem[], send: () => number | undefined, settled: Promise<unknown[]>, outcomes: (results: unknown[]) => BatchOutcome): void {
+  const names = items.map((item) => item.definition.name);
+  const startedAt = nowMs();
+  send();
+  settled.then(
+    (results) => {
+      const o = outcomes(results);
+      table.recordBatch(mode, names, nowMs() - startedAt, o.outcomes, o.error);
+    },
+    (error: unknown) => table.recordBatch(mode, names, nowMs() - startedAt, names.map(() => error), error),
+  );
 }

@@ -14,8 +14,10 @@
  * Points are CUMULATIVE from the producer's creation.
  *
  * It is also a duration sink (src/internal/duration-sink.ts): `instrument()` installs it in the
- * core's slot, and each client then holds its own table and adds its commands to it directly,
- * without being observed through the channels (no WeakMap lookup per command either). The
+ * core's slot (beside other recorders: a Prometheus one, another producer), and each client then
+ * holds its own table and adds its commands to it directly, without being observed through the
+ * channels (no WeakMap lookup per command either). One producer is installed by one running
+ * instrumentation at a time: a second instrument() with it is refused (it would count twice). The
  * producer holds no client but through that WeakMap, which lets go of a collected one (its
  * series stay, as cumulative points do).
  */
@@ -106,6 +108,9 @@ class ClientDurations implements DurationTable {
     if (durationMs < series.min) series.min = durationMs;
     if (durationMs > series.max) series.max = durationMs;
   }
+
+  /** Batches are recorded from `leanredis:batch` by instrument(), which subscribes to it for their spans anyway. */
+  recordBatch(): void {}
 
   #series(attributes: OtelAttributes): Series {
     const s: Series = { attributes, counts: new Float64Array(this.#boundsMs.length + 1), sum: 0, count: 0, min: Infinity, max: -Infinity };

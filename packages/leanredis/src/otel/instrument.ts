@@ -21,7 +21,11 @@
  * producer is installed as the core's duration sink (src/internal/duration-sink.ts) and each
  * client adds its commands to it, timed by the command itself when nobody observes commands
  * (metrics only: no command channel is subscribed) or by the observed path when someone does
- * (spans on); batches still come from `leanredis:batch`. Never both for one command. The span of an operation rides on its context (the
+ * (spans on); batches still come from `leanredis:batch`. Never both for one command. Other
+ * recorders may be installed beside it (a Prometheus `createCommandMetrics()`, another
+ * producer: the core fans each command out to each); the same producer is installed by one
+ * running instrumentation at a time, and a second instrument() with it throws ArgumentError
+ * (ERR_INVALID_OPTION) rather than count every command twice. The span of an operation rides on its context (the
  * same object in every event, which diagnostics_channel's tracing contexts exist to carry from
  * start to end) under a symbol of this instrumentation, so two instrumentations never share a
  * slot. A WeakMap keyed by the context did this before: its set, get and delete were about a
@@ -31,7 +35,6 @@
  */
 import type * as DiagnosticsChannel from 'node:diagnostics_channel';
 import type { BatchContext, CommandContext, ConnectContext } from '../internal/channels.js';
-import type { DurationSink } from '../internal/duration-sink.js';
 import { loadCore } from './core-loader.js';
 import { ConnectionGauges, type InstrumentedClient } from './connection-gauges.js';
 import { DEFAULT_DURATION_BUCKETS_MS, DurationProducer, isBucketList } from './duration-producer.js';
@@ -105,10 +108,12 @@ export interface InstrumentOptions {
    * Record db.client.operation.duration into this producer (`createDurationProducer()`, given
    * to your MetricReader's `metricProducers`) instead of through the Meter API: the same
    * points at about a tenth of the cost per operation. `bucketsMs` is then the producer's.
-   * The producer becomes the process's duration sink (one at a time; a second instrumentation
-   * with a producer records from the channels): each client adds its commands to it directly,
-   * so without spans no command is observed through `leanredis:command` at all
-   * (docs/observability.md). @default undefined (durations through the Meter API)
+   * The producer is installed in the process's duration sink, beside any other recorder (a
+   * Prometheus `createCommandMetrics()`, another producer): each client adds its commands to it
+   * directly, so without spans no command is observed through `leanredis:command` at all
+   * (docs/observability.md). A producer installed by a running instrumentation is refused
+   * (ArgumentError, ERR_INVALID_OPTION: it would count every command twice); `stop()` frees it.
+   * @default undefined (durations through the Meter API)
    */
   durationProducer?: DurationProducer;
 }
@@ -166,14 +171,6 @@ function endSpan(span: OtelSpan, error: unknown): void {
   span.end();
 }
 
-/**
- * The core's duration-sink slot (src/internal/duration-sink.ts), by its registered key: not
- * imported, so that this subpath's bundle shares no chunk with the core's.
- */
-function durationSlot(): { sink: DurationSink | undefined } {
-  return ((globalThis as Record<symbol, unknown>)[Symbol.for('leanredis.durationSink')] ??= { sink: undefined }) as { sink: DurationSink | undefined };
-}
-
 /** What #parentOf returns when the operation gets no span. */
 const NO_SPAN = Symbol('no span');
 
@@ -193,11 +190,6 @@ export class Instrumentation {
   /** Where this instrumentation keeps an operation's span on its context. */
   readonly #spanKey = Symbol('leanredis.otel.span');
   readonly #subscriptions: [string, (message: unknown) => void][] = [];
-  /**
-   * Whether the producer is the core's installed duration sink: the clients then add their
-   * commands' durations to it themselves, and no command is observed for durations (issue 14).
-   */
-  readonly #isSink: boolean;
   #isActive = true;
 
   constructor(o: {
@@ -217,10 +209,12 @@ export class Instrumentation {
     this.#producer = o.producer;
     this.#api = o.parentApi;
     this.#requireParent = o.requireParent;
-    // One sink per process: a second instrumentation with a producer records from the channels.
-    const slot = durationSlot();
-    this.#isSink = o.producer !== undefined && slot.sink === undefined;
-    if (this.#isSink) slot.sink = o.producer;
+    // The producer is installed beside any other recorder (the core's registry, reached through
+    // the public entry so that this bundle holds none of the core), before anything is
+    // subscribed. Installed twice it would count every command twice: refused.
+    if (o.producer !== undefined && !loadCore().__internals.loadDurationSinks().install(o.producer)) {
+      invalid('option "durationProducer" is installed by a running instrumentation already (each would count every command): stop() that one first, or give this one a producer of its own');
+    }
     if (o.meterProvider !== undefined) {
       const meter = o.meterProvider.getMeter(SCOPE);
       if (o.producer === undefined) this.#duration = meter.createHistogram('db.client.operation.duration', {
@@ -243,7 +237,7 @@ export class Instrumentation {
     // Without spans there is no span to end: the duration alone; and as the duration sink, not
     // even that (metrics only + the watch, issue 14's configuration to keep under 8%).
     if (this.#tracer !== undefined) on('leanredis:command:end', (m) => this.#commandEnd(m as CommandContext));
-    else if (!this.#isSink) on('leanredis:command:end', (m) => this.#commandDuration(m as CommandContext));
+    else if (o.producer === undefined) on('leanredis:command:end', (m) => this.#commandDuration(m as CommandContext));
     on('tracing:leanredis:batch:asyncEnd', (m) => this.#batchEnd(m as BatchContext));
     if ((this.#tracer !== undefined && o.connectSpans) || this.#gauges !== undefined) on('tracing:leanredis:connect:asyncEnd', (m) => this.#connectEnd(m as ConnectContext));
   }
@@ -260,8 +254,7 @@ export class Instrumentation {
     const dc = process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel;
     for (const [name, fn] of this.#subscriptions) dc.unsubscribe(name, fn);
     this.#subscriptions.length = 0;
-    const slot = durationSlot();
-    if (this.#isSink && slot.sink === this.#producer) slot.sink = undefined;
+    if (this.#producer !== undefined) loadCore().__internals.loadDurationSinks().uninstall(this.#producer);
     this.#gauges?.stop();
   }
 
@@ -315,17 +308,14 @@ export class Instrumentation {
     if (c.batch !== undefined) return;
     const span = this.#take(c);
     if (span !== undefined) endSpan(span, c.error);
-    // As the sink, the observed path already added this duration (client/observe.ts).
-    if (this.#isSink) return;
-    if (this.#producer !== undefined) this.#producer.record(c, c.command, c.durationMs, c.error);
-    else if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
+    // A producer is the installed sink: the observed path already added this duration (client/observe.ts).
+    if (this.#producer === undefined && this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
   }
 
-  /** #commandEnd without spans. */
+  /** #commandEnd without spans nor producer: the Meter API's histogram. */
   #commandDuration(c: CommandContext): void {
     if (c.batch !== undefined) return;
-    if (this.#producer !== undefined) this.#producer.record(c, c.command, c.durationMs, c.error);
-    else if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
+    if (this.#duration !== undefined) this.#record(c, c.command, c.durationMs, c.error);
   }
 
   #batchStart(b: BatchContext): void {

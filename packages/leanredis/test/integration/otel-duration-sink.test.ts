@@ -5,7 +5,8 @@
  * server errors, a timeout, an argument error, a closed client, eval's NOSCRIPT fallback,
  * pipelines, MULTI, a lease, watch(), blocking commands, pub/sub) gives the same series (keys
  * and counts; sums close) as the channel-based recorder, with spans on or off, with no double
- * count; the slot is one per process, released by stop(), and holds no client.
+ * count; producers are installed side by side (each counts every command once), the same one
+ * twice is refused, stop() frees the slot, and it holds no client.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,8 +17,10 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { MeterProvider, type HistogramMetricData, type Histogram } from '@opentelemetry/sdk-metrics';
 import { TestReader } from '../helpers/otel-reader.ts';
 import { instrument, createDurationProducer, type DurationProducer } from '../../src/otel/index.ts';
-import type { Client } from '../../src/index.ts';
+import { batchOperation } from '../../src/otel/semconv.ts';
 import { useRedisServer } from '../helpers/setup.ts';
+import { closedClientCommand, workload } from '../helpers/sink-workload.ts';
+import { ArgumentError, type BatchContext, type CommandContext } from '../../src/index.ts';
 
 const redis = useRedisServer();
 
@@ -27,17 +30,29 @@ after(() => tracerProvider.shutdown());
 
 interface Slot {
   sink: unknown;
+  sinks: readonly unknown[];
 }
 const slot = (): Slot => (globalThis as unknown as Record<symbol, Slot>)[Symbol.for('leanredis.durationSink')];
 
-/** A sink that takes the slot and records nothing, so that an instrumentation records from the channels (the recorder before the sink). */
-function occupySlot(): () => void {
-  const s = slot();
-  assert.equal(s.sink, undefined, 'the slot is free');
-  const noop = { tableFor: () => ({ record() {} }) };
-  s.sink = noop;
+/**
+ * The recorder before the sink, as instrument() was (a producer fed from the channels): each
+ * command that is not part of a batch from `leanredis:command:end`, each batch from
+ * `leanredis:batch`'s asyncEnd. Returns the function that unsubscribes it.
+ */
+function recordFromChannels(durations: DurationProducer): () => void {
+  const onCommand = (m: unknown): void => {
+    const c = m as CommandContext;
+    if (c.batch === undefined) durations.record(c, c.command, c.durationMs, c.error);
+  };
+  const onBatch = (m: unknown): void => {
+    const b = m as BatchContext;
+    durations.record(b, batchOperation(b), b.durationMs, b.error);
+  };
+  subscribe('leanredis:command:end', onCommand);
+  subscribe('tracing:leanredis:batch:asyncEnd', onBatch);
   return () => {
-    if (s.sink === noop) s.sink = undefined;
+    unsubscribe('leanredis:command:end', onCommand);
+    unsubscribe('tracing:leanredis:batch:asyncEnd', onBatch);
   };
 }
 
@@ -60,50 +75,15 @@ async function seriesOf(durations: DurationProducer): Promise<Series> {
   return out;
 }
 
-const SCRIPT_PREFIX = 'return "sink test ';
-
-/** Every send path, in one run; `n` makes each run's script new to the server (NOSCRIPT once). */
-async function workload(client: Client, n: number): Promise<void> {
-  for (let i = 0; i < 5; i++) await client.get('k');
-  await client.set('s', 'v');
-  await Promise.all([client.get('a'), client.get('b'), client.incr('n')]);
-  await assert.rejects(client.lPush('s', 'x'), { code: 'WRONGTYPE' });
-  assert.throws(() => client.get(undefined as never), { code: 'ERR_INVALID_ARGUMENT' });
-  await assert.rejects(client.with({ timeoutMs: 50 }).blPop('sink:never', 1), { code: 'ERR_COMMAND_TIMEOUT' });
-  assert.equal(await client.blPop('sink:empty', 0.05), null);
-  await client.rPush('sink:list', 'e');
-  assert.deepEqual(await client.blPop('sink:list', 1), { key: 'sink:list', element: 'e' });
-  assert.equal(await client.eval(`${SCRIPT_PREFIX}${n}"`), `sink test ${n}`);
-  assert.equal(await client.eval(`${SCRIPT_PREFIX}${n}"`), `sink test ${n}`);
-  await client.pipeline().set('p', '1').get('p').incr('p').exec();
-  await client.pipeline().get('p').get('p').exec();
-  await client.multi().get('p').get('p').exec();
-  {
-    await using conn = await client.acquire();
-    await conn.get('k');
-    await assert.rejects(conn.lPush('s', 'x'), { code: 'WRONGTYPE' });
-    await conn.select(2);
-  }
-  await client.watch(['w'], async (tx) => {
-    await tx.get('w');
-    return tx.multi().set('w', '1');
-  });
-  const sub = await client.subscribe('sink:chan', () => {});
-  await sub.unsubscribe();
-}
-
-async function closedClientCommand(client: Client): Promise<void> {
-  await client.close();
-  await assert.rejects(client.get('k'), { code: 'ERR_CLIENT_CLOSED' });
-}
-
 async function run(options: { spans: boolean; viaChannels: boolean }, n: number): Promise<Series> {
   const durations = createDurationProducer();
-  const release = options.viaChannels ? occupySlot() : () => {};
+  assert.equal(slot().sink, undefined, 'the slot is free');
+  const release = options.viaChannels ? recordFromChannels(durations) : () => {};
   try {
     const otel = instrument({
       meterProvider: new MeterProvider(),
-      durationProducer: durations,
+      // Through the channels, the instrumentation makes the spans only (its durations go to the Meter API).
+      ...(options.viaChannels ? {} : { durationProducer: durations }),
       traces: options.spans,
       ...(options.spans ? { tracerProvider } : {}),
     });
@@ -174,27 +154,41 @@ test('while another subscriber observes commands, the sink is fed by the observe
   assert.ok(ends.length >= 7);
 });
 
-test('one sink per process: a second producer records from the channels, each counts every command once; stop() frees the slot', async () => {
+test('producers are installed side by side, each counts every command once; the same producer twice is refused; stop() frees the slot', async () => {
   const first = createDurationProducer();
   const second = createDurationProducer();
   const a = instrument({ meterProvider: new MeterProvider(), traces: false, durationProducer: first });
-  assert.equal(slot().sink, first);
+  assert.equal(slot().sink, first, 'one recorder: the slot holds it, no fan-out');
+  // Before, a second instrument() with the same producer installed nothing and recorded every
+  // command from the channels too: each command counted twice.
+  assert.throws(() => instrument({ meterProvider: new MeterProvider(), traces: false, durationProducer: first }), (err: unknown) => {
+    assert.ok(err instanceof ArgumentError);
+    assert.equal(err.code, 'ERR_INVALID_OPTION');
+    assert.match(err.message, /"durationProducer" is installed by a running instrumentation already/);
+    return true;
+  });
+  assert.equal(channel('leanredis:command:end').hasSubscribers, false, 'the refused one subscribed nothing');
   const b = instrument({ meterProvider: new MeterProvider(), traces: false, durationProducer: second });
-  assert.equal(slot().sink, first, 'the first keeps the slot');
+  assert.deepEqual(slot().sinks, [first, second], 'both installed');
+  assert.equal(channel('leanredis:command:end').hasSubscribers, false, 'still nothing observes commands');
   {
     await using client = redis.client();
     for (let i = 0; i < 3; i++) await client.get('k');
+    await client.pipeline().get('k').get('k').exec();
   }
   b.stop();
-  assert.equal(slot().sink, first, 'stopping the second leaves the first installed');
+  assert.equal(slot().sink, first, 'stopping the second leaves the first alone in the slot');
   a.stop();
   assert.equal(slot().sink, undefined, 'stopping the first frees the slot');
+  assert.deepEqual(slot().sinks, []);
   for (const durations of [first, second]) {
-    const [get] = [...(await seriesOf(durations)).entries()].filter(([k]) => k.includes('"GET"'));
-    assert.equal(get[1].count, 3);
+    const series = await seriesOf(durations);
+    const count = (op: string) => [...series.entries()].find(([k]) => k.includes(`"${op}"`))?.[1].count;
+    assert.equal(count('GET'), 3);
+    assert.equal(count('PIPELINE GET'), 1);
   }
-  using c = instrument({ meterProvider: new MeterProvider(), traces: false, durationProducer: second });
-  assert.equal(slot().sink, second, 'a later instrumentation takes the freed slot');
+  using c = instrument({ meterProvider: new MeterProvider(), traces: false, durationProducer: first });
+  assert.equal(slot().sink, first, 'a stopped instrumentation\'s producer may be installed again');
   assert.ok(c.isActive);
 });
 
