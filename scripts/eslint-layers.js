@@ -47,9 +47,10 @@ export const ROOMS = [
   { name: 'sentinel', path: `${SRC}sentinel/`, layer: 7, only: [INDEX] },
   { name: 'client', path: `${SRC}client/`, layer: 6 },
   // Above the client: only what a user can import, plus (otel) the diagnostics channels' names
-  // and payload types, which are a published contract (docs/observability.md), and the types of
-  // the duration sink it installs itself in (its slot is found by a registered symbol).
-  { name: 'diagnostics', path: `${SRC}diagnostics/`, layer: 7, only: [INDEX] },
+  // and payload types, which are a published contract (docs/observability.md), and (otel,
+  // diagnostics) the types of the duration sink they install their recorders in (through the
+  // core's __internals: no core source is bundled into them).
+  { name: 'diagnostics', path: `${SRC}diagnostics/`, layer: 7, only: [INDEX, `${SRC}internal/duration-sink.ts`] },
   { name: 'otel', path: `${SRC}otel/`, layer: 7, only: [INDEX, CHANNELS, `${SRC}internal/duration-sink.ts`] },
   { name: 'compat', path: `${SRC}compat/`, layer: 7, only: [INDEX] },
   // The cluster client (subpath leanredis/cluster, bundled apart): the core through its public

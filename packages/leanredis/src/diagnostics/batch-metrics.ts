@@ -1,7 +1,8 @@
 // @layer L7 diagnostics
 /**
- * L7 diagnostics: the batch half of `createCommandMetrics()`, fed by the `leanredis:batch`
- * tracing channel (its `asyncEnd`, once a pipeline's or transaction's exec() settled): per mode
+ * L7 diagnostics: the batch half of `createCommandMetrics()`, fed by the core's duration sink
+ * once a pipeline's or transaction's exec() settled (what the `leanredis:batch` tracing
+ * channel's `asyncEnd` carries: mode, size, duration, error; command-metrics.ts): per mode
  * (PIPELINE, MULTI) a count, errors by code, a histogram of batch sizes (commands queued, MULTI
  * and EXEC not counted) and one of batch durations. Two modes; codes past `maxErrorCodes` per
  * mode count as `OTHER`, as for commands.
@@ -9,7 +10,6 @@
  * Data structure: as for commands (command-metrics.ts), non-cumulative bucket counts in
  * Float64Arrays, label texts escaped once per entry.
  */
-import type { BatchContext } from '../index.js';
 import { escapeLabelValue, formatBound } from './exposition.js';
 
 /** Upper bounds of the batch-size histogram's buckets (commands); `+Inf` is implied. */
@@ -64,12 +64,6 @@ export class BatchRecorder {
     this.#maxErrorCodes = maxErrorCodes;
     this.#codeOf = codeOf;
   }
-
-  /** What the channel subscription calls with each settled batch's context. */
-  readonly listener = (message: unknown): void => {
-    const b = message as BatchContext;
-    this.record(b.batchMode, b.batchSize, b.durationMs, b.error);
-  };
 
   /** Records one settled batch: its mode, its size (commands), how long it took (ms), what it failed with (undefined on success). */
   record(mode: 'PIPELINE' | 'MULTI', size: number, durationMs: number, error: unknown): void {

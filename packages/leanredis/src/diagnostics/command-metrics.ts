@@ -1,8 +1,18 @@
 // @layer L7 diagnostics
 /**
- * L7 diagnostics: `createCommandMetrics()`, a recorder of every command's outcome, fed by the
- * `leanredis:command:end` channel (docs/observability.md): a count, a latency histogram and
- * errors by code, per command NAME (never a key: keys are unbounded and may be personal data).
+ * L7 diagnostics: `createCommandMetrics()`, a recorder of every command's outcome
+ * (docs/observability.md): a count, a latency histogram and errors by code, per command NAME
+ * (never a key: keys are unbounded and may be personal data).
+ *
+ * It is fed by the core's duration sink (src/internal/duration-sink.ts), where start() installs
+ * it beside any other recorder (an OpenTelemetry duration producer, another CommandMetrics):
+ * each client adds its commands to it directly, timed by the command itself while nobody
+ * observes commands, so recording costs no context object, publish or subscriber per command
+ * (it was fed by `leanredis:command:end` and `leanredis:batch` before, ~+10% of a command's
+ * instructions; docs/BENCHMARKS.md, fifth pass). What it records is what those channels carried:
+ * a command of a pipeline or transaction under its own name, with the batch's duration and its
+ * own outcome, and the batch itself (recordBatch below). Its table is one for every client: the
+ * series are per command name, never per client.
  *
  * Data structure: a Map from command name to an entry holding the count, the sum of durations
  * and one counter per histogram bucket (non-cumulative; the writer accumulates), plus a small
@@ -15,8 +25,7 @@
  * Pipelines and transactions are also recorded as batches (batch-metrics.ts), from the
  * `leanredis:batch` tracing channel: count, sizes and durations per mode.
  */
-import type * as DiagnosticsChannel from 'node:diagnostics_channel';
-import type { CommandContext } from '../index.js';
+import type { DurationSink, DurationTable } from '../internal/duration-sink.js';
 import { checkOptions, intOption } from './options.js';
 import { loadCore } from './core-loader.js';
 import { escapeLabelValue, formatBound } from './exposition.js';
@@ -54,9 +63,6 @@ export interface CommandFigures {
 export const DEFAULT_BUCKETS_MS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
 const KNOWN = ['bucketsMs', 'maxCommands', 'maxErrorCodes'] as const;
-const CHANNEL = 'leanredis:command:end';
-/** A batch is recorded once its exec() settled (tracePromise's last event). */
-const BATCH_CHANNEL = 'tracing:leanredis:batch:asyncEnd';
 const OTHER = 'OTHER';
 
 /** An error's stable code (`LeanRedisError.code`, the server's prefix for a ReplyError), else `UNKNOWN`. */
@@ -81,11 +87,9 @@ export class CommandMetrics {
   readonly #maxCommands: number;
   readonly #maxErrorCodes: number;
   readonly #entries = new Map<string, CommandEntry>();
-  readonly #listener = (message: unknown): void => {
-    const c = message as CommandContext;
-    this.record(c.command, c.durationMs, c.error);
-  };
   readonly #batches: BatchRecorder;
+  /** What the core's duration sink holds while this records: every client's table is this one. */
+  readonly #sink: DurationSink;
   #isRecording = false;
 
   /** `le="..."` per bucket, in seconds, precomputed for rendering. */
@@ -97,9 +101,11 @@ export class CommandMetrics {
     this.#maxErrorCodes = maxErrorCodes;
     this.boundLabels = boundsMs.map((ms) => `le="${formatBound(Number((ms / 1000).toPrecision(12)))}"`);
     this.#batches = new BatchRecorder(boundsMs, maxErrorCodes, errorCodeOf);
+    const table = new SinkTable(this);
+    this.#sink = { tableFor: () => table };
   }
 
-  /** Whether it is subscribed to the command channel (false after `stop()`). */
+  /** Whether it records the process's commands (false after `stop()`). */
   get isRecording(): boolean {
     return this.#isRecording;
   }
@@ -109,23 +115,23 @@ export class CommandMetrics {
     return this.#boundsMs;
   }
 
-  /** @internal Subscribes to `leanredis:command:end` and to settled batches (createCommandMetrics does). */
+  /** @internal Installs it in the core's duration sink (createCommandMetrics does). Idempotent. */
   start(): this {
     if (this.#isRecording) return this;
-    const dc = process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel;
-    dc.subscribe(CHANNEL, this.#listener);
-    dc.subscribe(BATCH_CHANNEL, this.#batches.listener);
+    loadCore().__internals.loadDurationSinks().install(this.#sink);
     this.#isRecording = true;
     return this;
   }
 
-  /** Unsubscribes; the figures so far stay readable. Idempotent. */
+  /**
+   * Stops recording and frees its place in the duration sink (the slot is free again when no
+   * other recorder is installed); the figures so far stay readable. A command still in flight
+   * at stop() is not counted. Idempotent.
+   */
   stop(): void {
     if (!this.#isRecording) return;
-    const dc = process.getBuiltinModule('node:diagnostics_channel') as typeof DiagnosticsChannel;
-    dc.unsubscribe(CHANNEL, this.#listener);
-    dc.unsubscribe(BATCH_CHANNEL, this.#batches.listener);
     this.#isRecording = false;
+    loadCore().__internals.loadDurationSinks().uninstall(this.#sink);
   }
 
   /** `using metrics = createCommandMetrics()` stops it at the end of the scope. */
@@ -134,7 +140,7 @@ export class CommandMetrics {
   }
 
   /**
-   * Records one outcome, as the channel subscription does for every command: `command` is its
+   * Records one outcome, as the duration sink does for every command: `command` is its
    * upper-case name, `durationMs` how long it took, `error` what it failed with (undefined on
    * success). Exposed for commands observed another way, and for tests.
    */
@@ -150,7 +156,8 @@ export class CommandMetrics {
   }
 
   /**
-   * Records one settled pipeline or transaction, as the batch subscription does: `mode`, `size`
+   * Records one settled pipeline or transaction, as the duration sink does (its commands are
+   * recorded one by one apart, with `record`): `mode`, `size`
    * (commands queued, MULTI and EXEC not counted), how long its exec() took (ms) and what it
    * rejected with (undefined when it resolved). Exposed for batches observed another way, and for tests.
    */
@@ -209,6 +216,35 @@ export class CommandMetrics {
   }
 }
 
+/**
+ * A CommandMetrics' table in the duration sink, the same for every client. What the channels
+ * carried before: each command of a batch under its own name, with the batch's duration and
+ * its own outcome (an Error, else a success), then the batch. Nothing once the metrics stopped
+ * (a command in flight at stop() keeps the table it was made with).
+ */
+class SinkTable implements DurationTable {
+  readonly #metrics: CommandMetrics;
+
+  constructor(metrics: CommandMetrics) {
+    this.#metrics = metrics;
+  }
+
+  record(operation: string, durationMs: number, error: unknown): void {
+    const m = this.#metrics;
+    if (m.isRecording) m.record(operation, durationMs, error);
+  }
+
+  recordBatch(mode: 'PIPELINE' | 'MULTI', commands: readonly string[], durationMs: number, outcomes: readonly unknown[], error: unknown): void {
+    const m = this.#metrics;
+    if (!m.isRecording) return;
+    for (let i = 0; i < commands.length; i++) {
+      const outcome = outcomes[i];
+      m.record(commands[i], durationMs, outcome instanceof Error ? outcome : undefined);
+    }
+    m.recordBatch(mode, commands.length, durationMs, error);
+  }
+}
+
 function checkBuckets(fn: string, value: unknown): readonly number[] {
   if (value === undefined) return DEFAULT_BUCKETS_MS;
   const ok = Array.isArray(value) && value.length > 0 && value.length <= 64 && value.every((v, i) => typeof v === 'number' && Number.isFinite(v) && v > 0 && (i === 0 || v > (value[i - 1] as number)));
@@ -223,8 +259,11 @@ function checkBuckets(fn: string, value: unknown): readonly number[] {
  * durations, per mode. Render it with `prometheusText(clients, { commands })`; `stop()` ends it.
  * Throws ArgumentError (ERR_INVALID_OPTION) on an unknown or invalid option.
  *
- * Subscribing makes every client build a context per command (docs/observability.md, "Cost");
- * docs/BENCHMARKS.md has the measured cost.
+ * It is installed in the core's duration sink, beside any other recorder (an OpenTelemetry
+ * `durationProducer`, another CommandMetrics: each counts every command once): clients add
+ * their commands to it without being observed through the `leanredis:command` channels, so an
+ * unobserved command pays a table lookup by name and a few increments (docs/observability.md,
+ * "Cost"; docs/BENCHMARKS.md, fifth pass). `stop()` frees its place in the sink.
  *
  * ```ts
  * const commands = createCommandMetrics();
