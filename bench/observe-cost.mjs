@@ -8,14 +8,16 @@
  *   node bench/observe-cost.mjs [--rounds=7] [--ops=100000] [--modes=plain,watch,...] [--base=<dist dir>] [--dist=<dist dir>]
  *
  * Modes (bench/lib/observe-modes.mjs describes each): plain, watch, listen, prometheus, otel-metrics,
- * otel-producer, otel, otel-traces-producer, otel-sampled, otel-unparented, otel-unsampled-parent,
+ * otel-producer, otel-producer-prometheus, otel, otel-traces-producer, otel-sampled, otel-unparented, otel-unsampled-parent,
  * otel-null-tracer, context-only.
  * `--alternate=<pairs>` instead runs, per round and mode, one process whose blocks of `--ops` commands
  * alternate the mode on (set up before the block, torn down after) and off (the plain client),
  * and reports the ratio of each on block to its neighbour: the process's own differences cancel
  * (separate processes per row differ by +-15% from round to round on a shared machine).
  * `--base=<dir>` also runs every mode against another build's dist/ (index.js, diagnostics.js,
- * otel.js), to compare a change of the core's observed path before/after in the same run.
+ * otel.js), to compare a change of the core's observed path before/after in the same run; with
+ * `--alternate`, each build gets its own alternating processes (its own ratios, labelled
+ * `this <mode>` and `base <mode>`), in turns within each round.
  * Each child (not with --alternate) runs a full collection (`gc()`) between its warm-up and the measured commands, so
  * a one-off mark-compact of its start-up (the OpenTelemetry modes load the SDK, and their first
  * one otherwise fell inside the measured 80,000 commands) is not charged per command;
@@ -123,8 +125,9 @@ function runChild(row, server) {
 if (args.alternate !== undefined) {
   // --alternate=<blocks>: per round and mode, one process alternating blocks with the mode on
   // and off (see --child-alternate); the ratio of each on block to its neighbouring off block.
+  // With --base, every build runs its own alternating process per round and mode (in turns,
+  // the order rotating by round), each on/off ratio within one build; the rows say which build.
   const blocks = Number(args.alternate);
-  const dist = builds[0].dist;
   const server = await startServer();
   const loadAt = () => (process.getBuiltinModule('node:os').loadavg()[0] ?? 0).toFixed(2);
   const loadStart = loadAt();
@@ -134,18 +137,22 @@ if (args.alternate !== undefined) {
     for (let round = 0; round < rounds; round++) {
       for (const mode of modes) {
         if (mode === 'plain' || mode === 'otel-unsampled-parent' || mode === 'context-only') continue; // the off blocks are plain; a context manager cannot be unset
-        const r = await new Promise((done, fail) => {
-          const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child-alternate', mode, dist, JSON.stringify(server), String(ops), String(blocks)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: here });
-          let out = '';
-          child.stdout.on('data', (d) => (out += d));
-          child.on('exit', (code) => {
-            const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
-            if (code !== 0 || line === undefined) fail(new Error(`${mode}: exit ${code}: ${out}`));
-            else done(JSON.parse(line.slice('@@RESULT '.length)));
+        const shift = round % builds.length;
+        for (const b of [...builds.slice(shift), ...builds.slice(0, shift)]) {
+          const label = builds.length > 1 ? `${b.label} ${mode}` : mode;
+          const r = await new Promise((done, fail) => {
+            const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child-alternate', mode, b.dist, JSON.stringify(server), String(ops), String(blocks)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: here });
+            let out = '';
+            child.stdout.on('data', (d) => (out += d));
+            child.on('exit', (code) => {
+              const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+              if (code !== 0 || line === undefined) fail(new Error(`${label}: exit ${code}: ${out}`));
+              else done(JSON.parse(line.slice('@@RESULT '.length)));
+            });
           });
-        });
-        (ratios[mode] ??= []).push(...r.on.map((ns, i) => ns / r.off[i]));
-        process.stderr.write(`round ${round + 1}/${rounds} ${mode}: ${r.on.map((ns, i) => `${((ns / r.off[i] - 1) * 100).toFixed(1)}%`).join(' ')}\n`);
+          (ratios[label] ??= []).push(...r.on.map((ns, i) => ns / r.off[i]));
+          process.stderr.write(`round ${round + 1}/${rounds} ${label}: ${r.on.map((ns, i) => `${((ns / r.off[i] - 1) * 100).toFixed(1)}%`).join(' ')}\n`);
+        }
       }
     }
   } finally {
@@ -153,10 +160,10 @@ if (args.alternate !== undefined) {
   }
   const pct = (r) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
   console.log(`Observation cost in one process, blocks of ${ops} commands alternating the mode on and off (${rounds} rounds × ${blocks} pairs of blocks); load average ${loadStart} -> ${loadAt()}`);
-  console.log('| mode | CPU per command, on / off (median) | p25 .. p75 | pairs |\n|---|---:|---:|---:|');
-  for (const [mode, v] of Object.entries(ratios)) {
+  console.log(`| ${builds.length > 1 ? 'build and mode' : 'mode'} | CPU per command, on / off (median) | p25 .. p75 | pairs |\n|---|---:|---:|---:|`);
+  for (const [label, v] of Object.entries(ratios)) {
     const q = [...v].sort((a, b) => a - b);
-    console.log(`| ${mode} | ${pct(median(q))} | ${pct(q[q.length >> 2])} .. ${pct(q[(3 * q.length) >> 2])} | ${q.length} |`);
+    console.log(`| ${label} | ${pct(median(q))} | ${pct(q[q.length >> 2])} .. ${pct(q[(3 * q.length) >> 2])} | ${q.length} |`);
   }
   process.exit(0);
 }

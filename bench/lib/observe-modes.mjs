@@ -6,9 +6,14 @@
  *   plain         the client alone
  *   watch         leanredis/diagnostics watchMemory at 1 s: diagnostics that do not observe commands
  *   listen        a no-op subscriber on leanredis:command:end: the core's observed path alone
- *   prometheus    createCommandMetrics() (Prometheus recorder)
+ *   prometheus    createCommandMetrics() (Prometheus recorder; from 2026-12-07's fifth pass a recorder of
+ *                 the duration sink: no command observed through the channels; before it, a subscriber
+ *                 of leanredis:command:end and leanredis:batch)
  *   otel-metrics  leanredis/otel instrument() with metrics only (SDK MeterProvider, never collected) + watch
  *   otel-producer as otel-metrics, the durations aggregated by createDurationProducer() (a MetricProducer)
+ *   otel-producer-prometheus  as otel-producer, plus createCommandMetrics(): two recorders in the
+ *                 duration sink, each command fanned out to both (a build before the fifth pass: the
+ *                 producer in the sink, Prometheus from the channels)
  *   otel          instrument() with traces (SDK BasicTracerProvider, BatchSpanProcessor, a no-op exporter,
  *                 every span sampled) and metrics + watchMemory: "OTel and the watch on"
  *   otel-traces-producer  as otel, the durations through createDurationProducer()
@@ -32,7 +37,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const OBSERVE_MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented', 'otel-unsampled-parent', 'otel-null-tracer', 'context-only'];
+export const OBSERVE_MODES = ['plain', 'watch', 'listen', 'prometheus', 'otel-metrics', 'otel-producer', 'otel-producer-prometheus', 'otel', 'otel-traces-producer', 'otel-sampled', 'otel-unparented', 'otel-unsampled-parent', 'otel-null-tracer', 'context-only'];
 
 /**
  * Sets up `mode` in this (child) process, with the build in `dist`. Returns `stop` (tears it
@@ -59,7 +64,7 @@ export async function setUpObserveMode(mode, dist, { watchIntervalMs = 1000 } = 
     dc.subscribe('leanredis:command:end', noop);
     stops.push(() => dc.unsubscribe('leanredis:command:end', noop));
   }
-  if (mode === 'prometheus') {
+  if (mode === 'prometheus' || mode === 'otel-producer-prometheus') {
     const { createCommandMetrics } = await import(file('diagnostics.js'));
     const metrics = createCommandMetrics();
     stops.push(() => metrics.stop());
@@ -68,7 +73,7 @@ export async function setUpObserveMode(mode, dist, { watchIntervalMs = 1000 } = 
     const { instrument, createDurationProducer } = await import(file('otel.js'));
     const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
     const meterProvider = new MeterProvider();
-    const durationProducer = mode.endsWith('producer') || mode === 'otel-sampled' || mode === 'otel-unparented' || mode === 'otel-unsampled-parent' ? createDurationProducer() : undefined;
+    const durationProducer = mode.endsWith('producer') || mode === 'otel-producer-prometheus' || mode === 'otel-sampled' || mode === 'otel-unparented' || mode === 'otel-unsampled-parent' ? createDurationProducer() : undefined;
     let tracerProvider;
     if (mode === 'otel' || mode === 'otel-traces-producer' || mode === 'otel-sampled' || mode === 'otel-unparented' || mode === 'otel-unsampled-parent') {
       const { BasicTracerProvider, BatchSpanProcessor, TraceIdRatioBasedSampler } = await import('@opentelemetry/sdk-trace-base');
