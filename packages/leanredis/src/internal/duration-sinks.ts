@@ -15,8 +15,14 @@
  * duration in the finest form any exporter wants, but OpenTelemetry's series are per client and
  * error type, Prometheus's per command name and error code, with their own buckets.)
  */
-import { durationSlot, type DurationSink, type DurationTable } from './duration-sink.js';
+import type { DurationSink, DurationSlot, DurationTable } from './duration-sink.js';
 import type { Destination } from './channels.js';
+
+// The slot by its registered key (DURATION_SINK_KEY) rather than duration-sink.ts's
+// `durationSlot`: importing any value of that module from extras.js would move it into the chunk
+// index.js shares with extras.js, and the dispatcher would read the slot through an imported
+// binding on every command. The core made the slot when it loaded (it loads this file).
+const durationSlot = (globalThis as Record<symbol, unknown>)[Symbol.for('leanredis.durationSink')] as DurationSlot;
 
 /** One client's tables in several recorders: each command is added to each. */
 class FanOutTable implements DurationTable {

@@ -234,8 +234,8 @@ export class Instrumentation {
       on('tracing:leanredis:batch:start', (m) => this.#batchStart(m as BatchContext));
       if (o.connectSpans) on('tracing:leanredis:connect:start', (m) => this.#connectStart(m as ConnectContext));
     }
-    // Without spans there is no span to end: the duration alone; and as the duration sink, not
-    // even that (metrics only + the watch, issue 14's configuration to keep under 8%).
+    // Without spans there is no span to end: the duration alone; and with a producer (in the
+    // duration sink), not even that (metrics only + the watch, issue 14's configuration to keep under 8%).
     if (this.#tracer !== undefined) on('leanredis:command:end', (m) => this.#commandEnd(m as CommandContext));
     else if (o.producer === undefined) on('leanredis:command:end', (m) => this.#commandDuration(m as CommandContext));
     on('tracing:leanredis:batch:asyncEnd', (m) => this.#batchEnd(m as BatchContext));

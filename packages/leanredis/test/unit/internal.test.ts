@@ -1,10 +1,13 @@
-/** The small data structures under everything: the ring FIFO, exact-size append, deferreds and reconnect backoff. */
+/** The small data structures under everything: the ring FIFO, exact-size append, deferreds, reconnect backoff and the duration sink's slot. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RingQueue } from '../../src/internal/ring-queue.ts';
 import { backoffDelay } from '../../src/internal/backoff.ts';
 import { appended } from '../../src/internal/arrays.ts';
 import { deferred } from '../../src/internal/deferred.ts';
+import { DurationTables, durationSlot, type DurationSink, type DurationTable } from '../../src/internal/duration-sink.ts';
+import { DurationSinks } from '../../src/internal/duration-sinks.ts';
+import type { Destination } from '../../src/internal/channels.ts';
 
 test('RingQueue is FIFO across growth, wrap-around, unshift and drain', () => {
   const q = new RingQueue<number>();
@@ -90,4 +93,50 @@ test('backoffDelay is full jitter: between 0 and min(max, base * 2^attempt)', ()
     const d = backoffDelay(attempt, 50, 2000);
     assert.ok(d >= 0 && d < Math.min(2000, 50 * 2 ** attempt), `attempt ${attempt}: ${d}`);
   }
+});
+
+test('the duration-sink slot: nothing, the one recorder itself, or a fan-out to each; the same recorder is installed once', () => {
+  /** A recorder whose tables log what they get, one table per client. */
+  const recorder = (name: string, log: string[]): DurationSink => {
+    const tables = new Map<object, DurationTable>();
+    return {
+      tableFor: (d) => {
+        let t = tables.get(d.client);
+        if (t === undefined) {
+          t = { record: (op, ms, error) => void log.push(`${name} ${op} ${ms} ${error === undefined ? 'ok' : 'failed'}`), recordBatch: (mode, names) => void log.push(`${name} ${mode} ${names.join(' ')}`) };
+          tables.set(d.client, t);
+        }
+        return t;
+      },
+    };
+  };
+  const d: Destination = { address: 'h:1', serverAddress: 'h', serverPort: 1, database: 0, client: {} };
+  const client = new DurationTables(d);
+  const log: string[] = [];
+  const a = recorder('a', log);
+  const b = recorder('b', log);
+  assert.equal(durationSlot.sink, undefined);
+  assert.equal(client.current(), undefined, 'none installed');
+  assert.equal(DurationSinks.install(a), true);
+  assert.equal(DurationSinks.install(a), false, 'installed twice it would count twice');
+  assert.equal(durationSlot.sink, a, 'one recorder: the slot holds it');
+  const onlyA = client.current()!;
+  assert.equal(onlyA, a.tableFor(d), "the client's table is the recorder's own");
+  onlyA.record('GET', 1, undefined);
+  assert.equal(DurationSinks.install(b), true);
+  assert.deepEqual(durationSlot.sinks, [a, b]);
+  const both = client.current()!;
+  assert.notEqual(both, onlyA, 'the client asks again once the slot changed');
+  assert.equal(client.current(), both, 'and keeps its table while it does not');
+  both.record('SET', 2, new Error('x'));
+  both.recordBatch('PIPELINE', ['GET', 'GET'], 3, [undefined, undefined], undefined);
+  DurationSinks.uninstall(a);
+  DurationSinks.uninstall(a);
+  assert.equal(durationSlot.sink, b);
+  client.current()!.record('DEL', 4, undefined);
+  DurationSinks.uninstall(b);
+  assert.equal(durationSlot.sink, undefined, 'the slot is free');
+  assert.deepEqual(durationSlot.sinks, []);
+  assert.equal(client.current(), undefined);
+  assert.deepEqual(log, ['a GET 1 ok', 'a SET 2 failed', 'b SET 2 failed', 'a PIPELINE GET GET', 'b PIPELINE GET GET', 'b DEL 4 ok']);
 });
