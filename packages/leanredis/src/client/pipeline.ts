@@ -21,6 +21,7 @@ import { captureCaller, withCallerFrames } from '../connection/caller-frames.js'
 import { isBatchObserved } from '../internal/channels.js';
 import type { BatchItem, BatchOutcome } from './observe.js';
 import { timeBatch } from './timed-command.js';
+import { durationSlot } from '../internal/duration-sink.js';
 
 /** A result tuple where any element may be the error its command got. */
 export type Settled<T extends unknown[]> = { [K in keyof T]: T[K] | LeanRedisError };
@@ -111,10 +112,9 @@ installCommands(Batch);
  */
 function sendObserved(dispatcher: Dispatcher, mode: 'PIPELINE' | 'MULTI', items: readonly BatchItem[], send: () => number | undefined, settled: Promise<unknown[]>, outcomes: (results: unknown[]) => BatchOutcome): void {
   if (!isBatchObserved()) {
-    const table = dispatcher.durationTable();
-    if (table === undefined) send();
+    if (durationSlot.sink === undefined) send();
     // Nobody observes batches, a duration sink is installed: the batch times itself into it.
-    else timeBatch(table, mode, items, send, settled, outcomes);
+    else timeBatch(dispatcher.durations.current()!, mode, items, send, settled, outcomes);
     return;
   }
   dispatcher.observer.batch(mode, items, send, settled.then(outcomes));
