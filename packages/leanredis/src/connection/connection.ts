@@ -17,23 +17,25 @@
  * 'drain') or while what is in flight is at this connection's or the client's cap (until
  * replies make room): commands then wait in #queue, whose caps the pool enforces, so a server
  * that stops answering grows neither Node's stream buffer nor the in-flight FIFO.
+ *
+ * This file is the per-command path (accept, write, read a reply). The transitions between
+ * sockets (dial, handshake, loss, redial, close, deadline expiry) are in socket-lifecycle.ts,
+ * which reaches this class's state through the hooks made in its static block.
  */
 import type * as net from 'node:net';
-import { ConnectionError, ConnectTimeoutError, ProtocolError, ReplyError, ClientClosedError, CommandTimeoutError } from '../errors.js';
+import { ConnectionError, ProtocolError, ReplyError, ClientClosedError, CommandTimeoutError } from '../errors.js';
 import type { Decoder } from '../resp/decoder.js';
 import { loadDecoder } from '../resp/decoder-loader.js';
 import { sharedEncoder, encodeName, measureArgs, type Arg } from '../resp/encoder.js';
 import { PushMessage } from '../resp/types.js';
 import { CommandQueue } from './command-queue.js';
 import type { InFlightBudget, WriteHold } from './in-flight-budget.js';
-import { backoffDelay } from '../internal/backoff.js';
 import { replyChunks } from '../internal/reply-clock.js';
 import { PromisedCommand, INTERNAL, NO_DEADLINE, WANTS_STRINGS, type PendingCommand } from './pending-command.js';
-import { handshake, type ServerInfo } from './handshake.js';
-import { deferred, type Deferred } from '../internal/deferred.js';
-import { openSocket, closedError, internalSpec, isPubSubFrame, isPermanentDialError, lostAfterWrite, expireCommands, writeChunks, settleInFlight } from './socket.js';
+import type { ServerInfo } from './handshake.js';
+import { openSocket, closedError, internalSpec, isPubSubFrame, writeChunks, settleInFlight, where } from './socket.js';
 import type { ConnectionOwner, ConnectionSettings } from './settings.js';
-import { dialStarted, settleDial, traceDial } from './dial-trace.js';
+import { SocketLifecycle, setConnectionHooks } from './socket-lifecycle.js';
 import { nowMs } from '../internal/clock.js';
 
 export type { ConnectionOwner, ConnectionSettings } from './settings.js';
@@ -54,10 +56,6 @@ export class Connection {
   readonly id: number;
   #state: ConnectionState = 'idle';
   serverInfo: ServerInfo | undefined;
-  /** Reconnect even with nothing queued (subscriber connections). */
-  #keepConnected = false;
-  /** Dial a new socket after a loss; false closes the connection instead. */
-  #reconnect: boolean;
   /** Subscriber connection: RESP2 pub/sub arrays are routed as pushes (RESP3 marks its own). */
   #isPubSub = false;
   bytesIn = 0;
@@ -80,21 +78,14 @@ export class Connection {
   #hold: WriteHold = 'none';
   #heldSince = 0;
   #wakeForRoom: (() => void) | undefined; // made on the first wait for client-wide room
-  #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = NO_DEADLINE;
-  #connectTimer: NodeJS.Timeout | undefined;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #locating: Promise<void> | undefined; // a topology is finding the server to dial
   #loading: PendingCommand[] | undefined; // answered LOADING: did not run, sent again after a pause
   #loadingTimer: NodeJS.Timeout | undefined;
   #socketError: Error | undefined;
-  /** Why the last socket was lost or the last dial failed; cleared when a handshake succeeds. */
-  #unreachable: Error | undefined;
   #finalError: Error | undefined;
-  #ready: Deferred | undefined; // what connect() callers wait on; dropped once settled
-  #closed: Promise<void> | undefined;
-  #resolveClosed: (() => void) | undefined;
+  /** Dialling, losses and the end: socket-lifecycle.ts. */
+  readonly #life: SocketLifecycle;
 
   /**
    * `reconnect`: dial a new socket after a loss (shared connections); false closes the
@@ -104,7 +95,7 @@ export class Connection {
     this.id = ++lastId;
     this.#settings = settings;
     this.#owner = owner;
-    this.#reconnect = reconnect;
+    this.#life = new SocketLifecycle(this, reconnect);
     this.#budget = owner.inFlightBudget;
     const DecoderClass = loadDecoder();
     this.#decoder = new DecoderClass(Connection.#onReply, Connection.#onDecodedPush, settings.limits, this);
@@ -123,10 +114,8 @@ export class Connection {
    * are routed as pushes.
    */
   setSubscriber(isSubscriber: boolean): void {
-    this.#keepConnected = isSubscriber;
-    if (!isSubscriber) return;
-    this.#isPubSub = true;
-    this.#reconnect = true;
+    this.#life.setSubscriber(isSubscriber);
+    if (isSubscriber) this.#isPubSub = true;
   }
 
   /** Commands accepted but not yet written. */
@@ -166,11 +155,7 @@ export class Connection {
 
   /** Dials (if needed) and resolves when ready; rejects with the error of the first failed attempt. */
   connect(): Promise<void> {
-    if (this.#state === 'ready') return Promise.resolve();
-    if (this.#state === 'closed' || this.#state === 'closing') return Promise.reject(new ClientClosedError('the connection is closed'));
-    const ready = (this.#ready ??= deferred());
-    if (this.#state === 'idle' || this.#state === 'reconnecting') this.#dial();
-    return ready.promise;
+    return this.#life.connect();
   }
 
   /** Accepts a command. The caller owns validation; a closed connection rejects it. */
@@ -260,14 +245,7 @@ export class Connection {
 
   /** Lets queued and in-flight commands finish, then closes the socket. */
   close(): Promise<void> {
-    if (this.#state === 'closed') return Promise.resolve();
-    this.#closed ??= new Promise<void>((resolve) => (this.#resolveClosed = resolve));
-    if (this.#state === 'idle' || this.#state === 'reconnecting') this.#finish(undefined, new ClientClosedError());
-    else if (this.#state === 'ready') {
-      this.#state = 'closing';
-      this.#endIfDrained();
-    } // 'connecting': becomes 'closing' once ready (see #onHandshakeDone)
-    return this.#closed;
+    return this.#life.close();
   }
 
   /**
@@ -277,17 +255,7 @@ export class Connection {
    * ERR_CONNECTION_LOST_AFTER_WRITE; a lease's connection closes.
    */
   drop(error: Error): void {
-    const state = this.#state;
-    // Waiting out a backoff for the old server: dial the new one now.
-    if (state === 'reconnecting') {
-      this.#dial();
-      return;
-    }
-    // Still locating (the drop may come from that very discovery): it dials where it is told.
-    if (state === 'connecting' && this.#locating !== undefined) return;
-    if (state !== 'connecting' && state !== 'ready' && state !== 'closing') return;
-    this.#socketError = error;
-    this.#onSocketGone(error);
+    this.#life.drop(error);
   }
 
   /**
@@ -296,90 +264,33 @@ export class Connection {
    * says whether it reached the socket (close()'s deadline names each cancelled command).
    */
   destroy(error: Error | ((cmd: PendingCommand, wasWritten: boolean) => Error) = new ClientClosedError()): void {
-    if (this.#state === 'closed') return;
-    if (typeof error === 'function') {
-      this.#settleInFlight((cmd) => error(cmd, true));
-      this.#failQueue((cmd) => error(cmd, false));
-      const closed = new ClientClosedError();
-      this.#finish(closed, closed);
-      return;
-    }
-    this.#settleInFlight(() => error);
-    this.#finish(error, error);
+    this.#life.destroy(error);
   }
 
   /** Rejects every command not yet written with `error` (the circuit breaker opened). */
   failQueued(error: Error): void {
-    this.#failQueue(() => error);
-    for (const cmd of this.#loading ?? []) if (!cmd.isSettled) cmd.fail(error);
+    this.#life.failQueued(error);
   }
 
-  // ---- dialling and handshake -------------------------------------------------------------
+  // ---- entry points into socket-lifecycle.ts -------------------------------------------------
 
   #where(): string {
-    const s = this.#settings;
-    return s.path ?? `${s.host}:${s.port}`;
+    return where(this.#settings);
   }
 
   #dial(): void {
-    const s = this.#settings;
-    clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = undefined;
-    const located = s.locate?.(this.losses > 0);
-    if (located !== undefined) {
-      // A topology is finding the server (leanredis/sentinel): dial once it knows, or fail this
-      // attempt like a refused dial (backoff, then locate again).
-      this.#state = 'connecting';
-      this.#locating = located;
-      located.then(
-        () => {
-          if (this.#locating !== located) return; // dropped, closed or destroyed meanwhile
-          this.#locating = undefined;
-          if (this.#closed !== undefined) this.#finish(undefined, new ClientClosedError()); // close() while locating
-          else this.#openSocket();
-        },
-        (err: Error) => {
-          if (this.#locating !== located) return;
-          this.#locating = undefined;
-          this.#onSocketGone(err);
-        },
-      );
-      return;
-    }
-    this.#openSocket();
+    this.#life.dial();
   }
 
-  #openSocket(): void {
-    const s = this.#settings;
-    const dial = traceDial(this, s, this.id, this.#attempt);
-    this.#state = 'connecting';
-    this.#socketError = undefined;
-    this.#setHold('none');
-    const socket = openSocket(s);
-    this.#socket = socket;
-    this.#connectTimer = setTimeout(() => {
-      this.#socketError = new ConnectTimeoutError(`connecting to ${this.#where()} took longer than connectTimeoutMs (${s.connectTimeoutMs} ms)`);
-      socket.destroy();
-    }, s.connectTimeoutMs);
-    socket.setNoDelay(true);
-    if (s.keepAliveMs > 0) socket.setKeepAlive(true, s.keepAliveMs);
-    // The listeners are shared functions (called with the socket as `this`) rather than closures
-    // per socket: ~300 bytes less for every open connection.
-    (socket as OwnedSocket)[OWNER] = this;
-    socket.on('data', Connection.#onSocketData);
-    socket.on('drain', Connection.#onSocketDrain);
-    socket.on('error', Connection.#onSocketError);
-    socket.on('close', Connection.#onSocketClose);
-    socket.once(s.tls !== undefined ? 'secureConnect' : 'connect', Connection.#onSocketConnect);
-    dialStarted(dial);
+  #onSocketGone(error: Error): void {
+    this.#life.socketGone(error);
   }
 
-  #settleReady(error: Error | undefined): void {
-    const ready = this.#ready;
-    this.#ready = undefined;
-    if (error === undefined) ready?.resolve();
-    else ready?.reject(error);
+  #finish(error: Error | undefined, pendingError: Error): void {
+    this.#life.finish(error, pendingError);
   }
+
+  // ---- the socket's per-command events -------------------------------------------------------
 
   static #onDecodedPush(this: Connection, message: PushMessage): void {
     this.#owner.onPush(this, message);
@@ -410,67 +321,6 @@ export class Connection {
     conn.#flush();
   }
 
-  static #onSocketError(this: net.Socket, err: NodeJS.ErrnoException): void {
-    const conn = Connection.#ownerOf(this); // a replaced socket's errors are not ours any more
-    if (conn === undefined) return;
-    conn.#socketError ??= new ConnectionError(
-      conn.#state === 'connecting' ? 'ERR_CONNECTION_FAILED' : 'ERR_CONNECTION_LOST',
-      `connection to ${conn.#where()} failed: ${err.code ?? err.message}`,
-      { cause: err },
-    );
-  }
-
-  static #onSocketClose(this: net.Socket): void {
-    const conn = Connection.#ownerOf(this);
-    if (conn === undefined) return;
-    conn.#onSocketGone(conn.#socketError ?? new ConnectionError('ERR_CONNECTION_LOST', `connection to ${conn.#where()} closed by the server`));
-  }
-
-  static #onSocketConnect(this: net.Socket): void {
-    const conn = Connection.#ownerOf(this);
-    if (conn === undefined) return;
-    const socket = conn.#socket!;
-    conn.#runHandshake().then(
-      () => conn.#onHandshakeDone(socket),
-      (err: Error) => {
-        if (socket !== conn.#socket) return;
-        conn.#socketError = err;
-        socket.destroy();
-      },
-    );
-  }
-
-  async #runHandshake(): Promise<void> {
-    const s = this.#settings;
-    const credentials = s.credentials === undefined ? undefined : await s.credentials();
-    this.serverInfo = await handshake((name, args) => this.#sendInternal(name, args), {
-      protocol: s.protocol,
-      database: s.database,
-      clientName: s.clientName,
-      credentials,
-      readOnly: s.readOnly,
-    });
-    if (s.verify !== undefined) await s.verify(this.serverInfo, (name, args) => this.#sendInternal(name, args));
-  }
-
-  #onHandshakeDone(socket: net.Socket): void {
-    if (socket !== this.#socket || this.#state !== 'connecting') return;
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
-    this.#state = 'ready';
-    settleDial(this, undefined);
-    this.#attempt = 0;
-    this.#unreachable = undefined;
-    this.lastActiveAt = nowMs();
-    this.#settleReady(undefined);
-    this.#owner.onReady(this);
-    this.#flush();
-    if (this.#closed !== undefined && this.#state === 'ready') {
-      this.#state = 'closing';
-      this.#endIfDrained();
-    }
-  }
-
   /** Writes a handshake command at once, ahead of the queue (the socket is not ready yet). */
   #sendInternal(name: string, args: (string | number)[]): Promise<unknown> {
     const cmd = new PromisedCommand(internalSpec(name), args, 0, measureArgs(name, args), INTERNAL | WANTS_STRINGS, undefined);
@@ -481,82 +331,10 @@ export class Connection {
     return cmd.promise;
   }
 
-  /** The socket closed or failed (dial error, handshake error, protocol error, timeout, peer). */
-  #onSocketGone(error: Error): void {
-    this.#locating = undefined;
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
-    this.#socket?.destroy();
-    this.#socket = undefined;
-    this.#decoder.reset();
-    this.#setHold('none');
-    settleDial(this, error);
-    this.losses++;
-    this.#unreachable = error;
-    if (this.#state === 'connecting') this.#owner.onDialFailed(this, error);
-    const wasClosing = this.#state === 'closing' || this.#closed !== undefined;
-    const canRetry = this.#reconnect && !wasClosing;
-    // The decoder failed: what was in flight rejects with that ProtocolError itself, and nothing
-    // is re-sent (the same server may answer the same way). A socket timeout is its own answer
-    // too. Any other loss: ERR_CONNECTION_LOST_AFTER_WRITE, read-only commands re-sent.
-    const isOwnAnswer = error instanceof ProtocolError || (error instanceof ConnectionError && error.code === 'ERR_SOCKET_TIMEOUT');
-    const requeue = this.#settleInFlight((cmd) =>
-      error instanceof ProtocolError ? error : canRetry && cmd.isRetryable ? undefined : isOwnAnswer ? error : lostAfterWrite(cmd, error),
-    );
-    for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]);
-    if (this.#loadingTimer !== undefined) this.#resumeAfterLoading();
-    this.#settleReady(error);
-    if (!canRetry) {
-      this.#finish(error, error);
-      return;
-    }
-    this.#owner.onLost(this, error);
-    // A rejected handshake (WRONGPASS, NOAUTH...) or a certificate that fails verification will
-    // not fix itself by waiting: fail the queue now rather than at each command's deadline.
-    // LOADING is the exception: the server is reading its dataset and will answer soon.
-    const isPermanent = (error instanceof ReplyError && error.code !== 'LOADING') || isPermanentDialError(error);
-    if (isPermanent || !this.#settings.offlineQueue) this.#failQueue(error);
-    if (this.#state === 'closed') return;
-    if (this.#queue.length > 0 || this.#keepConnected) {
-      this.#state = 'reconnecting';
-      const delay = backoffDelay(this.#attempt++, this.#settings.reconnectBaseDelayMs, this.#settings.reconnectMaxDelayMs);
-      this.#reconnectTimer = setTimeout(() => this.#dial(), delay);
-    } else {
-      this.#state = 'idle';
-    }
-  }
-
   /** Empties the in-flight FIFO after its socket is gone (see settleInFlight), giving its room back to the client-wide budget. */
   #settleInFlight(decide: (cmd: PendingCommand) => Error | undefined): PendingCommand[] {
     this.#budget.remove(this.#inFlight.length, this.#inFlight.bytes);
     return settleInFlight(this.#inFlight, decide);
-  }
-
-  #failQueue(error: Error | ((cmd: PendingCommand) => Error)): void {
-    for (const cmd of this.#queue.drain()) if (!cmd.isSettled) cmd.fail(typeof error === 'function' ? error(cmd) : error);
-  }
-
-  /** Final state: timers cleared, socket gone, unsent commands handed to the owner. */
-  #finish(error: Error | undefined, pendingError: Error): void {
-    this.#state = 'closed';
-    this.#finalError = error;
-    clearTimeout(this.#timer);
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#reconnectTimer);
-    if (this.#loadingTimer !== undefined) this.#resumeAfterLoading();
-    this.#timer = this.#connectTimer = this.#reconnectTimer = undefined;
-    this.#timerAt = NO_DEADLINE;
-    this.#locating = undefined;
-    this.#socket?.destroy();
-    this.#socket = undefined;
-    this.#decoder.reset();
-    this.#setHold('none');
-    settleDial(this, pendingError);
-    this.#settleReady(pendingError);
-    const unsent: PendingCommand[] = [];
-    for (const cmd of this.#queue.drain()) if (!cmd.isSettled) unsent.push(cmd);
-    this.#resolveClosed?.();
-    this.#owner.onClosed(this, error, unsent);
   }
 
   // ---- writing -------------------------------------------------------------------------
@@ -806,39 +584,56 @@ export class Connection {
   }
 
   static #expireNow(conn: Connection): void {
-    conn.#expireOverdue();
+    conn.#life.expireOverdue();
   }
 
-  /** Expires overdue commands, drops the socket if the server stopped answering, re-arms. */
-  #expireOverdue(): void {
-    clearTimeout(this.#timer); // one armed meanwhile (between the timer and this check) is redone below
-    this.#timer = undefined;
-    this.#timerAt = NO_DEADLINE;
-    if (this.#state === 'closed') return;
-    const now = nowMs();
-    // Queued commands that expire while no socket is up say why: the last connection error.
-    const unreachable = this.#state === 'ready' || this.#state === 'closing' ? undefined : this.#unreachable;
-    const scan = expireCommands(this.#queue, this.#inFlight, now, this.#loading, unreachable);
-    let next = scan.next;
-    const oldestOverdue = scan.oldestOverdue;
-    if (oldestOverdue !== NO_DEADLINE) {
-      const socketDeadline = oldestOverdue + this.#settings.socketTimeoutMs;
-      if (socketDeadline <= now) {
-        const ms = this.#settings.socketTimeoutMs;
-        this.#socketError = new ConnectionError('ERR_SOCKET_TIMEOUT', `a reply from ${this.#where()} is overdue by more than socketTimeoutMs (${ms} ms)`);
-        this.#onSocketGone(this.#socketError);
-        if ((this.#state as ConnectionState) === 'closed') return;
-        // Retryable commands went back to the queue: their deadlines still count.
-        next = expireCommands(this.#queue, this.#inFlight, now, this.#loading, this.#unreachable).next;
-      } else if (socketDeadline < next) next = socketDeadline;
-    }
-    // A scan costs O(queued + in flight). With a long queue whose deadlines fall a millisecond
-    // apart, the timer would fire every millisecond and scan it all: quadratic, it starved the
-    // event loop at 50,000 queued commands. Scans are spaced by 1 µs per command instead (a few
-    // per cent of a core at most); a deadline fires at most that late (3 ms at 3,000 queued).
-    const spacing = (this.#queue.length + this.#inFlight.length) / 1000;
-    if (spacing >= 1 && next !== NO_DEADLINE) next = Math.max(next, Math.ceil(now + spacing));
-    this.#armTimer(next);
+  // socket-lifecycle.ts works on this state through these (see ConnectionHooks): made here,
+  // the one place its #fields are visible, once for every connection.
+  static {
+    setConnectionHooks({
+      lifecycle: (conn) => conn.#life,
+      settings: (conn) => conn.#settings,
+      owner: (conn) => conn.#owner,
+      setState: (conn, state) => void (conn.#state = state),
+      socket: (conn) => conn.#socket,
+      ownerOf: (socket) => Connection.#ownerOf(socket),
+      openSocket: (conn) => {
+        conn.#state = 'connecting';
+        conn.#socketError = undefined;
+        conn.#setHold('none');
+        const socket = openSocket(conn.#settings);
+        conn.#socket = socket;
+        // The listeners are shared functions (called with the socket as `this`) rather than
+        // closures per socket: ~300 bytes less for every open connection.
+        (socket as OwnedSocket)[OWNER] = conn;
+        socket.on('data', Connection.#onSocketData);
+        socket.on('drain', Connection.#onSocketDrain);
+        return socket;
+      },
+      dropSocket: (conn) => {
+        conn.#socket?.destroy();
+        conn.#socket = undefined;
+        conn.#decoder.reset();
+        conn.#setHold('none');
+      },
+      socketError: (conn) => conn.#socketError,
+      setSocketError: (conn, error) => void (conn.#socketError = error),
+      setFinalError: (conn, error) => void (conn.#finalError = error),
+      queue: (conn) => conn.#queue,
+      inFlight: (conn) => conn.#inFlight,
+      loading: (conn) => conn.#loading,
+      endLoadingPause: (conn) => (conn.#loadingTimer !== undefined ? conn.#resumeAfterLoading() : undefined),
+      settleInFlight: (conn, decide) => conn.#settleInFlight(decide),
+      sendInternal: (conn, name, args) => conn.#sendInternal(name, args),
+      flush: (conn) => conn.#flush(),
+      endIfDrained: (conn) => conn.#endIfDrained(),
+      armTimer: (conn, at) => conn.#armTimer(at),
+      clearTimer: (conn) => {
+        clearTimeout(conn.#timer);
+        conn.#timer = undefined;
+        conn.#timerAt = NO_DEADLINE;
+      },
+    });
   }
 }
 

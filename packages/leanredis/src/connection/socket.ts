@@ -18,6 +18,11 @@ export function openSocket(s: { host: string; port: number; path: string | undef
   return s.path !== undefined ? net.connect({ path: s.path }) : net.connect({ host: s.host, port: s.port });
 }
 
+/** Where a connection goes, as errors name it: the Unix socket path or host:port. */
+export function where(s: { host: string; port: number; path: string | undefined }): string {
+  return s.path ?? `${s.host}:${s.port}`;
+}
+
 const PUBSUB_KINDS = new Set(['message', 'pmessage', 'smessage', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
 
 /** A RESP2 pub/sub frame: an array whose first element names a message or (un)subscribe confirmation. */
