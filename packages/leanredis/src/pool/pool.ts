@@ -7,15 +7,17 @@
  *   exclusive  idle + leased + dialling, at most `maxConnections - sharedConnections`: leases
  *              (blocking commands, WATCH, pub/sub, `acquire()`) never starve ordinary traffic.
  *
- * Waiters queue FIFO with their own timeout (waiter-queue.ts); a released connection goes
- * straight to the first.
+ * This file is the shared side (every ordinary command passes through dispatch()), the record
+ * of every connection, maintenance, closing and stats; the exclusive side, leases and their
+ * waiters (FIFO, each with its own timeout; a released connection goes straight to the
+ * first), is leases.ts.
  * One maintenance timer, armed at the next expiry, so an unused pool has none. See
  * docs/ARCHITECTURE.md, "The pool".
  * Failed connects feed the circuit breaker (circuit-breaker.ts): while it is open, commands and
  * lease requests fail at once, and opening it fails what waits.
  */
 import { CircuitBreaker, type CircuitOwner, type CircuitState } from './circuit-breaker.js';
-import { type CircuitOpenError, ClientClosedError, PoolTimeoutError, QueueFullError, type QueueFullReason } from '../errors.js';
+import { type CircuitOpenError, ClientClosedError, QueueFullError, type QueueFullReason } from '../errors.js';
 import type { ConnectionOwner } from '../connection/connection.js';
 import { InFlightBudget, type WriteHold } from '../connection/in-flight-budget.js';
 import type { PendingCommand } from '../connection/pending-command.js';
@@ -24,8 +26,8 @@ import type { PushMessage } from '../resp/types.js';
 import { appended } from '../internal/arrays.js';
 import { PoolCounters, type PoolStats } from './stats.js';
 import type { ConnectionFactory, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
-import { watchForLeak, type Meta } from './entries.js';
-import { type Waiter, WaiterQueue } from './waiter-queue.js';
+import type { Meta } from './entries.js';
+import { Leases, setPoolHooks } from './leases.js';
 import { overCap, pendingAcquiresMessage, queueFullMessage } from './caps.js';
 
 export type { ConnectionFactory, LeakReport, PooledConnection, PoolObserver, PoolSettings } from './settings.js';
@@ -47,10 +49,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
   readonly #factory: ConnectionFactory<C>;
   readonly #meta = new Map<C, Meta>();
   #shared: C[] = []; // replaced, not pushed to: a push() reserves 17 slots for 1 or 2
-  readonly #idle: C[] = [];
   readonly #counters = new PoolCounters();
-  readonly #waiters = new WaiterQueue<C>(this.#counters, (timeoutMs, waiting) => this.#timeoutError(timeoutMs, waiting));
-  #exclusive = 0; // idle + leased + dialling
+  #leases: Leases<C> | undefined; // made by the first acquire() (or minIdle): most clients never lease
   #state: PoolState = 'open';
   #closeError: Error | undefined;
   #serverInfo: ServerInfo | undefined;
@@ -146,7 +146,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     this.#counters.rejected[reason]++;
     this.observer.rejected?.(command, reason, conn);
     const message =
-      conn === undefined ? pendingAcquiresMessage(this.#waiters.length, this.#exclusive, this.settings) : queueFullMessage(conn, reason, this.settings, this.inFlightBudget);
+      conn === undefined ? pendingAcquiresMessage(this.#leases?.waiting ?? 0, this.#leases?.exclusive ?? 0, this.settings) : queueFullMessage(conn, reason, this.settings, this.inFlightBudget);
     return new QueueFullError(message, command, reason);
   }
 
@@ -208,25 +208,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     // Captured here, synchronously: once the lease is granted after a dial or a wait, the
     // caller's frames are no longer on the stack.
     const stack = this.settings.leakDetectionThresholdMs > 0 && !isLongLived ? (new Error('lease acquired here').stack ?? '') : undefined;
-    const idle = this.#takeIdle();
-    if (idle !== undefined) {
-      this.#counters.hits++;
-      this.#lease(idle, stack);
-      return Promise.resolve(idle);
-    }
-    return new Promise<C>((resolve, reject) => {
-      const waiter: Waiter<C> = { resolve, reject, timer: undefined, since: performance.now(), isDone: false, hasQueued: false, stack };
-      if (this.#exclusive < this.leaseCapacity) {
-        this.#counters.misses++;
-        this.#dialFor(waiter);
-        return;
-      }
-      if (this.#waiters.length >= this.settings.maxPendingAcquires) {
-        reject(this.#queueFull(undefined, command, 'pendingAcquires'));
-        return;
-      }
-      this.#waiters.push(waiter, timeoutMs);
-    });
+    return (this.#leases ??= new Leases<C>(this)).acquire(timeoutMs, stack, command);
   }
 
   /**
@@ -234,113 +216,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
    * subscription, a reply still due) closes it instead of putting it back.
    */
   release(conn: C, isReusable = true): void {
-    const meta = this.#meta.get(conn);
-    if (meta === undefined || meta.role !== 'leased') return;
-    clearTimeout(meta.leakTimer);
-    meta.leakTimer = undefined;
-    meta.stack = undefined;
-    this.#counters.leaseDurationMs += performance.now() - meta.leasedAt;
-    const now = performance.now();
-    if (!isReusable || this.#state !== 'open' || !conn.isReady || conn.load > 0 || meta.expiresAt <= now) {
-      if (meta.expiresAt <= now) this.#counters.stale++;
-      meta.role = 'closing'; // still counted until onClosed frees the slot
-      // A reply still due (a timed-out blocking command) would keep a graceful close waiting.
-      if (conn.load > 0 || !isReusable) conn.destroy();
-      else conn.close();
-      return;
-    }
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      this.#handTo(waiter, conn);
-      return;
-    }
-    if (this.#idle.length >= this.settings.maxIdle) {
-      meta.role = 'closing';
-      conn.close();
-      return;
-    }
-    meta.role = 'idle';
-    meta.idleSince = now;
-    this.#idle.push(conn);
-    this.#armReaper();
-  }
-
-  #takeIdle(): C | undefined {
-    const now = performance.now();
-    for (;;) {
-      const conn = this.settings.idleOrder === 'lifo' ? this.#idle.pop() : this.#idle.shift();
-      if (conn === undefined) return undefined;
-      const meta = this.#meta.get(conn)!;
-      if (conn.isReady && meta.expiresAt > now && now - meta.idleSince < this.settings.idleTimeoutMs) return conn;
-      // Stale: past its lifetime or idle timeout, or its socket died while idle.
-      this.#counters.stale++;
-      meta.role = 'closing';
-      conn.close();
-    }
-  }
-
-  #dialFor(waiter: Waiter<C>): void {
-    const conn = this.#create('dialling');
-    this.#exclusive++;
-    conn.connect().then(
-      () => {
-        if (this.#state !== 'open') {
-          conn.close();
-          return;
-        }
-        // The waiter may have timed out meanwhile: then the fresh connection serves the next one.
-        this.#handTo(waiter.isDone ? this.#waiters.shift() : waiter, conn);
-      },
-      (err: Error) => {
-        if (!waiter.isDone) this.#waiters.settle(waiter, undefined, err);
-      },
-    );
-  }
-
-  /** Gives `conn` to `waiter`, or parks it idle if there is no waiter. */
-  #handTo(waiter: Waiter<C> | undefined, conn: C): void {
-    if (waiter === undefined) {
-      const meta = this.#meta.get(conn)!;
-      meta.role = 'idle';
-      meta.idleSince = performance.now();
-      this.#idle.push(conn);
-      this.#armReaper();
-      return;
-    }
-    this.#lease(conn, waiter.stack);
-    this.#waiters.settle(waiter, conn, undefined);
-  }
-
-  #lease(conn: C, stack: string | undefined): void {
-    const meta = this.#meta.get(conn)!;
-    meta.role = 'leased';
-    meta.leasedAt = performance.now();
-    this.#counters.leases++;
-    const threshold = this.settings.leakDetectionThresholdMs;
-    if (stack !== undefined) {
-      meta.stack = stack;
-      watchForLeak(meta, threshold, (heldMs) => {
-        this.#counters.leaks++;
-        this.observer.leak?.({ connectionId: conn.id, heldMs, stack: meta.stack ?? '' });
-      });
-    }
-  }
-
-  /** ERR_POOL_TIMEOUT for a waiter: which server, how many wait, how many leases are held and for how long. */
-  #timeoutError(timeoutMs: number, waiting: number): PoolTimeoutError {
-    const now = performance.now();
-    let held = 0;
-    let longest = 0;
-    for (const meta of this.#meta.values()) {
-      if (meta.role !== 'leased') continue;
-      held++;
-      longest = Math.max(longest, now - meta.leasedAt);
-    }
-    return new PoolTimeoutError(
-      `no connection to ${this.settings.address} became free within ${timeoutMs} ms: ${waiting} waiting, ` +
-        `${held} of ${this.leaseCapacity} leases held (longest for ${(longest / 1000).toFixed(1)} s), ` +
-        `maxConnections ${this.settings.maxConnections}`,
-    );
+    this.#leases?.release(conn, isReusable); // without leases, nothing is leased
   }
 
   // ---- maintenance ----------------------------------------------------------------------
@@ -353,18 +229,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
 
   /** Dials idle connections in the background until minIdle (within the lease capacity). */
   #fillMinIdle(): void {
-    if (this.#state !== 'open' || !this.#isUsed) return;
-    let dialling = 0;
-    for (const meta of this.#meta.values()) if (meta.role === 'dialling') dialling++;
-    while (this.#idle.length + dialling < this.settings.minIdle && this.#exclusive < this.leaseCapacity) {
-      dialling++;
-      const conn = this.#create('dialling');
-      this.#exclusive++;
-      conn.connect().then(
-        () => (this.#state === 'open' ? this.#handTo(this.#waiters.shift(), conn) : conn.close()),
-        () => {}, // onClosed frees the slot; the reaper tries again later
-      );
-    }
+    if (this.#state !== 'open' || !this.#isUsed || this.settings.minIdle === 0) return;
+    (this.#leases ??= new Leases<C>(this)).fillMinIdle();
   }
 
   #armReaper(): void {
@@ -375,7 +241,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       if (meta.role === 'idle') next = Math.min(next, meta.idleSince + s.idleTimeoutMs);
       else if (meta.role === 'shared') next = Math.min(next, conn.lastActiveAt + s.idleTimeoutMs);
     }
-    if (s.minIdle > 0 && this.#isUsed && this.#idle.length < s.minIdle) next = Math.min(next, performance.now() + s.connection.reconnectMaxDelayMs);
+    if (s.minIdle > 0 && this.#isUsed && (this.#leases?.idleCount ?? 0) < s.minIdle) next = Math.min(next, performance.now() + s.connection.reconnectMaxDelayMs);
     if (next === Infinity || next >= this.#reaperAt) return;
     clearTimeout(this.#reaper);
     this.#reaperAt = next;
@@ -393,18 +259,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     if (this.#state !== 'open') return;
     const s = this.settings;
     const now = performance.now();
-    // Idle connections: keep minIdle of them, close the rest once idle too long or expired.
-    for (let i = this.#idle.length - 1; i >= 0; i--) {
-      const conn = this.#idle[i];
-      const meta = this.#meta.get(conn)!;
-      const expired = meta.expiresAt <= now;
-      if (expired || (now - meta.idleSince >= s.idleTimeoutMs && this.#idle.length > s.minIdle)) {
-        this.#idle.splice(i, 1);
-        this.#counters.stale++;
-        meta.role = 'closing';
-        conn.close();
-      }
-    }
+    this.#leases?.reapIdle(now);
     for (const conn of [...this.#shared]) {
       const meta = this.#meta.get(conn)!;
       const isIdle = conn.load === 0 && now - conn.lastActiveAt >= s.idleTimeoutMs;
@@ -470,7 +325,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     clearTimeout(this.#reaper);
     this.#reaper = undefined;
     this.#breaker.stop();
-    this.#waiters.failAll(error);
+    this.#leases?.failWaiters(error);
   }
 
   // ---- ConnectionOwner ------------------------------------------------------------------
@@ -495,7 +350,7 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
   onCircuitOpen(error: CircuitOpenError): void {
     this.observer.circuit?.('open', error);
     // Nothing waits once the circuit is open: lease requests and queued commands fail now.
-    this.#waiters.failAll(error);
+    this.#leases?.failWaiters(error);
     for (const conn of this.#shared) conn.failQueued(error);
   }
 
@@ -532,10 +387,9 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     this.#meta.delete(conn);
     clearTimeout(meta.leakTimer);
     this.#counters.absorb(conn);
-    if (!meta.isShared) this.#exclusive--;
+    if (!meta.isShared) this.#leases?.onClosed(conn, meta);
     // A closing connection already left these lists.
     if (meta.role === 'shared') this.#shared.splice(this.#shared.indexOf(conn), 1);
-    else if (meta.role === 'idle') this.#idle.splice(this.#idle.indexOf(conn), 1);
     this.observer.closed?.(conn, error);
     // Never written, so safe to send elsewhere: a retired or failed shared connection's queue
     // (a lease's commands were meant for that connection only). A transaction's commands go on
@@ -552,11 +406,8 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
       }
     }
     // A freed exclusive slot can serve a waiter.
-    if (this.#state === 'open' && this.#exclusive < this.leaseCapacity) {
-      const waiter = this.#waiters.shift();
-      if (waiter !== undefined) this.#dialFor(waiter);
-      else this.#fillMinIdle();
-    }
+    const leases = this.#leases;
+    if (this.#state === 'open' && (leases?.exclusive ?? 0) < this.leaseCapacity && leases?.serveWaiter() !== true) this.#fillMinIdle();
   }
 
   // ---- stats ----------------------------------------------------------------------------
@@ -573,18 +424,30 @@ export class Pool<C extends PooledConnection> implements ConnectionOwner<C>, Cir
     }
     const conns = [...this.#meta.keys()];
     return this.#counters.snapshot(conns, {
-      idle: this.#idle.length,
+      idle: this.#leases?.idleCount ?? 0,
       shared: this.#shared.length,
       leased,
       dialling,
       closing,
-      pendingRequests: this.#waiters.length,
+      pendingRequests: this.#leases?.waiting ?? 0,
       maxConnections: this.settings.maxConnections,
       circuit: this.#breaker.state,
       circuitOpens: this.#breaker.opens,
       failedConnects: this.#breaker.failedConnects,
       inFlightPeak: this.inFlightBudget.peakCommands,
       inFlightBytesPeak: this.inFlightBudget.peakBytes,
+    });
+  }
+
+  // leases.ts works on this state through these (see PoolHooks): made here, the one place its
+  // #fields are visible, once for every pool.
+  static {
+    setPoolHooks({
+      counters: <C extends PooledConnection>(pool: Pool<C>) => pool.#counters,
+      meta: <C extends PooledConnection>(pool: Pool<C>) => pool.#meta,
+      dial: <C extends PooledConnection>(pool: Pool<C>) => pool.#create('dialling'),
+      armReaper: <C extends PooledConnection>(pool: Pool<C>) => pool.#armReaper(),
+      pendingAcquiresFull: <C extends PooledConnection>(pool: Pool<C>, command: string | undefined) => pool.#queueFull(undefined, command, 'pendingAcquires'),
     });
   }
 }
