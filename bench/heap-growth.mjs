@@ -5,10 +5,13 @@
  * roots of a few of them. One-off growth (caches filled once, lazy compilation) is born before
  * the first snapshot or dies before the third; what is left is what grows.
  *
- *   node bench/heap-growth.mjs first.heapsnapshot second.heapsnapshot third.heapsnapshot [--top=25] [--paths=3] [--by-owner] [--net]
+ *   node bench/heap-growth.mjs first.heapsnapshot second.heapsnapshot third.heapsnapshot [--top=25] [--paths=3] [--by-owner] [--net] [--strings]
  *
  * --by-owner groups by class and nearest retainer (which function a piece of machine code or
  * feedback belongs to).
+ *
+ * --strings (with --net) counts strings by their first 60 characters, digits as N, instead of as
+ * one class: which texts accumulate (a log line kept by an open inspector, say).
  *
  * --net adds the census: every class's total (count, self sizes) in each of the three snapshots
  * and the classes whose total grew most from the first to the third. Survivors alone do not
@@ -30,6 +33,7 @@ const top = opt('top', 25);
 const paths = opt('paths', 3);
 const byOwner = process.argv.includes('--by-owner');
 const net = process.argv.includes('--net');
+const byContent = process.argv.includes('--strings');
 
 /** The parts of a snapshot this needs, as typed arrays (a snapshot's JSON is tens of MB). */
 function load(file) {
@@ -64,7 +68,7 @@ const label = (s, i) => {
 };
 const group = (s, i) => {
   const type = s.nodeTypes[s.nodes[i + s.at.type]];
-  if (type.includes('string')) return `(${type})`;
+  if (type.includes('string')) return byContent ? `(${type}) ${JSON.stringify(String(s.strings[s.nodes[i + s.at.name]]).slice(0, 60).replace(/\d+/g, 'N'))}` : `(${type})`;
   return `${type}:${String(s.strings[s.nodes[i + s.at.name]]).slice(0, 60)}`;
 };
 
