@@ -5,6 +5,8 @@
  *
  *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--gcs-per-sample 2] [--src]
  *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
+ *   node --import tsx packages/leanredis/test/soak/leak.ts --refit <log> [--at 60,100] [--windows 10,25]
+ *                                                  (the fits of a log's samples, redone; a run still going too)
  *
  * Open loop at `--rate` operations a second (started in 10 ms batches, at most 200 at once),
  * taking turns (`--ops 0,3`: only those, by their place in the list): GET/SET, a pipeline of 10, a lease (acquire, INCR, GET, release), WATCH +
@@ -26,6 +28,7 @@
  * (bench/heap-growth.mjs lists them by class with a retainer path). Writing one pauses the load
  * for a second or two: not for a run whose fit is the figure.
  */
+import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { Client } from '../../src/index.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
@@ -300,7 +303,66 @@ export function leakBounds(r: LeakResult): Bound[] {
   ];
 }
 
-if (isMain(import.meta.url)) {
+/**
+ * The samples of a leak.ts log, from its `series` line or, for a run still going, its
+ * per-sample lines: what `--refit` reads.
+ */
+export function samplesFromLog(text: string): Sample[] {
+  const series = /series \(t s, post-GC heap KB, code space KB, RSS MB\): (.*)$/m.exec(text);
+  if (series !== null) {
+    return series[1].split(' ').map((item) => {
+      const [t, heapKB, codeKB, rssMB] = item.split(',').map(Number);
+      return { t, heapKB, codeKB, rssMB };
+    });
+  }
+  const out: Sample[] = [];
+  for (const m of text.matchAll(/t=(\d+) s heap ([\d.]+) KB code ([\d.]+) KB rss ([\d.]+) MB/g)) {
+    out.push({ t: Number(m[1]), heapKB: Number(m[2]), codeKB: Number(m[3]), rssMB: Number(m[4]) });
+  }
+  return out;
+}
+
+/**
+ * `--refit <log> [--at 60,100] [--windows 10,25]`: the fits of a run's printed samples, redone
+ * without running anything: for each end minute (default: the last sample), the slope over each
+ * trailing window, with and without V8's code space, and the RSS spread. The windows along the
+ * way are how RELIABILITY.md reads where the growth comes in steps.
+ */
+function refit(file: string): void {
+  const samples = samplesFromLog(readFileSync(file, 'utf8'));
+  if (samples.length < 3) throw new Error(`${file}: fewer than 3 samples (is it a leak.ts log?)`);
+  const list = (name: string, fallback: number[]): number[] => {
+    const at = process.argv.indexOf(`--${name}`);
+    if (at < 0) return fallback;
+    const values = process.argv[at + 1]?.split(',').map(Number) ?? [];
+    if (values.length === 0 || values.some((v) => !(v > 0))) throw new Error(`--${name} takes minutes, e.g. 60,100`);
+    return values;
+  };
+  const last = samples[samples.length - 1].t / 60;
+  for (const end of list('at', [last])) {
+    if (end > last + 1 / 60) {
+      console.log(`${file} at ${end} min: the log ends at ${round(last, 1)} min`);
+      continue;
+    }
+    const upTo = samples.filter((s) => s.t <= end * 60 + 0.5);
+    const parts: string[] = [];
+    for (const w of list('windows', [10, 15, 20, 25])) {
+      const q = upTo.filter((s) => s.t >= (end - w) * 60 - 0.5);
+      if (end < w || q.length < 3) continue;
+      const xs = q.map((s) => s.t / 60);
+      const f = linearFit(xs, q.map((s) => s.heapKB));
+      const nc = linearFit(xs, q.map((s) => s.heapKB - s.codeKB));
+      const rss = q.map((s) => s.rssMB);
+      const spread = ((Math.max(...rss) - Math.min(...rss)) / (rss.reduce((a, b) => a + b, 0) / rss.length)) * 100;
+      parts.push(`${w} min ${round(f.slope, 2)} (s.e. ${round(f.slopeError, 2)}, w/o code ${round(nc.slope, 2)}, RSS ${round(spread, 2)}%)`);
+    }
+    console.log(`${file} at ${round(end, 1)} min: ${parts.join('; ')} KB/min`);
+  }
+}
+
+if (isMain(import.meta.url) && process.argv.includes('--refit')) {
+  refit(process.argv[process.argv.indexOf('--refit') + 1]);
+} else if (isMain(import.meta.url)) {
   const minutes = argValue('minutes', 30);
   const warmupMinutes = argValue('warmup-minutes', minutes / 6);
   const rate = argValue('rate', 200);
