@@ -3,7 +3,7 @@
  * minutes, while the post-GC heap is sampled every 10 s: a linear fit over the run after its
  * warm-up must show a slope under 1 KB/minute, and RSS must stay flat within 5%.
  *
- *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--gcs-per-sample 2] [--src]
+ *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--gcs-per-sample 2 | --natural-gc] [--src]
  *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
  *   node --import tsx packages/leanredis/test/soak/leak.ts --refit <log> [--at 60,100] [--windows 10,25]
  *                                                  (the fits of a log's samples, redone; a run still going too)
@@ -14,7 +14,8 @@
  * a BLPOP that times out on the server, a command with a 1 ms deadline behind a slow one
  * (ERR_COMMAND_TIMEOUT), a transient subscription (subscribe, one message, unsubscribe). Every 30 s the admin connection kills the client's
  * connections (CLIENT KILL TYPE normal, then pubsub): reconnects. The heap is read after two full
- * GCs (soak-kit's retainedHeap; `--gcs-per-sample` sets how many). The printed series lets anyone redo the fit.
+ * GCs (soak-kit's retainedHeap; `--gcs-per-sample` sets how many), or with `--natural-gc` after
+ * the latest full collection V8 made by itself (nothing forced). The printed series lets anyone redo the fit.
  *
  * The client is the built package (dist/, as a service runs it) with source maps off: under tsx
  * (which turns them on) every formatted error stack makes Node parse and keep the source map of
@@ -29,7 +30,7 @@
  * for a second or two: not for a run whose fit is the figure.
  */
 import { readFileSync } from 'node:fs';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { Client } from '../../src/index.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
 import { Tally, classify, isMain, argValue, protocolsFromArgs, report, retainedHeap, round, type Bound } from './soak-kit.ts';
@@ -57,6 +58,15 @@ export interface LeakOptions {
    * the instrument churns the JIT it measures (see docs/RELIABILITY.md). @default 2
    */
   gcsPerSample?: number;
+  /**
+   * Read the heap after the collections V8 makes by itself (the latest full collection's
+   * result, from `v8.GCProfiler`) instead of forcing any: each forced full GC drops the hidden
+   * classes no live object has at that moment and with them the machine code that embeds them,
+   * so the instrument makes V8 recompile hundreds of functions a minute that a service would
+   * not. A sample is recorded only when a full collection happened since the last one.
+   * @default false
+   */
+  naturalGc?: boolean;
 }
 
 export interface Sample {
@@ -79,6 +89,8 @@ export interface LeakResult {
   reconnects: number;
   pubsubReconnects: number;
   messagesReceived: number;
+  /** With `naturalGc`: the full collections V8 made during the run (samples come only from these). */
+  fullCollections?: number;
   series: Sample[];
   /** Least-squares fit of the post-GC heap over the samples after the warm-up. */
   fit: { slopeKBPerMin: number; slopeErrorKBPerMin: number; interceptKB: number; samples: number; r2: number };
@@ -199,9 +211,24 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
   const endAt = t0 + minutes * 60_000;
   let stop = false;
   const snapshotsLeft = [...(options.snapshotMinutes ?? [])].sort((a, b) => a - b);
+  // --natural-gc: the profiler's records are harvested at each sample (stop, then start again),
+  // so what it keeps between two samples is ten seconds' worth of collections, outside the JS heap.
+  const profiler = options.naturalGc === true ? new GCProfiler() : undefined;
+  profiler?.start();
+  let fullCollections = 0;
+  const lastFullCollection = (): { heapKB: number; codeKB: number } | undefined => {
+    const records = profiler?.stop()?.statistics ?? [];
+    profiler?.start();
+    const full = records.filter((r) => r.gcType === 'MarkSweepCompact');
+    fullCollections += full.length;
+    const after = full.at(-1)?.afterGC;
+    if (after === undefined) return undefined;
+    const code = after.heapSpaceStatistics.find((sp) => sp.spaceName === 'code_space')?.spaceUsedSize ?? 0;
+    return { heapKB: after.heapStatistics.usedHeapSize / 1024, codeKB: code / 1024 };
+  };
   const sampler = (async () => {
     for (let next = t0; !stop; ) {
-      const heapKB = retainedHeap(options.gcsPerSample ?? 2) / 1024;
+      const reading = options.naturalGc === true ? lastFullCollection() : { heapKB: retainedHeap(options.gcsPerSample ?? 2) / 1024, codeKB: undefined };
       const minute = (performance.now() - t0) / 60_000;
       while (snapshotsLeft.length > 0 && minute >= snapshotsLeft[0]) {
         const file = writeHeapSnapshot(`leak-${process.pid}-RESP${protocol}-${snapshotsLeft.shift()}.heapsnapshot`);
@@ -209,18 +236,22 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
       }
       const spaces = getHeapSpaceStatistics();
       const spaceKB = (name: string): number => (spaces.find((sp) => sp.space_name === name)?.space_used_size ?? 0) / 1024;
-      const codeKB = spaceKB('code_space');
       const rssMB = process.memoryUsage().rss / (1024 * 1024);
       const t = (performance.now() - t0) / 1000;
-      if ((sampleCount + 1) * 4 > samples.length) {
-        const grown = new Float64Array(samples.length * 2);
-        grown.set(samples);
-        samples = grown;
+      if (reading === undefined) {
+        options.log?.(`t=${t.toFixed(0)} s no full collection since the last sample (rss ${rssMB.toFixed(1)} MB, ops ${operations})`);
+      } else {
+        const codeKB = reading.codeKB ?? spaceKB('code_space');
+        if ((sampleCount + 1) * 4 > samples.length) {
+          const grown = new Float64Array(samples.length * 2);
+          grown.set(samples);
+          samples = grown;
+        }
+        samples.set([round(t, 1), round(reading.heapKB, 1), round(codeKB, 1), round(rssMB, 2)], sampleCount++ * 4);
+        options.log?.(
+          `t=${t.toFixed(0)} s heap ${reading.heapKB.toFixed(1)} KB code ${codeKB.toFixed(1)} KB rss ${rssMB.toFixed(1)} MB old ${spaceKB('old_space').toFixed(1)} KB large ${(spaceKB('large_object_space') + spaceKB('code_large_object_space')).toFixed(1)} KB ops ${operations} ${JSON.stringify(tally.counts)}`,
+        );
       }
-      samples.set([round(t, 1), round(heapKB, 1), round(codeKB, 1), round(rssMB, 2)], sampleCount++ * 4);
-      options.log?.(
-        `t=${t.toFixed(0)} s heap ${heapKB.toFixed(1)} KB code ${codeKB.toFixed(1)} KB rss ${rssMB.toFixed(1)} MB old ${spaceKB('old_space').toFixed(1)} KB large ${(spaceKB('large_object_space') + spaceKB('code_large_object_space')).toFixed(1)} KB ops ${operations} ${JSON.stringify(tally.counts)}`,
-      );
       next += sampleMs;
       while (!stop && performance.now() < next) await sleep(Math.min(500, next - performance.now()));
     }
@@ -261,6 +292,7 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
   stop = true;
   await sampler;
   await killer;
+  profiler?.stop();
   const finalStats = client.stats() as unknown as Record<string, unknown>;
   await live.unsubscribe().catch(() => {});
   client.destroy();
@@ -286,6 +318,7 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
     reconnects: Number(finalStats.reconnects),
     pubsubReconnects: Number(finalStats.pubsubReconnects),
     messagesReceived,
+    ...(profiler === undefined ? {} : { fullCollections }),
     series,
     fit: { slopeKBPerMin: round(fit.slope, 3), slopeErrorKBPerMin: round(fit.slopeError, 3), interceptKB: round(fit.intercept, 1), samples: fitted.length, r2: round(fit.r2, 3) },
     fitWithoutCode: { slopeKBPerMin: round(noCode.slope, 3), slopeErrorKBPerMin: round(noCode.slopeError, 3) },
@@ -370,13 +403,14 @@ if (isMain(import.meta.url) && process.argv.includes('--refit')) {
   const onlyText = process.argv[process.argv.indexOf('--ops') + 1];
   const only = process.argv.includes('--ops') ? onlyText.split(',').map(Number) : undefined;
   const gcsPerSample = argValue('gcs-per-sample', 2);
+  const naturalGc = process.argv.includes('--natural-gc');
   if (!Number.isInteger(gcsPerSample) || gcsPerSample < 1) throw new Error('--gcs-per-sample takes a whole number >= 1');
   const snapshotMinutes = process.argv.includes('--snapshots') ? process.argv[process.argv.indexOf('--snapshots') + 1].split(',').map(Number) : undefined;
   if (snapshotMinutes?.some((m) => !(m >= 0))) throw new Error('--snapshots takes minutes, e.g. 20,45,70');
   const redis = await startRedisServer({ enableDebug: true });
   try {
     for (const protocol of protocolsFromArgs()) {
-      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, only, snapshotMinutes, gcsPerSample, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
+      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, only, snapshotMinutes, gcsPerSample, naturalGc, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
       console.log(`  [RESP${protocol}] series (t s, post-GC heap KB, code space KB, RSS MB): ${r.series.map((s) => `${s.t},${s.heapKB},${s.codeKB},${s.rssMB}`).join(' ')}`);
       console.log(
         `  [RESP${protocol}] fit: heap = ${r.fit.interceptKB} KB + ${r.fit.slopeKBPerMin} KB/min x t (standard error ${r.fit.slopeErrorKBPerMin} KB/min, r2 ${r.fit.r2}, ${r.fit.samples} samples after ${r.warmupMinutes} min)`,
