@@ -3,7 +3,7 @@
  * minutes, while the post-GC heap is sampled every 10 s: a linear fit over the run after its
  * warm-up must show a slope under 1 KB/minute, and RSS must stay flat within 5%.
  *
- *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--gcs-per-sample 2 | --natural-gc] [--src]
+ *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--warmup-kill-every-ms 1500] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--gcs-per-sample 2 | --natural-gc] [--src]
  *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
  *   node --import tsx packages/leanredis/test/soak/leak.ts --refit <log> [--at 60,100] [--windows 10,25]
  *                                                  (the fits of a log's samples, redone; a run still going too)
@@ -47,6 +47,13 @@ export interface LeakOptions {
   sampleMs?: number;
   /** CLIENT KILL interval. @default 30000 (ms) */
   killEveryMs?: number;
+  /**
+   * CLIENT KILL interval during the warm-up, when it differs: the reconnect path's functions
+   * (the client's dial and handshake, Node's socket set-up) run a few times per kill, so V8
+   * compiles them for the first time only after hundreds of kills; at 30 s between kills that
+   * takes hours and reads as a slope (docs/RELIABILITY.md, seventh round). @default killEveryMs
+   */
+  warmupKillEveryMs?: number;
   log?: (line: string) => void;
   /** Only these operations, by their index in the mix. @default all */
   only?: readonly number[];
@@ -142,6 +149,7 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
   const rate = options.rate ?? 200;
   const sampleMs = options.sampleMs ?? 10_000;
   const killEveryMs = options.killEveryMs ?? 30_000;
+  const warmupKillEveryMs = options.warmupKillEveryMs ?? killEveryMs;
   const tag = `leak:${process.pid}:${protocol}`;
   const client: Client = createClient({ port, protocol, maxConnections: 8, reconnectBaseDelayMs: 20, reconnectMaxDelayMs: 200 });
   const admin = createClient({ port, protocol });
@@ -258,7 +266,7 @@ export async function runLeak(options: LeakOptions): Promise<LeakResult> {
   })();
   const killer = (async () => {
     while (!stop) {
-      await sleep(killEveryMs);
+      await sleep(performance.now() - t0 < warmupMinutes * 60_000 ? warmupKillEveryMs : killEveryMs);
       if (stop) break;
       await admin.clientKill({ type: 'normal', skipMe: true }).catch(() => 0);
       await admin.clientKill({ type: 'pubsub' }).catch(() => 0);
@@ -400,6 +408,7 @@ if (isMain(import.meta.url) && process.argv.includes('--refit')) {
   const warmupMinutes = argValue('warmup-minutes', minutes / 6);
   const rate = argValue('rate', 200);
   const killEveryMs = argValue('kill-every-ms', 30_000);
+  const warmupKillEveryMs = argValue('warmup-kill-every-ms', killEveryMs);
   const onlyText = process.argv[process.argv.indexOf('--ops') + 1];
   const only = process.argv.includes('--ops') ? onlyText.split(',').map(Number) : undefined;
   const gcsPerSample = argValue('gcs-per-sample', 2);
@@ -410,7 +419,7 @@ if (isMain(import.meta.url) && process.argv.includes('--refit')) {
   const redis = await startRedisServer({ enableDebug: true });
   try {
     for (const protocol of protocolsFromArgs()) {
-      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, only, snapshotMinutes, gcsPerSample, naturalGc, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
+      const r = await runLeak({ port: redis.port, protocol, minutes, warmupMinutes, rate, killEveryMs, warmupKillEveryMs, only, snapshotMinutes, gcsPerSample, naturalGc, log: (line) => console.log(`  [RESP${protocol}] ${line}`) });
       console.log(`  [RESP${protocol}] series (t s, post-GC heap KB, code space KB, RSS MB): ${r.series.map((s) => `${s.t},${s.heapKB},${s.codeKB},${s.rssMB}`).join(' ')}`);
       console.log(
         `  [RESP${protocol}] fit: heap = ${r.fit.interceptKB} KB + ${r.fit.slopeKBPerMin} KB/min x t (standard error ${r.fit.slopeErrorKBPerMin} KB/min, r2 ${r.fit.r2}, ${r.fit.samples} samples after ${r.warmupMinutes} min)`,
