@@ -79,8 +79,10 @@ const common = {
   legalComments: 'none',
   // Minified because V8 keeps a module's source text (and a record per function) in the heap;
   // TSDoc lives in the .d.ts files, and the source maps (read with --enable-source-maps) give
-  // readable stack traces back. Error names are set explicitly.
-  minify: true,
+  // readable stack traces back. Error names are set explicitly. LEANREDIS_MINIFY=0 builds
+  // unminified, for heap snapshots whose functions and classes should read by name
+  // (docs/RELIABILITY.md, the leak soak's censuses); never for the package.
+  minify: process.env.LEANREDIS_MINIFY !== '0',
   // Short lines: an uncaught error prints the line it was thrown from, and a 50 KB line made
   // that ~19 KB of terminal (identifiers stay minified; the newlines cost next to nothing).
   lineLimit: 200,
