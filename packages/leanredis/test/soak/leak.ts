@@ -4,7 +4,8 @@
  * warm-up must show a slope under 1 KB/minute, and RSS must stay flat within 5%.
  *
  *   node --import tsx packages/leanredis/test/soak/leak.ts [--minutes 30] [--warmup-minutes 5] [--rate 200] [--kill-every-ms 30000] [--warmup-kill-every-ms 1500] [--protocol 2|3] [--ops 0,3] [--snapshots 20,45,70] [--gcs-per-sample 2 | --natural-gc] [--src]
- *   npm run test:soak -- l7 --minutes 30          (both RESP versions, one after the other)
+ *   npm run test:soak -- l7                       (65 min per RESP version, one after the other: 40 with a kill
+ *                                                  every 1.5 s, then the 25-minute fit window of the steady mix)
  *   node --import tsx packages/leanredis/test/soak/leak.ts --refit <log> [--at 60,100] [--windows 10,25]
  *                                                  (the fits of a log's samples, redone; a run still going too)
  *
